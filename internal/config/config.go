@@ -1,0 +1,360 @@
+// Package config loads the service's settings from the environment: defaults,
+// parsing and validation in one place, with no globals.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments the service knows.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+	EnvTest        = "test"
+)
+
+// MinSecretBytes is the shortest SECRET_KEY production accepts.
+const MinSecretBytes = 32
+
+// Config holds every setting of the service.
+type Config struct {
+	Port      int
+	AppEnv    string
+	PublicURL string // the service's own external base URL, used in media links
+
+	MongoURI string // empty: the embedded database under DataDir
+	MongoDB  string
+	DataDir  string
+
+	SecretKey []byte
+
+	ClientURLs []string // allowed SPA origins; the first one builds links
+
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeSuccessURL    string
+	StripeCancelURL     string
+	StripeAPIBase       string
+
+	SMTPURL          string
+	MailFrom         string
+	ResetPasswordURL string // contains "{token}"
+
+	RedisURL        string
+	RateLimitMax    int
+	RateLimitWindow time.Duration
+	AuthRateLimit   int
+	TrustedProxies  []netip.Prefix
+
+	CookieSecure   bool
+	CookieSameSite http.SameSite
+	JWTExpiresIn   time.Duration
+	BcryptCost     int
+
+	MaxImageBytes int64
+	MaxVideoBytes int64
+	MediaURLTTL   time.Duration
+
+	S3Endpoint  string
+	S3Bucket    string
+	S3AccessKey string
+	S3SecretKey string
+	S3Region    string
+	S3PublicURL string
+
+	LogLevel  string
+	LogFormat string
+}
+
+// Production reports whether the service runs in production.
+func (c *Config) Production() bool { return c.AppEnv == EnvProduction }
+
+// PaymentsEnabled reports whether Stripe is configured.
+func (c *Config) PaymentsEnabled() bool {
+	return c.StripeSecretKey != "" && c.StripeWebhookSecret != ""
+}
+
+// ResetLink returns the password-reset link for token.
+func (c *Config) ResetLink(token string) string {
+	return strings.ReplaceAll(c.ResetPasswordURL, "{token}", url.PathEscape(token))
+}
+
+// Load reads the configuration through getenv. The first bad setting stops
+// loading with an error naming the variable and what is wrong with it.
+// In development without SECRET_KEY, a random key is generated once and kept
+// in DATA_DIR so that sessions survive restarts.
+func Load(getenv func(string) string) (*Config, error) {
+	p := parser{getenv: getenv}
+	c := &Config{
+		Port:      p.intRange("PORT", 4000, 1, 65535),
+		AppEnv:    p.oneOf("APP_ENV", EnvDevelopment, EnvDevelopment, EnvProduction, EnvTest),
+		MongoURI:  p.str("MONGODB_URI", ""),
+		MongoDB:   p.str("MONGODB_DB", "lms"),
+		DataDir:   p.str("DATA_DIR", "./data"),
+		SecretKey: []byte(p.str("SECRET_KEY", "")),
+
+		StripeSecretKey:     p.str("STRIPE_SECRET_KEY", ""),
+		StripeWebhookSecret: p.str("STRIPE_WEBHOOK_SECRET", ""),
+		StripeSuccessURL:    p.url("STRIPE_SUCCESS_URL", "http://localhost:5173/payment/success?session_id={CHECKOUT_SESSION_ID}"),
+		StripeCancelURL:     p.url("STRIPE_CANCEL_URL", "http://localhost:5173/payment/cancel"),
+		StripeAPIBase:       p.url("STRIPE_API_BASE", ""),
+
+		SMTPURL:  p.url("SMTP_URL", ""),
+		MailFrom: p.str("MAIL_FROM", "LMS <no-reply@localhost>"),
+
+		RedisURL:        p.url("REDIS_URL", ""),
+		RateLimitMax:    p.intRange("RATE_LIMIT_MAX", 100, 1, 1<<30),
+		RateLimitWindow: p.duration("RATE_LIMIT_WINDOW", 15*time.Minute),
+		AuthRateLimit:   p.intRange("AUTH_RATE_LIMIT_MAX", 10, 1, 1<<30),
+		TrustedProxies:  p.prefixes("TRUSTED_PROXIES"),
+
+		CookieSameSite: p.sameSite("COOKIE_SAMESITE"),
+		JWTExpiresIn:   p.duration("JWT_EXPIRES_IN", 24*time.Hour),
+		BcryptCost:     p.intRange("BCRYPT_COST", 12, 4, 31),
+
+		MaxImageBytes: p.bytes("MAX_IMAGE_BYTES", 5<<20),
+		MaxVideoBytes: p.bytes("MAX_VIDEO_BYTES", 2<<30),
+		MediaURLTTL:   p.duration("MEDIA_URL_TTL", 2*time.Hour),
+
+		S3Endpoint:  p.url("S3_ENDPOINT", ""),
+		S3Bucket:    p.str("S3_BUCKET", ""),
+		S3AccessKey: p.str("S3_ACCESS_KEY", ""),
+		S3SecretKey: p.str("S3_SECRET_KEY", ""),
+		S3Region:    p.str("S3_REGION", "us-east-1"),
+		S3PublicURL: p.url("S3_PUBLIC_URL", ""),
+
+		LogLevel: p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+	}
+	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
+	c.ClientURLs = p.origins("CLIENT_URL", "http://localhost:5173")
+	c.CookieSecure = p.boolean("COOKIE_SECURE", c.AppEnv == EnvProduction)
+	defaultFormat := "json"
+	if c.AppEnv == EnvDevelopment {
+		defaultFormat = "text"
+	}
+	c.LogFormat = p.oneOf("LOG_FORMAT", defaultFormat, "json", "text")
+	resetDefault := ""
+	if len(c.ClientURLs) > 0 {
+		resetDefault = c.ClientURLs[0] + "/reset-password/{token}"
+	}
+	c.ResetPasswordURL = p.url("RESET_PASSWORD_URL", resetDefault)
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) validate() error {
+	if c.ResetPasswordURL != "" && !strings.Contains(c.ResetPasswordURL, "{token}") {
+		return errors.New("RESET_PASSWORD_URL: must contain {token}")
+	}
+	if (c.S3Endpoint == "") != (c.S3Bucket == "") {
+		return errors.New("S3_ENDPOINT, S3_BUCKET: set both or neither")
+	}
+	if c.CookieSameSite == http.SameSiteNoneMode && !c.CookieSecure {
+		return errors.New("COOKIE_SAMESITE: None requires COOKIE_SECURE=true")
+	}
+	if !c.Production() {
+		return nil
+	}
+	if len(c.SecretKey) < MinSecretBytes {
+		return fmt.Errorf("SECRET_KEY: production needs at least %d bytes", MinSecretBytes)
+	}
+	if c.MongoURI == "" {
+		return errors.New("MONGODB_URI: production needs a MongoDB server")
+	}
+	if len(c.ClientURLs) == 0 {
+		return errors.New("CLIENT_URL: production needs at least one origin")
+	}
+	return nil
+}
+
+// EnsureSecret fills SecretKey when it is empty (development and test only):
+// it reads DATA_DIR/secret.key, creating it with a random key the first time.
+func (c *Config) EnsureSecret() error {
+	if len(c.SecretKey) > 0 {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= MinSecretBytes {
+		c.SecretKey = b
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("DATA_DIR: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return fmt.Errorf("generate secret key: %w", err)
+	}
+	key := []byte(hex.EncodeToString(raw))
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return fmt.Errorf("DATA_DIR: keep secret key: %w", err)
+	}
+	c.SecretKey = key
+	return nil
+}
+
+// parser reads variables and remembers the first error.
+type parser struct {
+	getenv func(string) string
+	err    error
+}
+
+func (p *parser) fail(name, format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
+	}
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < lo || n > hi {
+		p.fail(name, "want a whole number from %d to %d, got %q", lo, hi, v)
+		return def
+	}
+	return n
+}
+
+func (p *parser) bytes(name string, def int64) int64 {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 {
+		p.fail(name, "want a positive number of bytes, got %q", v)
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def time.Duration) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d <= 0 {
+		p.fail(name, "want a positive duration such as 15m or 24h, got %q", v)
+		return def
+	}
+	return d
+}
+
+func (p *parser) boolean(name string, def bool) bool {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		p.fail(name, "want true or false, got %q", v)
+		return def
+	}
+	return b
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	p.fail(name, "want one of %s, got %q", strings.Join(allowed, ", "), v)
+	return def
+}
+
+func (p *parser) url(name, def string) string {
+	v := p.str(name, def)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		p.fail(name, "want an absolute URL, got %q", v)
+		return ""
+	}
+	return v
+}
+
+func (p *parser) origins(name, def string) []string {
+	var out []string
+	for _, o := range strings.Split(p.str(name, def), ",") {
+		o = strings.TrimSuffix(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			p.fail(name, "want comma-separated origins such as https://app.example.com, got %q", o)
+			return nil
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (p *parser) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range strings.Split(p.getenv(name), ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				p.fail(name, "want comma-separated CIDRs, got %q", s)
+				return nil
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, pfx.Masked())
+	}
+	return out
+}
+
+func (p *parser) sameSite(name string) http.SameSite {
+	switch v := strings.ToLower(strings.TrimSpace(p.getenv(name))); v {
+	case "", "strict":
+		return http.SameSiteStrictMode
+	case "lax":
+		return http.SameSiteLaxMode
+	case "none":
+		return http.SameSiteNoneMode
+	default:
+		p.fail(name, "want Strict, Lax or None, got %q", v)
+		return http.SameSiteStrictMode
+	}
+}

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/lms-backend/lms/internal/apperr"
+)
+
+// maxJSONBytes caps every JSON request body.
+const maxJSONBytes = 10 << 10
+
+// decodeJSON decodes the request body into dst strictly: the body must be
+// JSON, hold exactly one value, and carry only fields dst declares (matched
+// case-sensitively, so "ROLE" cannot fill Role).
+func decodeJSON(r *http.Request, dst any) error {
+	if !hasMediaType(r, "application/json") {
+		return apperr.New(apperr.Unsupported, "Content-Type must be application/json")
+	}
+	return decodeJSONBody(r.Body, dst)
+}
+
+// decodeOptionalJSON is decodeJSON for endpoints whose body may be empty; it
+// reports whether a body was given.
+func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return false, nil
+	}
+	if err := decodeJSON(r, dst); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func decodeJSONBody(body io.Reader, dst any) error {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		var maxBytes *http.MaxBytesError
+		if errors.As(err, &maxBytes) {
+			return errBodyTooLarge
+		}
+		return apperr.Wrap(apperr.Invalid, "Could not read request body", err)
+	}
+	if err := checkFieldCase(raw, dst); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+	}
+	return nil
+}
+
+// checkFieldCase rejects object keys that differ only in case from a field of
+// dst, which encoding/json would otherwise accept.
+func checkFieldCase(raw []byte, dst any) error {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) != nil {
+		return nil // not an object: Decode reports the real problem
+	}
+	allowed := jsonFieldNames(dst)
+	for k := range keys {
+		if !allowed[k] {
+			return apperr.Newf(apperr.Invalid, "Unknown field %q", k)
+		}
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.Invalid, "Request body is empty")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.New(apperr.Invalid, "Malformed JSON")
+	case errors.As(err, &typ):
+		return apperr.Validation([]apperr.FieldError{{Field: typ.Field, Message: fmt.Sprintf("must be a %s", jsonTypeName(typ.Type.Kind().String()))}})
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return apperr.New(apperr.Invalid, "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		return apperr.Wrap(apperr.Invalid, "Malformed JSON", err)
+	}
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct":
+		return "object"
+	default:
+		return "number"
+	}
+}
+
+// hasMediaType reports whether the request's Content-Type is want.
+func hasMediaType(r *http.Request, want string) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == want
+}
+
+// jsonFieldNames returns the JSON keys of the struct dst points to.
+func jsonFieldNames(dst any) map[string]bool {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
+}

@@ -1,0 +1,255 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/cors"
+	"github.com/go-chi/httprate"
+	"github.com/lms-backend/lms/internal/apperr"
+)
+
+type requestIDKey struct{}
+
+// requestIDFrom returns the request id the requestID middleware stored.
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestID takes X-Request-Id from the request when it is sane, else makes
+// one, and echoes it on the response.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !saneRequestID(id) {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests writes one log line per request and records its metrics.
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			s.metrics.observe(r.Method, route, rec.status, elapsed)
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", requestIDFrom(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("route", route),
+				slog.Int("status", rec.status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", elapsed),
+				slog.String("ip", s.clientIP(r)))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recoverPanics turns a panic into a 500 envelope, logged with the request id.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets helmet's headers on every response.
+func (s *server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-site")
+		h.Set("X-DNS-Prefetch-Control", "off")
+		if s.cfg.Production() {
+			h.Set("Strict-Transport-Security", "max-age=15552000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// corsHandler allows the SPA's origins, with credentials.
+func (s *server) corsHandler() func(http.Handler) http.Handler {
+	return cors.Handler(cors.Options{
+		AllowedOrigins:   s.cfg.ClientURLs,
+		AllowedMethods:   []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"},
+		AllowedHeaders:   []string{"Content-Type", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	})
+}
+
+// crossOriginProtection refuses state-changing browser requests from origins
+// that are neither this service nor an allowed SPA origin.
+func (s *server) crossOriginProtection() (func(http.Handler) http.Handler, error) {
+	p := http.NewCrossOriginProtection()
+	for _, o := range s.cfg.ClientURLs {
+		if err := p.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("CLIENT_URL %q: %w", o, err)
+		}
+	}
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "Cross-origin request refused"))
+	}))
+	return p.Handler, nil
+}
+
+// rateLimit limits requests per client IP; over the limit it answers 429 with
+// the real time left until the window resets.
+func (s *server) rateLimit(limit int, window time.Duration, key httprate.KeyFunc, message string, opts ...httprate.Option) func(http.Handler) http.Handler {
+	opts = append([]httprate.Option{
+		httprate.WithKeyFuncs(key),
+		httprate.WithResponseHeaders(httprate.ResponseHeaders{
+			Limit:      "RateLimit-Limit",
+			Remaining:  "RateLimit-Remaining",
+			Reset:      "RateLimit-Reset",
+			RetryAfter: "Retry-After",
+		}),
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			if reset, err := strconv.ParseInt(w.Header().Get("RateLimit-Reset"), 10, 64); err == nil {
+				left := max(1, reset-time.Now().Unix())
+				w.Header().Set("Retry-After", strconv.FormatInt(left, 10))
+			}
+			writeJSON(w, http.StatusTooManyRequests, errorBody{Status: "fail", Message: message})
+		}),
+		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeError(w, r, fmt.Errorf("rate limit counter: %w", err))
+		}),
+	}, opts...)
+	return httprate.Limit(limit, window, opts...)
+}
+
+// clientIP is the socket peer, unless the peer is a trusted proxy: then it
+// is the last address in X-Forwarded-For that is not a trusted proxy.
+func (s *server) clientIP(r *http.Request) string {
+	peer := remoteAddr(r)
+	if !s.trusted(peer) {
+		return peer.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !s.trusted(a) {
+			return a.String()
+		}
+	}
+	return peer.String()
+}
+
+func (s *server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	return a.Unmap()
+}
+
+// limitJSONBodies caps request bodies at maxJSONBytes. Multipart uploads are
+// left to the handlers, which cap each part while streaming it.
+func (s *server) limitJSONBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hasMediaType(r, "multipart/form-data") {
+			if r.ContentLength > maxJSONBytes {
+				s.writeError(w, r, errBodyTooLarge)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,6 @@
+package mongodb
+
+// Collection names.
+const (
+	usersCollection = "users"
+)

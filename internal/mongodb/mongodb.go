@@ -1,0 +1,88 @@
+// Package mongodb is the only package that talks to the MongoDB driver: the
+// connection, the indexes and one repository file per collection.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
+)
+
+// Timeouts that keep a dead database from hanging requests.
+const (
+	serverSelectionTimeout = 2 * time.Second
+	connectTimeout         = 2 * time.Second
+	// OperationTimeout bounds a single database operation that has no
+	// shorter deadline of its own.
+	OperationTimeout = 10 * time.Second
+)
+
+// Options says how to connect.
+type Options struct {
+	URI      string
+	Database string
+	// SingleConnection keeps the pool at one connection. The embedded
+	// FerretDB needs it: it runs updates as unisolated read-modify-writes, so
+	// concurrent connections lose updates; one connection serialises them.
+	SingleConnection bool
+}
+
+// DB is a connected database handle.
+type DB struct {
+	client *mongo.Client
+	db     *mongo.Database
+}
+
+// Connect creates a client. Like the driver, it does no I/O: the database may
+// be down now and come up later; Ping tells.
+func Connect(opts Options) (*DB, error) {
+	co := options.Client().
+		ApplyURI(opts.URI).
+		SetServerSelectionTimeout(serverSelectionTimeout).
+		SetConnectTimeout(connectTimeout).
+		SetTimeout(OperationTimeout).
+		SetAppName("lms")
+	if opts.SingleConnection {
+		co.SetMaxPoolSize(1)
+	}
+	client, err := mongo.Connect(context.Background(), co)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{client: client, db: client.Database(opts.Database)}, nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	return d.client.Ping(ctx, readpref.Primary())
+}
+
+// Close disconnects.
+func (d *DB) Close(ctx context.Context) error {
+	return d.client.Disconnect(ctx)
+}
+
+// Drop deletes the whole database. Tests use it to clean up.
+func (d *DB) Drop(ctx context.Context) error {
+	return d.db.Drop(ctx)
+}
+
+// collection returns a collection handle.
+func (d *DB) collection(name string) *mongo.Collection {
+	return d.db.Collection(name)
+}
+
+// isDuplicateKey reports whether err is a unique-index violation.
+func isDuplicateKey(err error) bool {
+	return mongo.IsDuplicateKeyError(err)
+}
+
+// isNoDocuments reports whether err says nothing matched.
+func isNoDocuments(err error) bool {
+	return errors.Is(err, mongo.ErrNoDocuments)
+}
