@@ -1,0 +1,194 @@
+// Package apptest runs the whole service for black-box tests: the real
+// router over a fresh database of the test database server (see mongotest),
+// behind an httptest server.
+package apptest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lms-backend/lms/internal/app"
+	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
+)
+
+// ClientOrigin is the SPA origin test servers allow.
+const ClientOrigin = "http://spa.test"
+
+// Server is a running service.
+type Server struct {
+	*httptest.Server
+	App  *app.App
+	logs *syncBuffer
+}
+
+// Env returns the settings of a test server, with overrides applied.
+func Env(tb testing.TB, overrides map[string]string) map[string]string {
+	tb.Helper()
+	env := map[string]string{
+		"APP_ENV":        "test",
+		"DATA_DIR":       tb.TempDir(),
+		"SECRET_KEY":     "test-secret-key-0123456789abcdef0123456789",
+		"CLIENT_URL":     ClientOrigin,
+		"RATE_LIMIT_MAX": "1000000",
+		"BCRYPT_COST":    "4",
+		"LOG_LEVEL":      "debug",
+		"LOG_FORMAT":     "json",
+	}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	return env
+}
+
+// Start runs the service on a fresh database with the test settings and
+// overrides; it stops with the test.
+func Start(tb testing.TB, overrides map[string]string) *Server {
+	tb.Helper()
+	return StartWith(tb, mongotest.Open(tb), overrides)
+}
+
+// StartWith is Start over a given database connection.
+func StartWith(tb testing.TB, db *mongodb.DB, overrides map[string]string) *Server {
+	tb.Helper()
+	env := Env(tb, overrides)
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		tb.Fatalf("apptest: config: %v", err)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(cfg, logger, db)
+	if err != nil {
+		tb.Fatalf("apptest: %v", err)
+	}
+	s := &Server{Server: httptest.NewServer(a.Handler), App: a, logs: logs}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Logs returns everything the service logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// Response is a finished response with its body read.
+type Response struct {
+	*http.Response
+	Body []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r *Response) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("apptest: body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// Cookie returns the named cookie the response sets, or nil.
+func (r *Response) Cookie(name string) *http.Cookie {
+	for _, c := range r.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Request is a request being built.
+type Request struct {
+	*http.Request
+}
+
+// NewRequest builds a request to path. A body that is a string or []byte is
+// sent as is; anything else is encoded as JSON with Content-Type set.
+func (s *Server) NewRequest(tb testing.TB, method, path string, body any) *Request {
+	tb.Helper()
+	var rd io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			tb.Fatalf("apptest: encode body: %v", err)
+		}
+		rd, contentType = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		tb.Fatalf("apptest: %v", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return &Request{req}
+}
+
+// WithCookie adds the session cookie.
+func (r *Request) WithCookie(token string) *Request {
+	if token != "" {
+		r.AddCookie(&http.Cookie{Name: "token", Value: token})
+	}
+	return r
+}
+
+// WithHeader sets a header.
+func (r *Request) WithHeader(k, v string) *Request {
+	r.Header.Set(k, v)
+	return r
+}
+
+// Send sends the request and reads the whole response.
+func (r *Request) Send(tb testing.TB) *Response {
+	tb.Helper()
+	resp, err := http.DefaultTransport.RoundTrip(r.Request)
+	if err != nil {
+		tb.Fatalf("apptest: %s %s: %v", r.Method, r.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("apptest: read body: %v", err)
+	}
+	return &Response{Response: resp, Body: body}
+}
+
+// Do sends a request with an optional JSON body and session cookie.
+func (s *Server) Do(tb testing.TB, method, path string, body any, token string) *Response {
+	tb.Helper()
+	return s.NewRequest(tb, method, path, body).WithCookie(token).Send(tb)
+}
+
+// syncBuffer is a buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,99 @@
+// Package mongotest gives tests a database: the embedded FerretDB started
+// once per test binary, or the MongoDB server named by MONGODB_TEST_URI. Each
+// test gets a database of its own, dropped when the test ends.
+//
+// A package whose tests use it calls Main from its TestMain:
+//
+//	func TestMain(m *testing.M) { mongotest.Main(m) }
+package mongotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/lms-backend/lms/internal/embeddeddb"
+	"github.com/lms-backend/lms/internal/mongodb"
+)
+
+// server is the database of this test binary, set once by Main before any
+// test runs and read-only afterwards.
+var server struct {
+	uri      string
+	embedded bool
+}
+
+// Main starts the database, runs the tests, stops the database and exits.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if uri := os.Getenv("MONGODB_TEST_URI"); uri != "" {
+		server.uri = uri
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "lms-testdb-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mongotest:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	srv, err := embeddeddb.Start(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mongotest:", err)
+		return 1
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	}()
+	server.uri, server.embedded = srv.URI(), true
+	return m.Run()
+}
+
+// Options returns connection options for a fresh database, as the service
+// itself would connect to it.
+func Options(tb testing.TB) mongodb.Options {
+	tb.Helper()
+	if server.uri == "" {
+		tb.Fatal("mongotest: call mongotest.Main from TestMain")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return mongodb.Options{URI: server.uri, Database: "test_" + hex.EncodeToString(b), SingleConnection: server.embedded}
+}
+
+// Open connects to a fresh database with indexes, dropped at the end of the test.
+func Open(tb testing.TB) *mongodb.DB {
+	tb.Helper()
+	return OpenWith(tb, Options(tb))
+}
+
+// OpenWith connects with opts and drops the database at the end of the test.
+func OpenWith(tb testing.TB, opts mongodb.Options) *mongodb.DB {
+	tb.Helper()
+	db, err := mongodb.Connect(opts)
+	if err != nil {
+		tb.Fatalf("mongotest: connect: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.EnsureIndexes(ctx); err != nil {
+		tb.Fatalf("mongotest: indexes: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = db.Drop(ctx)
+		_ = db.Close(ctx)
+	})
+	return db
+}
