@@ -15,7 +15,8 @@ const (
 	MaxPasswordBytes = 72
 )
 
-// Passwords hashes and checks passwords with bcrypt.
+// Passwords hashes and checks passwords with bcrypt. It is safe for
+// concurrent use.
 type Passwords struct {
 	cost  int
 	dummy []byte // a hash of a random password, for CompareDummy

@@ -18,7 +18,8 @@ type Claims struct {
 	TokenVersion int64
 }
 
-// Tokens issues and parses the service's HS256 JWTs.
+// Tokens issues and parses the service's HS256 JWTs. It is safe for
+// concurrent use.
 type Tokens struct {
 	secret []byte
 	ttl    time.Duration
