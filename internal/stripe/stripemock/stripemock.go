@@ -7,24 +7,24 @@
 // its test (Start) or its test binary (StartShared) is done.
 //
 // stripe-mock takes a few seconds to load its OpenAPI spec, and it keeps no
-// state between requests, so a package with many tests should start one
-// instance in TestMain:
-//
-//	var stripeURL string
+// state between requests, so tests should share one instance per test binary
+// through Shared, stopped from TestMain:
 //
 //	func TestMain(m *testing.M) {
-//		url, stop, err := stripemock.StartShared()
-//		if err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			os.Exit(1)
-//		}
-//		stripeURL = url
 //		code := m.Run()
-//		stop()
+//		stripemock.StopShared()
 //		os.Exit(code)
 //	}
 //
-// and a single test may simply call Start(t).
+//	func TestCheckout(t *testing.T) {
+//		base := stripemock.Shared(t)
+//		...
+//	}
+//
+// The shared instance starts on first use, so a test binary whose tests never
+// call Shared (a fuzz worker, say) starts nothing. On Linux the kernel also
+// kills every instance when the test binary dies, cleanups run or not. Start
+// gives a test an instance of its own.
 package stripemock
 
 import (
@@ -48,17 +48,24 @@ import (
 // startTimeout bounds the wait for a started process to answer.
 const startTimeout = 60 * time.Second
 
-// binary caches the path of the stripe-mock binary for the test binary's
-// lifetime: resolving it runs the go command, which takes a moment even when
-// the build is cached. This is the package's only state.
-var binary = sync.OnceValues(findBinary)
+// The package's only state: the binary's path, resolved once per test binary
+// (running the go command takes a moment even when the build is cached), and
+// the shared instance.
+var (
+	binary = sync.OnceValues(findBinary)
+	shared struct {
+		mu   sync.Mutex
+		url  string
+		stop func()
+	}
+)
 
-// Start starts a stripe-mock process for tb and returns its base URL
+// Start starts a stripe-mock process of tb's own and returns its base URL
 // ("http://127.0.0.1:port"). The process is killed in tb.Cleanup. A failure
 // to start is fatal to tb.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	url, stop, err := StartShared()
+	url, stop, err := start()
 	if err != nil {
 		tb.Fatalf("stripemock: %v", err)
 	}
@@ -66,11 +73,36 @@ func Start(tb testing.TB) string {
 	return url
 }
 
-// StartShared starts a stripe-mock process and returns its base URL and a
-// function that kills it and waits for it to exit (safe to call more than
-// once). It is meant for TestMain, so that all tests of a package share one
-// instance; the caller must call stop.
-func StartShared() (baseURL string, stop func(), err error) {
+// Shared returns the base URL of the test binary's shared stripe-mock
+// process, starting it on first use. A failure to start is fatal to tb (and
+// retried by the next caller). Stop it with StopShared from TestMain.
+func Shared(tb testing.TB) string {
+	tb.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.stop == nil {
+		url, stop, err := start()
+		if err != nil {
+			tb.Fatalf("stripemock: %v", err)
+		}
+		shared.url, shared.stop = url, stop
+	}
+	return shared.url
+}
+
+// StopShared kills the shared process, if one is running, and waits for it to
+// exit. Call it from TestMain after m.Run; a later Shared starts a new one.
+func StopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.stop != nil {
+		shared.stop()
+		shared.url, shared.stop = "", nil
+	}
+}
+
+// start finds the binary and launches it.
+func start() (string, func(), error) {
 	bin, err := binary()
 	if err != nil {
 		return "", nil, err
