@@ -2,8 +2,10 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -53,8 +55,12 @@ func (l *Local) Put(ctx context.Context, key string, src *os.File, size int64, _
 	if err := src.Sync(); err != nil {
 		return fmt.Errorf("sync upload: %w", err)
 	}
-	if err := os.Link(src.Name(), dst); err == nil {
+	err = os.Link(src.Name(), dst)
+	switch {
+	case err == nil:
 		return nil
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("put %s: %w", key, err)
 	}
 	return copyInto(ctx, dst, io.NewSectionReader(src, 0, size))
 }
@@ -106,7 +112,7 @@ func (l *Local) Open(key string) (*os.File, error) {
 	if _, _, ok := parseKey(key); !ok {
 		return nil, fmt.Errorf("open %q: %w", key, os.ErrNotExist)
 	}
-	f, err := os.OpenInRoot(l.dir, key)
+	f, err := os.OpenInRoot(l.dir, filepath.FromSlash(key))
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -46,6 +47,11 @@ var (
 
 // NewS3 returns an S3 backend and checks that the bucket exists.
 func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	return newS3(ctx, cfg, nil)
+}
+
+// newS3 is NewS3 with an HTTP transport; nil means minio-go's default.
+func newS3(ctx context.Context, cfg S3Config, transport http.RoundTripper) (*S3, error) {
 	if cfg.Endpoint == "" || cfg.Bucket == "" {
 		return nil, errors.New("s3: endpoint and bucket are required")
 	}
@@ -59,9 +65,10 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, fmt.Errorf("s3: invalid endpoint %q: want scheme://host[:port]", cfg.Endpoint)
 	}
 	client, err := minio.New(u.Host, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: u.Scheme == "https",
-		Region: cfg.Region,
+		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:    u.Scheme == "https",
+		Region:    cfg.Region,
+		Transport: transport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3: new client: %w", err)

@@ -55,7 +55,8 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Store saves uploads to a Backend and builds URLs for them.
+// Store saves uploads to a Backend and builds URLs for them. It is safe for
+// concurrent use.
 type Store struct {
 	backend Backend
 	linker  Linker // nil: URLs point at Handler
