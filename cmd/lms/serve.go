@@ -59,7 +59,7 @@ func open(getenv func(string) string, logOut io.Writer) (*app.App, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := app.New(cfg, logger, db)
+	a, err := app.New(context.Background(), cfg, logger, db)
 	if err != nil {
 		closeDB()
 		return nil, nil, err

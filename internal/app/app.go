@@ -10,12 +10,22 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/go-chi/httprate"
+	httprateredis "github.com/go-chi/httprate-redis"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/embeddeddb"
 	"github.com/lms-backend/lms/internal/httpapi"
+	"github.com/lms-backend/lms/internal/mail"
+	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/user"
 )
 
 // App is the assembled service.
@@ -23,16 +33,113 @@ type App struct {
 	Config  *config.Config
 	Logger  *slog.Logger
 	DB      *mongodb.DB
+	Users   *user.Service
 	Handler http.Handler
 }
 
 // New wires the service over an open database.
-func New(cfg *config.Config, logger *slog.Logger, db *mongodb.DB) (*App, error) {
-	h, err := httpapi.NewServer(httpapi.Deps{Config: cfg, Logger: logger, DB: db})
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongodb.DB) (*App, error) {
+	store, err := newMediaStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, DB: db, Handler: h}, nil
+	mailer, err := newMailer(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	courses := mongodb.NewCourseRepo(db)
+	users := user.NewService(user.Deps{
+		Repo:      mongodb.NewUserRepo(db),
+		Courses:   courses,
+		Progress:  mongodb.NewProgressRepo(db),
+		Media:     store,
+		Mailer:    mailer,
+		Passwords: auth.NewPasswords(cfg.BcryptCost),
+		Tokens:    auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
+		ResetLink: cfg.ResetLink,
+		Logger:    logger,
+	})
+	newCounter, err := newRateLimitCounter(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	h, err := httpapi.NewServer(httpapi.Deps{
+		Config: cfg, Logger: logger, DB: db,
+		Users: users, Media: store,
+		NewRateLimitCounter: newCounter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h}, nil
+}
+
+func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {
+	var backend media.Backend
+	if cfg.S3Endpoint != "" {
+		s3, err := media.NewS3(ctx, media.S3Config{
+			Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey,
+			SecretKey: cfg.S3SecretKey, Region: cfg.S3Region, PublicURL: cfg.S3PublicURL,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("S3_ENDPOINT: %w", err)
+		}
+		backend = s3
+	} else {
+		local, err := media.NewLocal(filepath.Join(cfg.DataDir, "media"))
+		if err != nil {
+			return nil, fmt.Errorf("DATA_DIR: %w", err)
+		}
+		backend = local
+	}
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("DATA_DIR: %w", err)
+	}
+	return media.NewStore(backend, media.Config{
+		TempDir:       tmp,
+		MaxImageBytes: cfg.MaxImageBytes,
+		MaxVideoBytes: cfg.MaxVideoBytes,
+		URLTTL:        cfg.MediaURLTTL,
+		SigningKey:    cfg.SecretKey,
+		PublicBaseURL: cfg.PublicURL,
+		Logger:        logger,
+	}), nil
+}
+
+func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
+	if cfg.SMTPURL == "" {
+		return mail.NewLog(logger), nil
+	}
+	m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL, MAIL_FROM: %w", err)
+	}
+	return m, nil
+}
+
+// newRateLimitCounter returns a maker of Redis-backed counters when
+// REDIS_URL is set, nil otherwise. When Redis fails, counters fall back to
+// in-process ones until it answers again.
+func newRateLimitCounter(cfg *config.Config, logger *slog.Logger) (func() httprate.LimitCounter, error) {
+	if cfg.RedisURL == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.MaxRetries = time.Second, 200*time.Millisecond, 200*time.Millisecond, -1
+	client := redis.NewClient(opts)
+	n := 0
+	return func() httprate.LimitCounter {
+		n++
+		return httprateredis.NewCounter(&httprateredis.Config{
+			Client:    client,
+			PrefixKey: fmt.Sprintf("lms:ratelimit:%d", n),
+			OnError:   func(err error) { logger.Warn("rate limit counter", "err", err) },
+		})
+	}, nil
 }
 
 // EnsureIndexes creates the database indexes, retrying until the database

@@ -137,7 +137,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel: p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
-	c.ClientURLs = p.origins("CLIENT_URL", "http://localhost:5173")
+	clientDefault := "http://localhost:5173"
+	if c.Production() {
+		clientDefault = "" // production must name its SPA origin(s)
+	}
+	c.ClientURLs = p.origins("CLIENT_URL", clientDefault)
 	c.CookieSecure = p.boolean("COOKIE_SECURE", c.AppEnv == EnvProduction)
 	defaultFormat := "json"
 	if c.AppEnv == EnvDevelopment {

@@ -172,10 +172,11 @@ func (s *server) crossOriginProtection() (func(http.Handler) http.Handler, error
 	return p.Handler, nil
 }
 
-// rateLimit limits requests per client IP; over the limit it answers 429 with
-// the real time left until the window resets.
-func (s *server) rateLimit(limit int, window time.Duration, key httprate.KeyFunc, message string, opts ...httprate.Option) func(http.Handler) http.Handler {
-	opts = append([]httprate.Option{
+// newLimiter returns a rate limiter that allows limit requests per window
+// and key; over the limit it answers 429 with message and the real time left
+// until the window resets. Counters live in Redis when REDIS_URL is set.
+func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFunc, message string) *httprate.RateLimiter {
+	opts := []httprate.Option{
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
 			Limit:      "RateLimit-Limit",
@@ -193,8 +194,17 @@ func (s *server) rateLimit(limit int, window time.Duration, key httprate.KeyFunc
 		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, r, fmt.Errorf("rate limit counter: %w", err))
 		}),
-	}, opts...)
-	return httprate.Limit(limit, window, opts...)
+	}
+	if s.newCounter != nil {
+		opts = append(opts, httprate.WithLimitCounter(s.newCounter()))
+	}
+	return httprate.NewRateLimiter(limit, window, opts...)
+}
+
+// perAccountLimited applies the per-email or per-token limit of sign-in and
+// password reset; when it answers 429 itself, it returns true.
+func (s *server) perAccountLimited(w http.ResponseWriter, r *http.Request, key string) bool {
+	return s.accountLimiter.RespondOnLimit(w, r, key)
 }
 
 // clientIP is the socket peer, unless the peer is a trusted proxy: then it

@@ -4,12 +4,9 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
+
 	"github.com/lms-backend/lms/internal/apperr"
 )
-
-// RateLimitCounter stores rate-limit counters (httprate.LimitCounter).
-type RateLimitCounter = httprate.LimitCounter
 
 // routes shows every route and the middleware in front of it, in order.
 func (s *server) routes() (http.Handler, error) {
@@ -17,13 +14,6 @@ func (s *server) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var counter []httprate.Option
-	if s.counter != nil {
-		counter = append(counter, httprate.WithLimitCounter(s.counter))
-	}
-	perIP := s.rateLimit(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return s.clientIP(r), nil },
-		"Too many request from this IP, please try later", counter...)
 
 	r := chi.NewRouter()
 	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler())
@@ -31,6 +21,7 @@ func (s *server) routes() (http.Handler, error) {
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 	r.Handle("/metrics", s.metrics.handler())
+	r.Handle("/media/*", s.media.Handler())
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.handle(notFound))
@@ -40,7 +31,22 @@ func (s *server) routes() (http.Handler, error) {
 		r.Get("/healthcheck", s.handle(s.health))
 
 		r.Group(func(r chi.Router) {
-			r.Use(crossOrigin, perIP, s.limitJSONBodies)
+			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitJSONBodies)
+
+			r.Route("/user", func(r chi.Router) {
+				r.Post("/signup", s.handle(s.signUp))
+				r.Post("/signin", s.handle(s.signIn))
+				r.Post("/signout", s.handle(s.signOut))
+				r.Post("/forgot-password", s.handle(s.forgotPassword))
+				r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireUser)
+					r.Get("/profile", s.handle(s.profile))
+					r.Patch("/profile", s.handle(s.updateProfile))
+					r.Patch("/change-password", s.handle(s.changePassword))
+					r.Delete("/account", s.handle(s.deleteAccount))
+				})
+			})
 		})
 	})
 	return r, nil

@@ -9,7 +9,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-chi/httprate"
+
 	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/media"
+	"github.com/lms-backend/lms/internal/user"
 )
 
 // Pinger checks that the database answers.
@@ -22,9 +26,11 @@ type Deps struct {
 	Config *config.Config
 	Logger *slog.Logger
 	DB     Pinger
-	// RateLimitCounter, when set, shares rate-limit counters between
-	// instances (Redis); nil keeps them in process.
-	RateLimitCounter RateLimitCounter
+	Users  *user.Service
+	Media  *media.Store
+	// NewRateLimitCounter, when set, makes counters that instances share
+	// (Redis); nil keeps them in process. It is called once per limiter.
+	NewRateLimitCounter func() httprate.LimitCounter
 }
 
 // server carries the dependencies of every handler.
@@ -34,7 +40,12 @@ type server struct {
 	db      Pinger
 	metrics *metrics
 	started time.Time
-	counter RateLimitCounter
+	users   *user.Service
+	media   *media.Store
+
+	newCounter     func() httprate.LimitCounter
+	ipLimiter      *httprate.RateLimiter
+	accountLimiter *httprate.RateLimiter
 }
 
 // NewServer returns the service's HTTP handler.
@@ -45,8 +56,17 @@ func NewServer(d Deps) (http.Handler, error) {
 		db:      d.DB,
 		metrics: newMetrics(),
 		started: time.Now(),
-		counter: d.RateLimitCounter,
+		users:   d.Users,
+		media:   d.Media,
+
+		newCounter: d.NewRateLimitCounter,
 	}
+	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
+		func(r *http.Request) (string, error) { return s.clientIP(r), nil },
+		"Too many request from this IP, please try later")
+	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
+		func(r *http.Request) (string, error) { return "", nil },
+		"Too many attempts for this account, please try later")
 	h, err := s.routes()
 	if err != nil {
 		return nil, fmt.Errorf("build routes: %w", err)

@@ -1,6 +1,11 @@
 package mongodb
 
-// Collection names.
+// Collection names (mongoose's pluralised model names, as in the seed).
 const (
-	usersCollection = "users"
+	usersCollection    = "users"
+	coursesCollection  = "courses"
+	lecturesCollection = "lectures"
+	progressCollection = "courseprogresses"
+	purchaseCollection = "coursepurchases"
+	eventsCollection   = "webhookevents"
 )

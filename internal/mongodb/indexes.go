@@ -16,6 +16,13 @@ func indexes() map[string][]mongo.IndexModel {
 	return map[string][]mongo.IndexModel{
 		usersCollection: {
 			{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
+			{Keys: bson.D{{Key: "resetPasswordToken", Value: 1}}, Options: options.Index().SetName("reset_token")},
+		},
+		coursesCollection: {
+			{Keys: bson.D{{Key: "instructor", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("instructor_created")},
+		},
+		progressCollection: {
+			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}, Options: options.Index().SetUnique(true).SetName("user_course_unique")},
 		},
 	}
 }

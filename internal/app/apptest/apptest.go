@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -66,7 +67,7 @@ func StartWith(tb testing.TB, db *mongodb.DB, overrides map[string]string) *Serv
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(cfg, logger, db)
+	a, err := app.New(context.Background(), cfg, logger, db)
 	if err != nil {
 		tb.Fatalf("apptest: %v", err)
 	}

@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/media"
+)
+
+// maxFormFieldBytes caps each text field of a multipart form.
+const maxFormFieldBytes = 10 << 10
+
+// maxFormFields caps the number of parts of a multipart form.
+const maxFormFields = 20
+
+// saveFunc stores one uploaded file.
+type saveFunc func(ctx context.Context, r io.Reader) (media.Object, error)
+
+// form is a parsed multipart form: its text fields and the files it stored.
+type form struct {
+	fields map[string]string
+	files  map[string]media.Object
+}
+
+// readMultipart streams a multipart body. Text parts must be among
+// textFields; file parts must be keys of files and are stored as they
+// arrive, never held in memory or spilled to temporary files by the
+// standard library. On error, every file already stored is removed.
+// uploadTime extends the connection's read deadline for large uploads.
+func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textFields []string, files map[string]saveFunc, uploadTime time.Duration) (f *form, err error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTime))
+	f = &form{fields: map[string]string{}, files: map[string]media.Object{}}
+	defer func() {
+		if err != nil {
+			s.removeFiles(r.Context(), f)
+		}
+	}()
+	allowed := map[string]bool{}
+	for _, name := range textFields {
+		allowed[name] = true
+	}
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return f, nil
+		}
+		if err != nil {
+			return f, apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+		}
+		if n >= maxFormFields {
+			return f, apperr.New(apperr.Invalid, "Too many form fields")
+		}
+		if err := f.readPart(r.Context(), part, allowed, files); err != nil {
+			return f, err
+		}
+	}
+}
+
+func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[string]bool, files map[string]saveFunc) error {
+	defer part.Close()
+	name := part.FormName()
+	_, seenField := f.fields[name]
+	_, seenFile := f.files[name]
+	if seenField || seenFile {
+		return apperr.Newf(apperr.Invalid, "Field %q given twice", name)
+	}
+	if save, ok := files[name]; ok {
+		if part.FileName() == "" {
+			return apperr.Newf(apperr.Invalid, "Field %q must be a file", name)
+		}
+		obj, err := save(ctx, part)
+		if err != nil {
+			return fmt.Errorf("save %s: %w", name, err)
+		}
+		f.files[name] = obj
+		return nil
+	}
+	if !allowed[name] {
+		return apperr.Newf(apperr.Invalid, "Unknown field %q", name)
+	}
+	if part.FileName() != "" {
+		return apperr.Newf(apperr.Invalid, "Field %q must not be a file", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+	}
+	if len(b) > maxFormFieldBytes {
+		return apperr.Newf(apperr.TooLarge, "Field %q is too long", name)
+	}
+	f.fields[name] = string(b)
+	return nil
+}
+
+// removeFiles deletes the files a form stored.
+func (s *server) removeFiles(ctx context.Context, f *form) {
+	for _, obj := range f.files {
+		s.media.Remove(ctx, obj.Key)
+	}
+}
+
+// field returns a pointer to a text field's value, nil when absent.
+func (f *form) field(name string) *string {
+	v, ok := f.fields[name]
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// file returns the storage key of an uploaded file, nil when absent.
+func (f *form) file(name string) *string {
+	obj, ok := f.files[name]
+	if !ok {
+		return nil
+	}
+	return &obj.Key
+}

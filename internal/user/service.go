@@ -1,0 +1,430 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/auth"
+)
+
+// Client-facing messages.
+const (
+	msgUserExists         = "User already exists with this email"
+	msgInvalidRole        = "Please select a valid role"
+	msgInvalidCredentials = "Invalid email or password"
+	msgWrongCurrent       = "Current password is incorrect"
+	msgWrongPassword      = "Password is incorrect"
+	msgBadResetToken      = "Invalid or expired reset token"
+	msgOwnsCourses        = "Delete or transfer your courses first"
+	msgUserNotFound       = "User not found"
+)
+
+// resetTokenTTL is how long a password-reset link works.
+const resetTokenTTL = 15 * time.Minute
+
+// mailTimeout bounds sending one mail, which happens off the request path.
+const mailTimeout = 30 * time.Second
+
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Repo      Repository
+	Courses   Courses
+	Progress  ProgressEraser
+	Media     MediaRemover
+	Mailer    Mailer
+	Passwords *auth.Passwords
+	Tokens    *auth.Tokens
+	// ResetLink builds the link mailed for a reset token.
+	ResetLink func(token string) string
+	Logger    *slog.Logger
+	Now       func() time.Time // time.Now when nil
+}
+
+// Service runs the account use cases.
+type Service struct {
+	Deps
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{Deps: d}
+}
+
+// SignUpInput is a sign-up request.
+type SignUpInput struct {
+	Name, Email, Password string
+	Role                  string // "" means student
+}
+
+// Authenticated is a user with a fresh session token.
+type Authenticated struct {
+	User    *User
+	Token   string
+	Expires time.Time
+}
+
+// SignUp creates a student or instructor account and signs it in.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, error) {
+	name, email := strings.TrimSpace(in.Name), normalizeEmail(in.Email)
+	var fields []apperr.FieldError
+	fields = appendNameError(fields, name)
+	fields = appendEmailError(fields, email)
+	fields = appendPasswordError(fields, "password", in.Password)
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+	role := auth.Role(in.Role)
+	if in.Role == "" {
+		role = auth.RoleStudent
+	}
+	if role != auth.RoleStudent && role != auth.RoleInstructor {
+		return nil, apperr.New(apperr.Invalid, msgInvalidRole)
+	}
+	hash, err := s.Passwords.Hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &User{Name: name, Email: email, Role: role, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
+	if err := s.Repo.Create(ctx, u); err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return nil, apperr.New(apperr.Invalid, msgUserExists)
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return s.issue(u)
+}
+
+// SignIn checks an email and password. An unknown email takes as long and
+// answers the same as a wrong password.
+func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenticated, error) {
+	email = normalizeEmail(email)
+	var fields []apperr.FieldError
+	if email == "" {
+		fields = append(fields, apperr.FieldError{Field: "email", Message: "Email is required"})
+	}
+	if password == "" {
+		fields = append(fields, apperr.FieldError{Field: "password", Message: "Password is required"})
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+	u, err := s.Repo.ByEmail(ctx, email)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		s.Passwords.CompareDummy(password)
+		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+	case err != nil:
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	if !s.Passwords.Matches(u.PasswordHash, password) {
+		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+	}
+	now := s.now()
+	if err := s.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
+		return nil, fmt.Errorf("touch last active: %w", err)
+	}
+	u.LastActive = now
+	return s.issue(u)
+}
+
+func (s *Service) issue(u *User) (*Authenticated, error) {
+	token, exp, err := s.Tokens.Issue(u.ID, u.TokenVersion)
+	if err != nil {
+		return nil, fmt.Errorf("issue token: %w", err)
+	}
+	return &Authenticated{User: u, Token: token, Expires: exp}, nil
+}
+
+// Authenticate returns the identity a session token proves: the token must
+// be valid and of the user's current token version.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
+	claims, err := s.Tokens.Parse(token)
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	sess, err := s.Repo.Session(ctx, claims.UserID)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
+		return auth.Identity{}, apperr.New(apperr.Unauthenticated, auth.TokenErrorMessage)
+	}
+	if err != nil {
+		return auth.Identity{}, fmt.Errorf("read session: %w", err)
+	}
+	return auth.Identity{UserID: sess.UserID, Role: sess.Role}, nil
+}
+
+// SignOut revokes token, and every other token of its user, when it is valid.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	id, err := s.Authenticate(ctx, token)
+	if apperr.Is(err, apperr.Unauthenticated) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.Repo.BumpTokenVersion(ctx, id.UserID); err != nil && !apperr.Is(err, apperr.NotFound) {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return nil
+}
+
+// Profile is a user with their enrolled courses.
+type Profile struct {
+	User    *User
+	Courses map[string]CourseSummary // by course id, for User.EnrolledCourses
+}
+
+// Profile returns the caller's profile.
+func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
+	u, err := s.Repo.ByID(ctx, userID)
+	if err != nil {
+		return nil, notFoundAs(err, msgUserNotFound)
+	}
+	ids := make([]string, len(u.EnrolledCourses))
+	for i, e := range u.EnrolledCourses {
+		ids[i] = e.CourseID
+	}
+	courses, err := s.Courses.Summaries(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("enrolled courses: %w", err)
+	}
+	return &Profile{User: u, Courses: courses}, nil
+}
+
+// UpdateProfile changes the caller's name, bio or avatar. A new avatar that
+// cannot be applied is removed; a replaced one is removed too.
+func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileChanges) (u *User, err error) {
+	defer func() {
+		if err != nil && c.Avatar != nil {
+			s.Media.Remove(ctx, *c.Avatar)
+		}
+	}()
+	var fields []apperr.FieldError
+	if c.Name != nil {
+		name := strings.TrimSpace(*c.Name)
+		c.Name = &name
+		fields = appendNameError(fields, name)
+	}
+	if c.Bio != nil {
+		bio := strings.TrimSpace(*c.Bio)
+		c.Bio = &bio
+		if utf8.RuneCountInString(bio) > 200 {
+			fields = append(fields, apperr.FieldError{Field: "bio", Message: "Bio must be at most 200 characters"})
+		}
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+	before, after, err := s.Repo.UpdateProfile(ctx, userID, c, s.now())
+	if err != nil {
+		return nil, notFoundAs(err, msgUserNotFound)
+	}
+	if c.Avatar != nil && before.Avatar != "" && before.Avatar != *c.Avatar {
+		s.Media.Remove(ctx, before.Avatar)
+	}
+	return after, nil
+}
+
+// ChangePassword sets a new password after checking the current one. Every
+// older token stops working; the caller gets a fresh one.
+func (s *Service) ChangePassword(ctx context.Context, userID, current, next string) (*Authenticated, error) {
+	var fields []apperr.FieldError
+	if current == "" {
+		fields = append(fields, apperr.FieldError{Field: "currentPassword", Message: "Current password is required"})
+	}
+	fields = appendPasswordError(fields, "newPassword", next)
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+	u, err := s.Repo.ByID(ctx, userID)
+	if err != nil {
+		return nil, notFoundAs(err, msgUserNotFound)
+	}
+	if !s.Passwords.Matches(u.PasswordHash, current) {
+		return nil, apperr.New(apperr.Unauthenticated, msgWrongCurrent)
+	}
+	hash, err := s.Passwords.Hash(next)
+	if err != nil {
+		return nil, err
+	}
+	if u.TokenVersion, err = s.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
+		return nil, notFoundAs(err, msgUserNotFound)
+	}
+	return s.issue(u)
+}
+
+// ForgotPassword mails a single-use reset link when the email is registered.
+// It answers the same either way, and a mail failure is only logged.
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+	email = normalizeEmail(email)
+	if err := apperr.Validation(appendEmailError(nil, email)); err != nil {
+		return err
+	}
+	u, err := s.Repo.ByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find user: %w", err)
+	}
+	token, hash, err := auth.NewResetToken()
+	if err != nil {
+		return err
+	}
+	if err := s.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
+		return fmt.Errorf("store reset token: %w", err)
+	}
+	link := s.ResetLink(token)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+		defer cancel()
+		if err := s.Mailer.SendPasswordReset(ctx, u.Email, u.Name, link); err != nil {
+			s.Logger.Error("send password reset mail", "user_id", u.ID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// ResetPassword sets a new password with a reset token, which it uses up.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+	if err := apperr.Validation(appendPasswordError(nil, "password", password)); err != nil {
+		return err
+	}
+	if token == "" || len(token) > 128 {
+		return apperr.New(apperr.Invalid, msgBadResetToken)
+	}
+	hash, err := s.Passwords.Hash(password)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.New(apperr.Invalid, msgBadResetToken)
+		}
+		return fmt.Errorf("consume reset token: %w", err)
+	}
+	return nil
+}
+
+// DeleteAccount deletes the caller after checking their password: their
+// progress, avatar and the account itself. Purchases stay, as money history.
+func (s *Service) DeleteAccount(ctx context.Context, userID, password string) error {
+	if password == "" {
+		return apperr.Validation([]apperr.FieldError{{Field: "password", Message: "Password is required"}})
+	}
+	u, err := s.Repo.ByID(ctx, userID)
+	if err != nil {
+		return notFoundAs(err, msgUserNotFound)
+	}
+	if !s.Passwords.Matches(u.PasswordHash, password) {
+		return apperr.New(apperr.Unauthenticated, msgWrongPassword)
+	}
+	owned, err := s.Courses.CountByInstructor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("count courses: %w", err)
+	}
+	if owned > 0 {
+		return apperr.New(apperr.Conflict, msgOwnsCourses)
+	}
+	if err := s.Progress.DeleteByUser(ctx, userID); err != nil {
+		return fmt.Errorf("delete progress: %w", err)
+	}
+	if err := s.Repo.Delete(ctx, userID); err != nil {
+		return notFoundAs(err, msgUserNotFound)
+	}
+	s.Media.Remove(ctx, u.Avatar)
+	return nil
+}
+
+// CreateAdmin creates an admin account, or promotes the user who has this
+// email. It reports whether it created one.
+func (s *Service) CreateAdmin(ctx context.Context, email, name, password string) (created bool, err error) {
+	email = normalizeEmail(email)
+	if _, err := s.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
+		return false, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return false, fmt.Errorf("promote: %w", err)
+	}
+	name = strings.TrimSpace(name)
+	var fields []apperr.FieldError
+	fields = appendNameError(fields, name)
+	fields = appendEmailError(fields, email)
+	fields = appendPasswordError(fields, "password", password)
+	if err := apperr.Validation(fields); err != nil {
+		return false, err
+	}
+	hash, err := s.Passwords.Hash(password)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	u := &User{Name: name, Email: email, Role: auth.RoleAdmin, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
+	if err := s.Repo.Create(ctx, u); err != nil {
+		return false, fmt.Errorf("create admin: %w", err)
+	}
+	return true, nil
+}
+
+// now is the current time at the database's millisecond precision, so
+// that what a response shows is what was stored.
+func (s *Service) now() time.Time {
+	return s.Now().UTC().Truncate(time.Millisecond)
+}
+
+func normalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+func appendNameError(fields []apperr.FieldError, name string) []apperr.FieldError {
+	if n := utf8.RuneCountInString(name); n < 2 || n > 50 {
+		fields = append(fields, apperr.FieldError{Field: "name", Message: "Name must be between 2 and 50 characters"})
+	}
+	return fields
+}
+
+func appendEmailError(fields []apperr.FieldError, email string) []apperr.FieldError {
+	if !validEmail(email) {
+		fields = append(fields, apperr.FieldError{Field: "email", Message: "Please provide a valid email"})
+	}
+	return fields
+}
+
+func appendPasswordError(fields []apperr.FieldError, field, pw string) []apperr.FieldError {
+	switch {
+	case len(pw) < auth.MinPasswordBytes:
+		fields = append(fields, apperr.FieldError{Field: field, Message: fmt.Sprintf("Password must be at least %d characters", auth.MinPasswordBytes)})
+	case len(pw) > auth.MaxPasswordBytes:
+		fields = append(fields, apperr.FieldError{Field: field, Message: fmt.Sprintf("Password must be at most %d bytes", auth.MaxPasswordBytes)})
+	}
+	return fields
+}
+
+// validEmail accepts a bare address such as a@b.co, nothing more.
+func validEmail(email string) bool {
+	if len(email) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(email, '@')
+	return at > 0 && strings.Contains(email[at+1:], ".")
+}
+
+// notFoundAs gives a not-found error a client-facing message.
+func notFoundAs(err error, message string) error {
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.New(apperr.NotFound, message)
+	}
+	return err
+}

@@ -1,0 +1,105 @@
+// Package user holds accounts: sign-up, sign-in, sessions that really end,
+// profiles, passwords and account deletion.
+package user
+
+import (
+	"context"
+	"time"
+
+	"github.com/lms-backend/lms/internal/auth"
+)
+
+// User is an account.
+type User struct {
+	ID              string
+	Name            string
+	Email           string
+	Role            auth.Role
+	Avatar          string // storage key, "" when none
+	Bio             string
+	PasswordHash    string
+	TokenVersion    int64
+	EnrolledCourses []Enrollment
+	LastActive      time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Enrollment is a course a user may study.
+type Enrollment struct {
+	CourseID   string
+	EnrolledAt time.Time
+}
+
+// CourseSummary is what a profile shows of an enrolled course.
+type CourseSummary struct {
+	ID          string
+	Title       string
+	Thumbnail   string // storage key
+	Description string
+}
+
+// Session is who a valid token belongs to.
+type Session struct {
+	UserID       string
+	Role         auth.Role
+	TokenVersion int64
+}
+
+// ProfileChanges are the fields a user may change on their profile; nil
+// leaves a field as it is.
+type ProfileChanges struct {
+	Name   *string
+	Bio    *string
+	Avatar *string // storage key of a new avatar
+}
+
+// Repository stores users. Not-found and duplicate-email errors are apperr
+// kinds NotFound and Conflict.
+type Repository interface {
+	Create(ctx context.Context, u *User) error
+	ByID(ctx context.Context, id string) (*User, error)
+	ByEmail(ctx context.Context, email string) (*User, error)
+	// Session reads just what authenticating a request needs (one indexed read).
+	Session(ctx context.Context, id string) (Session, error)
+	// UpdateProfile applies changes and returns the user as it was before
+	// and after them.
+	UpdateProfile(ctx context.Context, id string, c ProfileChanges, now time.Time) (before, after *User, err error)
+	// SetPassword stores a new hash, drops any reset token and bumps the
+	// token version; it returns the new version.
+	SetPassword(ctx context.Context, id, hash string, now time.Time) (int64, error)
+	// BumpTokenVersion revokes every token issued so far.
+	BumpTokenVersion(ctx context.Context, id string) error
+	SetResetToken(ctx context.Context, id, tokenHash string, expires time.Time) error
+	// ConsumeResetToken atomically finds the user holding an unexpired
+	// token with this hash, sets the new password hash, drops the token and
+	// bumps the token version. Only one caller can consume a token.
+	ConsumeResetToken(ctx context.Context, tokenHash, passwordHash string, now time.Time) (*User, error)
+	TouchLastActive(ctx context.Context, id string, now time.Time) error
+	// SetRole sets the role of the user with this email.
+	SetRole(ctx context.Context, email string, role auth.Role, now time.Time) (*User, error)
+	Delete(ctx context.Context, id string) error
+}
+
+// Courses is what accounts need to know of the catalog.
+type Courses interface {
+	// Summaries returns the courses with these ids that exist, by id.
+	Summaries(ctx context.Context, ids []string) (map[string]CourseSummary, error)
+	// CountByInstructor counts the courses an instructor owns.
+	CountByInstructor(ctx context.Context, instructorID string) (int64, error)
+}
+
+// ProgressEraser deletes a user's progress records.
+type ProgressEraser interface {
+	DeleteByUser(ctx context.Context, userID string) error
+}
+
+// MediaRemover deletes stored media; failures are logged, never returned.
+type MediaRemover interface {
+	Remove(ctx context.Context, key string)
+}
+
+// Mailer sends password-reset links.
+type Mailer interface {
+	SendPasswordReset(ctx context.Context, to, name, link string) error
+}
