@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/lms-backend/lms/internal/apperr"
 )
 
 func main() {
@@ -29,6 +31,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		err = serve(ctx, getenv, stdout)
+	case "create-admin":
+		err = createAdmin(ctx, args, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -38,6 +42,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lms %s: %v\n", cmd, err)
+		if e, ok := apperr.As(err); ok {
+			for _, f := range e.Fields {
+				fmt.Fprintf(stderr, "  %s: %s\n", f.Field, f.Message)
+			}
+		}
 		return 1
 	}
 	return 0
@@ -47,5 +56,7 @@ const usage = `usage: lms [command]
 
 commands:
   serve          run the API (default)
+  create-admin   --email E --name N: create an admin, or promote the user
+                 with that email; the password is read from stdin
   help           show this text
 `

@@ -27,7 +27,7 @@ const (
 
 // serve runs the API until ctx ends.
 func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
-	a, closeDB, err := open(getenv, logOut)
+	a, closeDB, err := open(ctx, getenv, logOut)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 }
 
 // open loads the configuration, opens the database and assembles the service.
-func open(getenv func(string) string, logOut io.Writer) (*app.App, func(), error) {
+func open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*app.App, func(), error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, nil, err
@@ -59,7 +59,7 @@ func open(getenv func(string) string, logOut io.Writer) (*app.App, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := app.New(context.Background(), cfg, logger, db)
+	a, err := app.New(ctx, cfg, logger, db)
 	if err != nil {
 		closeDB()
 		return nil, nil, err

@@ -27,12 +27,35 @@ func indexes() map[string][]mongo.IndexModel {
 	}
 }
 
-// EnsureIndexes creates the indexes the repositories rely on.
+// EnsureIndexes creates the indexes the repositories rely on that do not
+// exist yet. (Asking FerretDB v1 to create an index that already exists
+// after a restart crashes its connection, so existing names are skipped.)
 func (d *DB) EnsureIndexes(ctx context.Context) error {
 	for coll, models := range indexes() {
-		if _, err := d.collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", coll, err)
+		existing, err := d.indexNames(ctx, coll)
+		if err != nil {
+			return err
+		}
+		for _, m := range models {
+			if existing[*m.Options.Name] {
+				continue
+			}
+			if _, err := d.collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create index %s on %s: %w", *m.Options.Name, coll, err)
+			}
 		}
 	}
 	return nil
+}
+
+func (d *DB) indexNames(ctx context.Context, coll string) (map[string]bool, error) {
+	specs, err := d.collection(coll).Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes on %s: %w", coll, err)
+	}
+	names := make(map[string]bool, len(specs))
+	for _, s := range specs {
+		names[s.Name] = true
+	}
+	return names, nil
 }

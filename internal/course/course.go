@@ -1,0 +1,69 @@
+// Package course holds the catalog: courses, their lectures, listing and
+// search, and who may watch which lecture.
+package course
+
+import (
+	"context"
+	"time"
+
+	"github.com/lms-backend/lms/internal/auth"
+)
+
+// Levels a course may have.
+const (
+	LevelBeginner     = "beginner"
+	LevelIntermediate = "intermediate"
+	LevelAdvanced     = "advanced"
+)
+
+// Course is a course of the catalog.
+type Course struct {
+	ID            string
+	Title         string
+	Subtitle      string
+	Description   string
+	Category      string
+	Level         string
+	Price         float64 // USD
+	Thumbnail     string  // storage key
+	InstructorID  string
+	LectureIDs    []string // in lecture order
+	IsPublished   bool
+	TotalLectures int
+	TotalDuration float64 // seconds
+	EnrolledCount int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Lecture is one video of a course.
+type Lecture struct {
+	ID          string
+	CourseID    string
+	Title       string
+	Description string
+	Video       string // storage key
+	Duration    float64
+	IsPreview   bool
+	Order       int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Instructor is what course pages show of a course's instructor.
+type Instructor struct {
+	ID     string
+	Name   string
+	Avatar string // storage key
+	Bio    string
+}
+
+// Viewer is who looks at the catalog: an identity, or the zero value for an
+// anonymous visitor.
+type Viewer = auth.Identity
+
+// Access answers whether a user is enrolled in a course (the payments side
+// writes enrolments).
+type Access interface {
+	IsEnrolled(ctx context.Context, userID, courseID string) (bool, error)
+}
