@@ -36,7 +36,7 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 	if err != nil {
 		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature, err)
 	}
-	if ahead := ts.Sub(time.Now()); ahead > WebhookTolerance {
+	if ahead := time.Until(ts); ahead > WebhookTolerance {
 		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature,
 			fmt.Errorf("webhook timestamp is %s in the future", ahead.Round(time.Second)))
 	}
