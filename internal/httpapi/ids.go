@@ -1,0 +1,32 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/lms-backend/lms/internal/apperr"
+)
+
+// pathID returns the path parameter param, which must be an ObjectId (24
+// hex digits); otherwise a 400 "Invalid <name> ID".
+func pathID(r *http.Request, param, name string) (string, error) {
+	id := chi.URLParam(r, param)
+	if !validID(id) {
+		return "", apperr.Newf(apperr.Invalid, "Invalid %s ID", name)
+	}
+	return id, nil
+}
+
+// validID reports whether id is 24 lowercase or uppercase hex digits.
+func validID(id string) bool {
+	if len(id) != 24 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
