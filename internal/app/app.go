@@ -20,11 +20,13 @@ import (
 
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/embeddeddb"
 	"github.com/lms-backend/lms/internal/httpapi"
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/progress"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -48,10 +50,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		return nil, err
 	}
 	courses := mongodb.NewCourseRepo(db)
+	userRepo := mongodb.NewUserRepo(db)
+	progressRepo := mongodb.NewProgressRepo(db)
+	courseService := course.NewService(courses, userRepo, progressRepo, store)
 	users := user.NewService(user.Deps{
-		Repo:      mongodb.NewUserRepo(db),
+		Repo:      userRepo,
 		Courses:   courses,
-		Progress:  mongodb.NewProgressRepo(db),
+		Progress:  progressRepo,
 		Media:     store,
 		Mailer:    mailer,
 		Passwords: auth.NewPasswords(cfg.BcryptCost),
@@ -65,7 +70,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	}
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, DB: db,
-		Users: users, Media: store,
+		Users: users, Courses: courseService, Media: store,
+		Progress:            progress.NewService(progress.Deps{Repo: progressRepo}),
 		NewRateLimitCounter: newCounter,
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/auth"
 )
 
 // routes shows every route and the middleware in front of it, in order.
@@ -46,6 +47,35 @@ func (s *server) routes() (http.Handler, error) {
 					r.Patch("/change-password", s.handle(s.changePassword))
 					r.Delete("/account", s.handle(s.deleteAccount))
 				})
+			})
+
+			r.Route("/courses", func(r chi.Router) {
+				r.Group(func(r chi.Router) {
+					r.Use(s.optionalUser)
+					r.Get("/search", s.handle(s.searchCourses))
+					r.Get("/published", s.handle(s.publishedCourses))
+					r.Get("/{courseId}", s.handle(s.getCourse))
+					r.Get("/{courseId}/lectures", s.handle(s.listLectures))
+				})
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin))
+					r.Post("/", s.handle(s.createCourse))
+					r.Get("/instructor", s.handle(s.instructorCourses))
+					r.Patch("/{courseId}", s.handle(s.updateCourse))
+					r.Patch("/{courseId}/publish", s.handle(s.publishCourse))
+					r.Delete("/{courseId}", s.handle(s.deleteCourse))
+					r.Post("/{courseId}/lectures", s.handle(s.addLecture))
+					r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLecture))
+					r.Delete("/{courseId}/lectures/{lectureId}", s.handle(s.deleteLecture))
+				})
+			})
+
+			r.Route("/progress", func(r chi.Router) {
+				r.Use(s.requireUser)
+				r.Get("/{courseId}", s.handle(s.getProgress))
+				r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLectureProgress))
+				r.Post("/{courseId}/complete", s.handle(s.completeCourse))
+				r.Post("/{courseId}/reset", s.handle(s.resetProgress))
 			})
 		})
 	})

@@ -12,7 +12,9 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/media"
+	"github.com/lms-backend/lms/internal/progress"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -26,8 +28,11 @@ type Deps struct {
 	Config *config.Config
 	Logger *slog.Logger
 	DB     Pinger
-	Users  *user.Service
-	Media  *media.Store
+	Users   *user.Service
+	Courses *course.Service
+	Media   *media.Store
+	// Progress runs the /progress endpoints.
+	Progress *progress.Service
 	// NewRateLimitCounter, when set, makes counters that instances share
 	// (Redis); nil keeps them in process. It is called once per limiter.
 	NewRateLimitCounter func() httprate.LimitCounter
@@ -41,7 +46,9 @@ type server struct {
 	metrics *metrics
 	started time.Time
 	users   *user.Service
+	courses *course.Service
 	media   *media.Store
+	progress *progress.Service
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
@@ -57,7 +64,9 @@ func NewServer(d Deps) (http.Handler, error) {
 		metrics: newMetrics(),
 		started: time.Now(),
 		users:   d.Users,
+		courses: d.Courses,
 		media:   d.Media,
+		progress: d.Progress,
 
 		newCounter: d.NewRateLimitCounter,
 	}

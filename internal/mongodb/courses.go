@@ -3,6 +3,7 @@ package mongodb
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -10,19 +11,26 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/user"
 )
 
 // CourseRepo stores courses in the courses collection.
 type CourseRepo struct {
-	c *mongo.Collection
+	c        *mongo.Collection
+	lectures *mongo.Collection
+	users    *mongo.Collection
 }
 
-var _ user.Courses = (*CourseRepo)(nil)
+var (
+	_ user.Courses      = (*CourseRepo)(nil)
+	_ course.Repository = (*CourseRepo)(nil)
+)
 
 // NewCourseRepo returns the courses repository.
 func NewCourseRepo(d *DB) *CourseRepo {
-	return &CourseRepo{c: d.collection(coursesCollection)}
+	return &CourseRepo{c: d.collection(coursesCollection), lectures: d.collection(lecturesCollection), users: d.collection(usersCollection)}
 }
 
 // Summaries returns the title, thumbnail and description of the courses
@@ -78,6 +86,7 @@ type courseDoc struct {
 	Thumbnail     string               `bson:"thumbnail"` // storage key
 	Instructor    primitive.ObjectID   `bson:"instructor"`
 	Lectures      []primitive.ObjectID `bson:"lectures"` // ordered by lecture order
+	LectureRev    int64                `bson:"lectureRev"` // bumped by every lecture write
 	IsPublished   bool                 `bson:"isPublished"`
 	TotalLectures int                  `bson:"totalLectures"`
 	TotalDuration float64              `bson:"totalDuration"` // seconds
@@ -98,4 +107,256 @@ type lectureDoc struct {
 	Order       int                `bson:"order"`
 	CreatedAt   time.Time          `bson:"createdAt"`
 	UpdatedAt   time.Time          `bson:"updatedAt"`
+}
+
+func (d *courseDoc) toDomain() course.Course {
+	c := course.Course{
+		ID: d.ID.Hex(), Title: d.Title, Subtitle: d.Subtitle, Description: d.Description, Category: d.Category,
+		Level: d.Level, Price: d.Price, Thumbnail: d.Thumbnail, InstructorID: d.Instructor.Hex(),
+		LectureIDs: make([]string, len(d.Lectures)), IsPublished: d.IsPublished, TotalLectures: d.TotalLectures,
+		TotalDuration: d.TotalDuration, EnrolledCount: d.EnrolledCount, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	for i, id := range d.Lectures {
+		c.LectureIDs[i] = id.Hex()
+	}
+	return c
+}
+
+func (d *lectureDoc) toDomain() course.Lecture {
+	return course.Lecture{
+		ID: d.ID.Hex(), CourseID: d.Course.Hex(), Title: d.Title, Description: d.Description, Video: d.Video,
+		Duration: d.Duration, IsPreview: d.IsPreview, Order: d.Order, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+}
+
+var errCourseNotFound = apperr.New(apperr.NotFound, "course not found")
+
+// Create inserts a course and sets its ID.
+func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
+	instructor, err := objectID(c.InstructorID)
+	if err != nil {
+		return err
+	}
+	doc := courseDoc{
+		ID: primitive.NewObjectID(), Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
+		Category: c.Category, Level: c.Level, Price: c.Price, Thumbnail: c.Thumbnail, Instructor: instructor,
+		Lectures: []primitive.ObjectID{}, IsPublished: c.IsPublished, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if _, err := r.c.InsertOne(ctx, doc); err != nil {
+		return fmt.Errorf("insert course: %w", err)
+	}
+	c.ID = doc.ID.Hex()
+	return nil
+}
+
+// ByID finds a course.
+func (r *CourseRepo) ByID(ctx context.Context, id string) (*course.Course, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return nil, err
+	}
+	var doc courseDoc
+	if err := r.c.FindOne(ctx, bson.M{"_id": oid}).Decode(&doc); err != nil {
+		if isNoDocuments(err) {
+			return nil, errCourseNotFound
+		}
+		return nil, fmt.Errorf("find course: %w", err)
+	}
+	c := doc.toDomain()
+	return &c, nil
+}
+
+// ByIDs finds the courses with these ids in one query.
+func (r *CourseRepo) ByIDs(ctx context.Context, ids []string) ([]course.Course, error) {
+	oids := objectIDs(ids)
+	if len(oids) == 0 {
+		return nil, nil
+	}
+	return r.find(ctx, bson.M{"_id": bson.M{"$in": oids}}, nil)
+}
+
+func (r *CourseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]course.Course, error) {
+	cur, err := r.c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("find courses: %w", err)
+	}
+	var docs []courseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read courses: %w", err)
+	}
+	out := make([]course.Course, len(docs))
+	for i := range docs {
+		out[i] = docs[i].toDomain()
+	}
+	return out, nil
+}
+
+// Update sets the given fields.
+func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, now time.Time) (before, after *course.Course, err error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	set := bson.M{"updatedAt": now}
+	setIf(set, "title", ch.Title)
+	setIf(set, "subtitle", ch.Subtitle)
+	setIf(set, "description", ch.Description)
+	setIf(set, "category", ch.Category)
+	setIf(set, "level", ch.Level)
+	setIf(set, "thumbnail", ch.Thumbnail)
+	if ch.Price != nil {
+		set["price"] = *ch.Price
+	}
+	var doc courseDoc
+	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$set": set}).Decode(&doc)
+	if isNoDocuments(err) {
+		return nil, nil, errCourseNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("update course: %w", err)
+	}
+	b := doc.toDomain()
+	a, err := r.ByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &b, a, nil
+}
+
+func setIf(set bson.M, key string, v *string) {
+	if v != nil {
+		set[key] = *v
+	}
+}
+
+// SetPublished publishes or unpublishes a course.
+func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool, now time.Time) (*course.Course, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return nil, err
+	}
+	var doc courseDoc
+	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid},
+		bson.M{"$set": bson.M{"isPublished": published, "updatedAt": now}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	if isNoDocuments(err) {
+		return nil, errCourseNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publish course: %w", err)
+	}
+	c := doc.toDomain()
+	return &c, nil
+}
+
+// Delete removes a course that nobody is enrolled in.
+func (r *CourseRepo) Delete(ctx context.Context, id string) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	res, err := r.c.DeleteOne(ctx, bson.M{"_id": oid, "enrolledCount": bson.M{"$lte": 0}})
+	if err != nil {
+		return fmt.Errorf("delete course: %w", err)
+	}
+	if res.DeletedCount == 1 {
+		return nil
+	}
+	if _, err := r.ByID(ctx, id); err != nil {
+		return err
+	}
+	return apperr.New(apperr.Conflict, "course has enrolled students")
+}
+
+// Find returns one page of matching courses and the number of all matches.
+func (r *CourseRepo) Find(ctx context.Context, q course.Query) ([]course.Course, int64, error) {
+	filter := bson.M{}
+	if q.PublishedOnly {
+		filter["isPublished"] = true
+	}
+	if q.InstructorID != "" {
+		oid, err := objectID(q.InstructorID)
+		if err != nil {
+			return nil, 0, nil
+		}
+		filter["instructor"] = oid
+	}
+	if q.Text != "" {
+		re := literal(q.Text)
+		filter["$or"] = bson.A{bson.M{"title": re}, bson.M{"subtitle": re}, bson.M{"description": re}, bson.M{"category": re}}
+	}
+	if q.Title != "" {
+		filter["title"] = literal(q.Title)
+	}
+	if q.Category != "" {
+		filter["category"] = literal(q.Category)
+	}
+	if q.Level != "" {
+		filter["level"] = q.Level
+	}
+	price := bson.M{}
+	if q.MinPrice != nil {
+		price["$gte"] = *q.MinPrice
+	}
+	if q.MaxPrice != nil {
+		price["$lte"] = *q.MaxPrice
+	}
+	if len(price) > 0 {
+		filter["price"] = price
+	}
+	total, err := r.c.CountDocuments(ctx, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count courses: %w", err)
+	}
+	opts := options.Find().SetSort(sortOf(q.Sort)).SetSkip(int64((q.Page - 1) * q.Limit)).SetLimit(int64(q.Limit))
+	courses, err := r.find(ctx, filter, opts)
+	return courses, total, err
+}
+
+// literal matches s as a case-insensitive literal substring: user text is
+// escaped, never run as a pattern.
+func literal(s string) primitive.Regex {
+	return primitive.Regex{Pattern: regexp.QuoteMeta(s), Options: "i"}
+}
+
+func sortOf(s string) bson.D {
+	switch s {
+	case course.SortOldest:
+		return bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}
+	case course.SortPriceAsc:
+		return bson.D{{Key: "price", Value: 1}, {Key: "_id", Value: 1}}
+	case course.SortPriceDesc:
+		return bson.D{{Key: "price", Value: -1}, {Key: "_id", Value: -1}}
+	case course.SortTitle:
+		return bson.D{{Key: "title", Value: 1}, {Key: "_id", Value: 1}}
+	default:
+		return bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}
+	}
+}
+
+// Instructors returns the public profile of the users with these ids.
+func (r *CourseRepo) Instructors(ctx context.Context, ids []string) (map[string]course.Instructor, error) {
+	out := map[string]course.Instructor{}
+	oids := objectIDs(ids)
+	if len(oids) == 0 {
+		return out, nil
+	}
+	cur, err := r.users.Find(ctx, bson.M{"_id": bson.M{"$in": oids}},
+		options.Find().SetProjection(bson.M{"name": 1, "avatar": 1, "bio": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("find instructors: %w", err)
+	}
+	var docs []struct {
+		ID     primitive.ObjectID `bson:"_id"`
+		Name   string             `bson:"name"`
+		Avatar string             `bson:"avatar"`
+		Bio    string             `bson:"bio"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read instructors: %w", err)
+	}
+	for _, d := range docs {
+		out[d.ID.Hex()] = course.Instructor{ID: d.ID.Hex(), Name: d.Name, Avatar: d.Avatar, Bio: d.Bio}
+	}
+	return out, nil
 }

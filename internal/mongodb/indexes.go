@@ -20,6 +20,13 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		coursesCollection: {
 			{Keys: bson.D{{Key: "instructor", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("instructor_created")},
+			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("published_created")},
+			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "price", Value: 1}}, Options: options.Index().SetName("published_price")},
+			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "title", Value: 1}}, Options: options.Index().SetName("published_title")},
+			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "level", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("published_level_created")},
+		},
+		lecturesCollection: {
+			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "order", Value: 1}}, Options: options.Index().SetName("course_order")},
 		},
 		progressCollection: {
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}, Options: options.Index().SetUnique(true).SetName("user_course_unique")},

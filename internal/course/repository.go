@@ -1,0 +1,90 @@
+package course
+
+import (
+	"context"
+	"time"
+)
+
+// Repository stores courses and their lectures. Missing documents are
+// apperr.NotFound errors.
+type Repository interface {
+	Create(ctx context.Context, c *Course) error
+	ByID(ctx context.Context, id string) (*Course, error)
+	// ByIDs returns the courses with these ids that exist, in no order.
+	ByIDs(ctx context.Context, ids []string) ([]Course, error)
+	// Update applies changes and returns the course before and after.
+	Update(ctx context.Context, id string, ch Changes, now time.Time) (before, after *Course, err error)
+	SetPublished(ctx context.Context, id string, published bool, now time.Time) (*Course, error)
+	// Delete removes a course that nobody is enrolled in; a course with
+	// enrolments is an apperr.Conflict.
+	Delete(ctx context.Context, id string) error
+	// Find returns one page of the courses matching q and their total.
+	Find(ctx context.Context, q Query) ([]Course, int64, error)
+	// Instructors returns the instructors with these ids, by id.
+	Instructors(ctx context.Context, ids []string) (map[string]Instructor, error)
+
+	AddLecture(ctx context.Context, l *Lecture) error
+	// Lectures returns a course's lectures by order.
+	Lectures(ctx context.Context, courseID string) ([]Lecture, error)
+	// Lecture returns a lecture of a course.
+	Lecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
+	UpdateLecture(ctx context.Context, courseID, lectureID string, ch LectureChanges, now time.Time) (before, after *Lecture, err error)
+	DeleteLecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
+	// DeleteLectures removes every lecture of a course and returns them.
+	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)
+	// RefreshTotals recomputes a course's lecture list, totalLectures and
+	// totalDuration from its lectures; it runs after every lecture write.
+	RefreshTotals(ctx context.Context, courseID string, now time.Time) error
+}
+
+// Changes are the course fields an update sets; nil leaves a field as is.
+type Changes struct {
+	Title, Subtitle, Description, Category, Level *string
+	Price                                         *float64
+	Thumbnail                                     *string // storage key
+}
+
+// LectureChanges are the lecture fields an update sets; nil leaves a field.
+type LectureChanges struct {
+	Title, Description *string
+	Order              *int
+	IsPreview          *bool
+	Video              *string // storage key
+	Duration           *float64
+}
+
+// Sort orders of a listing.
+const (
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+	SortPriceAsc  = "price-asc"
+	SortPriceDesc = "price-desc"
+	SortTitle     = "title"
+)
+
+// Query selects a page of courses. Text filters match a case-insensitive
+// literal substring.
+type Query struct {
+	PublishedOnly bool
+	InstructorID  string
+	Text          string // any of title, subtitle, description, category
+	Title         string
+	Category      string
+	Level         string
+	MinPrice      *float64
+	MaxPrice      *float64
+	Sort          string
+	Page, Limit   int
+}
+
+// ProgressCleaner removes progress that refers to deleted lectures or
+// courses.
+type ProgressCleaner interface {
+	RemoveLecture(ctx context.Context, courseID, lectureID string) error
+	DeleteByCourse(ctx context.Context, courseID string) error
+}
+
+// MediaRemover deletes stored media; failures are logged, never returned.
+type MediaRemover interface {
+	Remove(ctx context.Context, key string)
+}

@@ -1,0 +1,558 @@
+package course
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/auth"
+)
+
+// Client-facing messages.
+const (
+	msgCourseNotFound    = "Course not found"
+	msgLectureNotFound   = "Lecture not found in this course"
+	msgNotOwner          = "You are not the instructor of this course"
+	msgNoLectures        = "Cannot publish a course without lectures"
+	msgHasStudents       = "Course has enrolled students; unpublish it instead"
+	msgBadLevel          = "Please select a valid course level"
+	msgThumbnailRequired = "Course thumbnail is required"
+	msgVideoRequired     = "Video file is required"
+)
+
+// Limits of listings and of text filters.
+const (
+	DefaultLimit   = 10
+	MaxLimit       = 100
+	maxFilterChars = 100
+	maxPrice       = 1_000_000
+)
+
+// Service runs the catalog use cases.
+type Service struct {
+	repo     Repository
+	access   Access
+	progress ProgressCleaner
+	media    MediaRemover
+	now      func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(repo Repository, access Access, progress ProgressCleaner, media MediaRemover) *Service {
+	return &Service{repo: repo, access: access, progress: progress, media: media, now: time.Now}
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// Input is the content of a course, as given to Create and Update; nil
+// fields are absent from the request.
+type Input struct {
+	Title, Subtitle, Description, Category, Level *string
+	Price                                         *float64
+	Thumbnail                                     *string // storage key of an uploaded image
+}
+
+// Create adds a draft course owned by the caller. A thumbnail is required.
+// The uploaded thumbnail is removed when the course cannot be created.
+func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, err error) {
+	defer s.removeOnError(ctx, &err, &in.Thumbnail)
+	ch, err := validate(in, true)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	c = &Course{
+		Title: *ch.Title, Subtitle: deref(ch.Subtitle), Description: deref(ch.Description),
+		Category: *ch.Category, Level: LevelBeginner, Price: *ch.Price, Thumbnail: *ch.Thumbnail,
+		InstructorID: v.UserID, LectureIDs: []string{}, CreatedAt: now, UpdatedAt: now,
+	}
+	if ch.Level != nil {
+		c.Level = *ch.Level
+	}
+	if err := s.repo.Create(ctx, c); err != nil {
+		return nil, fmt.Errorf("create course: %w", err)
+	}
+	return c, nil
+}
+
+// Editable returns the course if the caller may change it: its instructor
+// or an admin. Handlers call it before reading an upload, so that nobody
+// else's upload ever reaches storage.
+func (s *Service) Editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
+	c, err := s.repo.ByID(ctx, courseID)
+	if err != nil {
+		return nil, notFoundAs(err, msgCourseNotFound)
+	}
+	if !owns(v, c) {
+		return nil, apperr.New(apperr.Forbidden, msgNotOwner)
+	}
+	return c, nil
+}
+
+// Update changes a course. A replaced thumbnail is removed from storage.
+func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Input) (c *Course, err error) {
+	defer s.removeOnError(ctx, &err, &in.Thumbnail)
+	if _, err := s.Editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	ch, err := validate(in, false)
+	if err != nil {
+		return nil, err
+	}
+	before, after, err := s.repo.Update(ctx, courseID, ch, s.clock())
+	if err != nil {
+		return nil, notFoundAs(err, msgCourseNotFound)
+	}
+	if ch.Thumbnail != nil && before.Thumbnail != *ch.Thumbnail {
+		s.media.Remove(ctx, before.Thumbnail)
+	}
+	return after, nil
+}
+
+// SetPublished publishes or unpublishes a course; nil toggles. A course
+// needs a lecture to be published.
+func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, published *bool) (*Course, error) {
+	c, err := s.Editable(ctx, v, courseID)
+	if err != nil {
+		return nil, err
+	}
+	want := !c.IsPublished
+	if published != nil {
+		want = *published
+	}
+	if want && c.TotalLectures == 0 {
+		return nil, apperr.New(apperr.Invalid, msgNoLectures)
+	}
+	c, err = s.repo.SetPublished(ctx, courseID, want, s.clock())
+	if err != nil {
+		return nil, notFoundAs(err, msgCourseNotFound)
+	}
+	return c, nil
+}
+
+// Delete removes a course nobody is enrolled in, with its lectures, media
+// and progress records.
+func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
+	c, err := s.Editable(ctx, v, courseID)
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Delete(ctx, courseID); err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return apperr.New(apperr.Conflict, msgHasStudents)
+		}
+		return notFoundAs(err, msgCourseNotFound)
+	}
+	lectures, err := s.repo.DeleteLectures(ctx, courseID)
+	if err != nil {
+		return fmt.Errorf("delete lectures: %w", err)
+	}
+	if err := s.progress.DeleteByCourse(ctx, courseID); err != nil {
+		return fmt.Errorf("delete progress: %w", err)
+	}
+	s.media.Remove(ctx, c.Thumbnail)
+	for _, l := range lectures {
+		s.media.Remove(ctx, l.Video)
+	}
+	return nil
+}
+
+// Detail is a course page: the course, its instructor and its lectures,
+// each marked with whether the viewer may watch it.
+type Detail struct {
+	Course     *Course
+	Instructor Instructor
+	Lectures   []Lecture
+	CanWatch   []bool // by index of Lectures
+}
+
+// Detail returns a course page. A draft is visible only to its instructor
+// and admins.
+func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detail, error) {
+	c, err := s.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, err
+	}
+	lectures, canWatch, err := s.lectures(ctx, v, c)
+	if err != nil {
+		return nil, err
+	}
+	instructors, err := s.repo.Instructors(ctx, []string{c.InstructorID})
+	if err != nil {
+		return nil, fmt.Errorf("instructor: %w", err)
+	}
+	return &Detail{Course: c, Instructor: instructors[c.InstructorID], Lectures: lectures, CanWatch: canWatch}, nil
+}
+
+// Visible returns a course if the viewer may see it: published, or their
+// own draft, or any course for admins. Otherwise it is not found.
+func (s *Service) Visible(ctx context.Context, v Viewer, courseID string) (*Course, error) {
+	c, err := s.repo.ByID(ctx, courseID)
+	if err != nil {
+		return nil, notFoundAs(err, msgCourseNotFound)
+	}
+	if !c.IsPublished && !owns(v, c) {
+		return nil, apperr.New(apperr.NotFound, msgCourseNotFound)
+	}
+	return c, nil
+}
+
+// Lectures returns a visible course's lectures, with who may watch which.
+func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Lecture, []bool, error) {
+	c, err := s.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.lectures(ctx, v, c)
+}
+
+func (s *Service) lectures(ctx context.Context, v Viewer, c *Course) ([]Lecture, []bool, error) {
+	lectures, err := s.repo.Lectures(ctx, c.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lectures: %w", err)
+	}
+	all, err := s.watchesAll(ctx, v, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	canWatch := make([]bool, len(lectures))
+	for i, l := range lectures {
+		canWatch[i] = all || l.IsPreview
+	}
+	return lectures, canWatch, nil
+}
+
+// watchesAll reports whether the viewer may watch every lecture: the
+// instructor, an admin, or an enrolled student.
+func (s *Service) watchesAll(ctx context.Context, v Viewer, c *Course) (bool, error) {
+	if owns(v, c) {
+		return true, nil
+	}
+	if v.UserID == "" {
+		return false, nil
+	}
+	enrolled, err := s.access.IsEnrolled(ctx, v.UserID, c.ID)
+	if err != nil {
+		return false, fmt.Errorf("enrolment: %w", err)
+	}
+	return enrolled, nil
+}
+
+// Listed is a course of a listing, with its instructor.
+type Listed struct {
+	Course
+	Instructor Instructor
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Courses []Listed
+	Total   int64
+	Page    int
+	Limit   int
+}
+
+// Pages is the number of pages.
+func (p Page) Pages() int64 {
+	return (p.Total + int64(p.Limit) - 1) / int64(p.Limit)
+}
+
+// Published lists published courses, newest first.
+func (s *Service) Published(ctx context.Context, page, limit int) (*Page, error) {
+	return s.find(ctx, Query{PublishedOnly: true, Sort: SortNewest, Page: page, Limit: limit})
+}
+
+// ByInstructor lists the caller's own courses, drafts included.
+func (s *Service) ByInstructor(ctx context.Context, v Viewer, page, limit int) (*Page, error) {
+	return s.find(ctx, Query{InstructorID: v.UserID, Sort: SortNewest, Page: page, Limit: limit})
+}
+
+// Search lists published courses matching the filters; at least one filter
+// is required.
+func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
+	q.PublishedOnly, q.InstructorID = true, ""
+	q.Text, q.Title, q.Category = strings.TrimSpace(q.Text), strings.TrimSpace(q.Title), strings.TrimSpace(q.Category)
+	var fields []apperr.FieldError
+	for _, f := range []struct{ name, value string }{{"query", q.Text}, {"title", q.Title}, {"category", q.Category}} {
+		if utf8.RuneCountInString(f.value) > maxFilterChars {
+			fields = append(fields, apperr.FieldError{Field: f.name, Message: fmt.Sprintf("must be at most %d characters", maxFilterChars)})
+		}
+	}
+	if q.Level != "" && !validLevel(q.Level) {
+		fields = append(fields, apperr.FieldError{Field: "level", Message: msgBadLevel})
+	}
+	if q.MinPrice != nil && q.MaxPrice != nil && *q.MinPrice > *q.MaxPrice {
+		fields = append(fields, apperr.FieldError{Field: "minPrice", Message: "must not exceed maxPrice"})
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return nil, err
+	}
+	if q.Text == "" && q.Title == "" && q.Category == "" && q.Level == "" && q.MinPrice == nil && q.MaxPrice == nil {
+		return nil, apperr.New(apperr.Invalid, "Please provide at least one search filter")
+	}
+	if q.Sort == "" {
+		q.Sort = SortNewest
+	}
+	return s.find(ctx, q)
+}
+
+func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
+	courses, total, err := s.repo.Find(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("find courses: %w", err)
+	}
+	listed, err := s.withInstructors(ctx, courses)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Courses: listed, Total: total, Page: q.Page, Limit: q.Limit}, nil
+}
+
+// Listed returns the courses with these ids, in the order of ids, with
+// their instructors; ids of missing courses are skipped.
+func (s *Service) Listed(ctx context.Context, ids []string) ([]Listed, error) {
+	courses, err := s.repo.ByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("find courses: %w", err)
+	}
+	byID := make(map[string]Course, len(courses))
+	for _, c := range courses {
+		byID[c.ID] = c
+	}
+	ordered := make([]Course, 0, len(courses))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			ordered = append(ordered, c)
+		}
+	}
+	return s.withInstructors(ctx, ordered)
+}
+
+// withInstructors adds the instructors of courses with one query.
+func (s *Service) withInstructors(ctx context.Context, courses []Course) ([]Listed, error) {
+	ids := make([]string, 0, len(courses))
+	for _, c := range courses {
+		ids = append(ids, c.InstructorID)
+	}
+	instructors, err := s.repo.Instructors(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("instructors: %w", err)
+	}
+	out := make([]Listed, len(courses))
+	for i, c := range courses {
+		out[i] = Listed{Course: c, Instructor: instructors[c.InstructorID]}
+	}
+	return out, nil
+}
+
+// LectureInput is the content of a lecture; nil fields are absent.
+type LectureInput struct {
+	Title, Description *string
+	Order              *int
+	IsPreview          *bool
+	Video              *string  // storage key of an uploaded video
+	Duration           *float64 // of the uploaded video
+}
+
+// AddLecture adds a lecture to a course the caller may edit. The uploaded
+// video is removed when the lecture cannot be added.
+func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, in LectureInput) (l *Lecture, err error) {
+	upload := in.Video
+	defer s.removeOnError(ctx, &err, &upload)
+	if _, err := s.Editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	ch, err := validateLecture(in, true)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	l = &Lecture{
+		CourseID: courseID, Title: *ch.Title, Description: deref(ch.Description), Video: *ch.Video,
+		Duration: derefFloat(ch.Duration), IsPreview: ch.IsPreview != nil && *ch.IsPreview, Order: *ch.Order,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.repo.AddLecture(ctx, l); err != nil {
+		return nil, fmt.Errorf("add lecture: %w", err)
+	}
+	upload = nil // the lecture refers to it now
+	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+		return nil, fmt.Errorf("course totals: %w", err)
+	}
+	return l, nil
+}
+
+// UpdateLecture changes a lecture; a replaced video is removed.
+func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, in LectureInput) (l *Lecture, err error) {
+	upload := in.Video
+	defer s.removeOnError(ctx, &err, &upload)
+	if _, err := s.Editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	ch, err := validateLecture(in, false)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	before, after, err := s.repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
+	if err != nil {
+		return nil, notFoundAs(err, msgLectureNotFound)
+	}
+	upload = nil // the lecture refers to it now
+	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+		return nil, fmt.Errorf("course totals: %w", err)
+	}
+	if ch.Video != nil && before.Video != *ch.Video {
+		s.media.Remove(ctx, before.Video)
+	}
+	return after, nil
+}
+
+// DeleteLecture removes a lecture, its video and its progress entries.
+func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
+	if _, err := s.Editable(ctx, v, courseID); err != nil {
+		return err
+	}
+	l, err := s.repo.DeleteLecture(ctx, courseID, lectureID)
+	if err != nil {
+		return notFoundAs(err, msgLectureNotFound)
+	}
+	if err := s.repo.RefreshTotals(ctx, courseID, s.clock()); err != nil {
+		return fmt.Errorf("course totals: %w", err)
+	}
+	if err := s.progress.RemoveLecture(ctx, courseID, lectureID); err != nil {
+		return fmt.Errorf("remove lecture progress: %w", err)
+	}
+	s.media.Remove(ctx, l.Video)
+	return nil
+}
+
+// removeOnError removes an uploaded file when the operation failed before
+// anything referred to it (*key is then still set).
+func (s *Service) removeOnError(ctx context.Context, err *error, key **string) {
+	if *err != nil && *key != nil {
+		s.media.Remove(ctx, **key)
+	}
+}
+
+func owns(v Viewer, c *Course) bool {
+	return v.Role == auth.RoleAdmin || (v.UserID != "" && v.UserID == c.InstructorID)
+}
+
+func validLevel(l string) bool {
+	return l == LevelBeginner || l == LevelIntermediate || l == LevelAdvanced
+}
+
+// validate checks course input; create requires the mandatory fields.
+func validate(in Input, create bool) (Changes, error) {
+	var fields []apperr.FieldError
+	bad := func(field, msg string) { fields = append(fields, apperr.FieldError{Field: field, Message: msg}) }
+	ch := Changes{Price: in.Price, Thumbnail: in.Thumbnail}
+	text := func(field string, v *string, max int, required bool) *string {
+		if v == nil {
+			if required {
+				bad(field, fmt.Sprintf("%s is required", label(field)))
+			}
+			return nil
+		}
+		t := strings.TrimSpace(*v)
+		switch {
+		case required && t == "":
+			bad(field, fmt.Sprintf("%s is required", label(field)))
+		case utf8.RuneCountInString(t) > max:
+			bad(field, fmt.Sprintf("%s must be at most %d characters", label(field), max))
+		}
+		return &t
+	}
+	ch.Title = text("title", in.Title, 100, create || in.Title != nil)
+	ch.Subtitle = text("subtitle", in.Subtitle, 200, false)
+	ch.Description = text("description", in.Description, 5000, false)
+	ch.Category = text("category", in.Category, 100, create || in.Category != nil)
+	if in.Level != nil {
+		l := strings.ToLower(strings.TrimSpace(*in.Level))
+		if !validLevel(l) {
+			bad("level", msgBadLevel)
+		}
+		ch.Level = &l
+	}
+	switch {
+	case in.Price == nil && create:
+		bad("price", "Price is required")
+	case in.Price != nil && (math.IsNaN(*in.Price) || *in.Price < 0 || *in.Price > maxPrice):
+		bad("price", fmt.Sprintf("Price must be a number from 0 to %d", maxPrice))
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return Changes{}, err
+	}
+	if create && in.Thumbnail == nil {
+		return Changes{}, apperr.New(apperr.Invalid, msgThumbnailRequired)
+	}
+	return ch, nil
+}
+
+// validateLecture checks lecture input; create requires the mandatory fields.
+func validateLecture(in LectureInput, create bool) (LectureChanges, error) {
+	var fields []apperr.FieldError
+	bad := func(field, msg string) { fields = append(fields, apperr.FieldError{Field: field, Message: msg}) }
+	ch := LectureChanges{Order: in.Order, IsPreview: in.IsPreview, Video: in.Video, Duration: in.Duration}
+	if in.Title != nil || create {
+		t := strings.TrimSpace(deref(in.Title))
+		switch {
+		case t == "":
+			bad("title", "Title is required")
+		case utf8.RuneCountInString(t) > 100:
+			bad("title", "Title must be at most 100 characters")
+		}
+		ch.Title = &t
+	}
+	if in.Description != nil {
+		d := strings.TrimSpace(*in.Description)
+		if utf8.RuneCountInString(d) > 500 {
+			bad("description", "Description must be at most 500 characters")
+		}
+		ch.Description = &d
+	}
+	switch {
+	case in.Order == nil && create:
+		bad("order", "Order is required")
+	case in.Order != nil && (*in.Order < 0 || *in.Order > 100000):
+		bad("order", "Order must be a whole number from 0 to 100000")
+	}
+	if err := apperr.Validation(fields); err != nil {
+		return LectureChanges{}, err
+	}
+	if create && in.Video == nil {
+		return LectureChanges{}, apperr.New(apperr.Invalid, msgVideoRequired)
+	}
+	return ch, nil
+}
+
+func label(field string) string {
+	return strings.ToUpper(field[:1]) + field[1:]
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefFloat(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
+}
+
+// notFoundAs gives a not-found error a client-facing message.
+func notFoundAs(err error, message string) error {
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.New(apperr.NotFound, message)
+	}
+	return err
+}

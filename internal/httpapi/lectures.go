@@ -1,0 +1,200 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/course"
+)
+
+// videoUploadTime is how long a lecture form with a video may take.
+const videoUploadTime = 2 * time.Hour
+
+var lectureTextFields = []string{"title", "description", "order", "isPreview"}
+
+type lectureResponse struct {
+	ID          string    `json:"_id"`
+	Course      string    `json:"course"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	VideoURL    *string   `json:"videoUrl"`
+	Duration    float64   `json:"duration"`
+	IsPreview   bool      `json:"isPreview"`
+	Order       int       `json:"order"`
+	Locked      bool      `json:"locked"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// lectureResponse shows a lecture; its video URL, signed and expiring, only
+// when the caller may watch it.
+func (s *server) lectureResponse(ctx context.Context, l *course.Lecture, canWatch bool) (lectureResponse, error) {
+	resp := lectureResponse{
+		ID: l.ID, Course: l.CourseID, Title: l.Title, Description: l.Description, Duration: l.Duration,
+		IsPreview: l.IsPreview, Order: l.Order, Locked: !canWatch, CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC(),
+	}
+	if canWatch {
+		u, err := s.media.VideoURL(ctx, l.Video)
+		if err != nil {
+			return lectureResponse{}, err
+		}
+		resp.VideoURL = &u
+	}
+	return resp, nil
+}
+
+func (s *server) lectureResponses(ctx context.Context, lectures []course.Lecture, canWatch []bool) ([]lectureResponse, error) {
+	out := make([]lectureResponse, len(lectures))
+	for i := range lectures {
+		var err error
+		if out[i], err = s.lectureResponse(ctx, &lectures[i], canWatch[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type lectureEnvelope struct {
+	Success bool            `json:"success"`
+	Message string          `json:"message"`
+	Lecture lectureResponse `json:"lecture"`
+}
+
+// lectureInput reads a lecture form: multipart with an optional video, or
+// (when JSON is allowed) a JSON body.
+func (s *server) lectureInput(w http.ResponseWriter, r *http.Request, allowJSON bool) (course.LectureInput, error) {
+	if allowJSON && hasMediaType(r, "application/json") {
+		var req struct {
+			Title       *string `json:"title"`
+			Description *string `json:"description"`
+			Order       *int    `json:"order"`
+			IsPreview   *bool   `json:"isPreview"`
+		}
+		if err := decodeJSON(r, &req); err != nil {
+			return course.LectureInput{}, err
+		}
+		return course.LectureInput{Title: req.Title, Description: req.Description, Order: req.Order, IsPreview: req.IsPreview}, nil
+	}
+	if !hasMediaType(r, "multipart/form-data") {
+		return course.LectureInput{}, apperr.New(apperr.Unsupported, "Content-Type must be multipart/form-data or application/json")
+	}
+	f, err := s.readMultipart(w, r, lectureTextFields, map[string]saveFunc{"video": s.media.SaveVideo}, videoUploadTime)
+	if err != nil {
+		return course.LectureInput{}, err
+	}
+	in := course.LectureInput{Title: f.field("title"), Description: f.field("description")}
+	var fields []apperr.FieldError
+	if v := f.field("order"); v != nil {
+		n, err := strconv.Atoi(*v)
+		if err != nil {
+			fields = append(fields, apperr.FieldError{Field: "order", Message: "Order must be a whole number"})
+		}
+		in.Order = &n
+	}
+	if v := f.field("isPreview"); v != nil {
+		b, err := strconv.ParseBool(*v)
+		if err != nil {
+			fields = append(fields, apperr.FieldError{Field: "isPreview", Message: "isPreview must be true or false"})
+		}
+		in.IsPreview = &b
+	}
+	if err := apperr.Validation(fields); err != nil {
+		s.removeFiles(r.Context(), f)
+		return course.LectureInput{}, err
+	}
+	if obj, ok := f.files["video"]; ok {
+		in.Video, in.Duration = &obj.Key, &obj.Duration
+	}
+	return in, nil
+}
+
+func (s *server) addLecture(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	if _, err := s.courses.Editable(r.Context(), id, courseID); err != nil {
+		return err
+	}
+	in, err := s.lectureInput(w, r, false)
+	if err != nil {
+		return err
+	}
+	l, err := s.courses.AddLecture(r.Context(), id, courseID, in)
+	if err != nil {
+		return err
+	}
+	return s.writeLecture(w, r, http.StatusCreated, "Lecture added successfully", l)
+}
+
+func (s *server) writeLecture(w http.ResponseWriter, r *http.Request, status int, message string, l *course.Lecture) error {
+	resp, err := s.lectureResponse(r.Context(), l, true)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, lectureEnvelope{Success: true, Message: message, Lecture: resp})
+	return nil
+}
+
+func (s *server) listLectures(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	lectures, canWatch, err := s.courses.Lectures(r.Context(), id, courseID)
+	if err != nil {
+		return err
+	}
+	resp, err := s.lectureResponses(r.Context(), lectures, canWatch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: resp})
+	return nil
+}
+
+func (s *server) updateLecture(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	lectureID, err := pathID(r, "lectureId", "lecture")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	if _, err := s.courses.Editable(r.Context(), id, courseID); err != nil {
+		return err
+	}
+	in, err := s.lectureInput(w, r, true)
+	if err != nil {
+		return err
+	}
+	l, err := s.courses.UpdateLecture(r.Context(), id, courseID, lectureID, in)
+	if err != nil {
+		return err
+	}
+	return s.writeLecture(w, r, http.StatusOK, "Lecture updated successfully", l)
+}
+
+func (s *server) deleteLecture(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	lectureID, err := pathID(r, "lectureId", "lecture")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	if err := s.courses.DeleteLecture(r.Context(), id, courseID, lectureID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, messageResponse{Success: true, Message: "Lecture removed successfully"})
+	return nil
+}
