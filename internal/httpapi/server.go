@@ -25,9 +25,9 @@ type Pinger interface {
 
 // Deps are what the HTTP layer needs from the rest of the service.
 type Deps struct {
-	Config *config.Config
-	Logger *slog.Logger
-	DB     Pinger
+	Config  *config.Config
+	Logger  *slog.Logger
+	DB      Pinger
 	Users   *user.Service
 	Courses *course.Service
 	Media   *media.Store
@@ -40,14 +40,14 @@ type Deps struct {
 
 // server carries the dependencies of every handler.
 type server struct {
-	cfg     *config.Config
-	logger  *slog.Logger
-	db      Pinger
-	metrics *metrics
-	started time.Time
-	users   *user.Service
-	courses *course.Service
-	media   *media.Store
+	cfg      *config.Config
+	logger   *slog.Logger
+	db       Pinger
+	metrics  *metrics
+	started  time.Time
+	users    *user.Service
+	courses  *course.Service
+	media    *media.Store
 	progress *progress.Service
 
 	newCounter     func() httprate.LimitCounter
@@ -58,14 +58,14 @@ type server struct {
 // NewServer returns the service's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{
-		cfg:     d.Config,
-		logger:  d.Logger,
-		db:      d.DB,
-		metrics: newMetrics(),
-		started: time.Now(),
-		users:   d.Users,
-		courses: d.Courses,
-		media:   d.Media,
+		cfg:      d.Config,
+		logger:   d.Logger,
+		db:       d.DB,
+		metrics:  newMetrics(),
+		started:  time.Now(),
+		users:    d.Users,
+		courses:  d.Courses,
+		media:    d.Media,
 		progress: d.Progress,
 
 		newCounter: d.NewRateLimitCounter,

@@ -85,7 +85,7 @@ type courseDoc struct {
 	Price         float64              `bson:"price"`
 	Thumbnail     string               `bson:"thumbnail"` // storage key
 	Instructor    primitive.ObjectID   `bson:"instructor"`
-	Lectures      []primitive.ObjectID `bson:"lectures"` // ordered by lecture order
+	Lectures      []primitive.ObjectID `bson:"lectures"`   // ordered by lecture order
 	LectureRev    int64                `bson:"lectureRev"` // bumped by every lecture write
 	IsPublished   bool                 `bson:"isPublished"`
 	TotalLectures int                  `bson:"totalLectures"`
