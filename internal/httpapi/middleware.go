@@ -261,6 +261,18 @@ func remoteAddr(r *http.Request) netip.Addr {
 	return a.Unmap()
 }
 
+// mediaWriteTime is how long serving one media response may take: a long
+// video over a slow link.
+const mediaWriteTime = 4 * time.Hour
+
+// longWrites lifts the server's write timeout for media downloads.
+func longWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(mediaWriteTime))
+		next.ServeHTTP(w, r)
+	})
+}
+
 // limitJSONBodies caps request bodies at maxJSONBytes. Multipart uploads are
 // left to the handlers, which cap each part while streaming it.
 func (s *server) limitJSONBodies(next http.Handler) http.Handler {

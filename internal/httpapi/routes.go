@@ -22,7 +22,7 @@ func (s *server) routes() (http.Handler, error) {
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 	r.Handle("/metrics", s.metrics.handler())
-	r.Handle("/media/*", s.media.Handler())
+	r.With(longWrites).Handle("/media/*", s.media.Handler())
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.handle(notFound))
