@@ -27,11 +27,6 @@ func objectIDs(ids []string) []primitive.ObjectID {
 	return out
 }
 
-// ValidID reports whether id is a well-formed ObjectId.
-func ValidID(id string) bool {
-	return primitive.IsValidObjectID(id)
-}
-
 // NewID returns a new ObjectId as a hex string.
 func NewID() string {
 	return primitive.NewObjectID().Hex()
