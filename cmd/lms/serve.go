@@ -42,7 +42,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return fmt.Errorf("PORT: %w", err)
 	}
 	a.Logger.Info("listening", "addr", ln.Addr().String(), "env", a.Config.AppEnv)
-	return serveHTTP(ctx, newHTTPServer(a.Handler, a.Logger), ln, a.Logger)
+	err = serveHTTP(ctx, newHTTPServer(a.Handler, a.Logger), ln, a.Logger)
+	a.Users.Wait() // mails already accepted are sent before the process exits
+	return err
 }
 
 // open loads the configuration, opens the database and assembles the service.

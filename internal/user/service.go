@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,7 @@ type Deps struct {
 // Service runs the account use cases.
 type Service struct {
 	Deps
+	mails sync.WaitGroup // mails being sent off the request path
 }
 
 // NewService returns a Service.
@@ -284,7 +286,9 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		return fmt.Errorf("store reset token: %w", err)
 	}
 	link := s.ResetLink(token)
+	s.mails.Add(1)
 	go func() {
+		defer s.mails.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
 		defer cancel()
 		if err := s.Mailer.SendPasswordReset(ctx, u.Email, u.Name, link); err != nil {
@@ -292,6 +296,11 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		}
 	}()
 	return nil
+}
+
+// Wait waits for mails still being sent; shutdown calls it.
+func (s *Service) Wait() {
+	s.mails.Wait()
 }
 
 // ResetPassword sets a new password with a reset token, which it uses up.
