@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/progress"
+)
+
+// progressResponse is a CourseProgress. User and Course are ids, or the
+// populated progressUserResponse and progressCourseResponse.
+type progressResponse struct {
+	ID                   string                    `json:"_id"`
+	User                 any                       `json:"user"`
+	Course               any                       `json:"course"`
+	LectureProgress      []progressLectureResponse `json:"lectureProgress"`
+	CompletionPercentage int                       `json:"completionPercentage"`
+	IsCompleted          bool                      `json:"isCompleted"`
+	LastAccessed         time.Time                 `json:"lastAccessed"`
+	CreatedAt            time.Time                 `json:"createdAt"`
+	UpdatedAt            time.Time                 `json:"updatedAt"`
+}
+
+type progressLectureResponse struct {
+	Lecture     string     `json:"lecture"`
+	IsCompleted bool       `json:"isCompleted"`
+	LastWatched *time.Time `json:"lastWatched"`
+}
+
+type progressCourseResponse struct {
+	ID          string   `json:"_id"`
+	Title       string   `json:"title"`
+	Subtitle    string   `json:"subtitle"`
+	Description string   `json:"description"`
+	Thumbnail   string   `json:"thumbnail"`
+	Lectures    []string `json:"lectures"`
+}
+
+type progressUserResponse struct {
+	ID     string `json:"_id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Avatar string `json:"avatar"`
+}
+
+// The progress envelopes: {"status": "success"} with data or a message.
+type progressDataEnvelope struct {
+	Status string           `json:"status"`
+	Data   progressResponse `json:"data"`
+}
+
+type progressMessageEnvelope struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+func progressRecordResponse(rec *progress.Record) progressResponse {
+	resp := progressResponse{
+		ID: rec.ID, User: rec.UserID, Course: rec.CourseID,
+		LectureProgress:      make([]progressLectureResponse, len(rec.Lectures)),
+		CompletionPercentage: rec.CompletionPercentage, IsCompleted: rec.IsCompleted,
+		LastAccessed: rec.LastAccessed.UTC(), CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC(),
+	}
+	for i, e := range rec.Lectures {
+		l := progressLectureResponse{Lecture: e.LectureID, IsCompleted: e.IsCompleted}
+		if e.LastWatched != nil {
+			t := e.LastWatched.UTC()
+			l.LastWatched = &t
+		}
+		resp.LectureProgress[i] = l
+	}
+	return resp
+}
+
+func (s *server) progressDetailResponse(d *progress.Detail) progressResponse {
+	resp := progressRecordResponse(&d.Record)
+	resp.Course = progressCourseResponse{
+		ID: d.Course.ID, Title: d.Course.Title, Subtitle: d.Course.Subtitle, Description: d.Course.Description,
+		Thumbnail: s.media.ImageURL(d.Course.Thumbnail), Lectures: d.Course.LectureIDs,
+	}
+	resp.User = progressUserResponse{ID: d.User.ID, Name: d.User.Name, Email: d.User.Email, Avatar: s.media.ImageURL(d.User.Avatar)}
+	return resp
+}
+
+func (s *server) getProgress(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	d, err := s.progress.Get(r.Context(), id.UserID, courseID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: s.progressDetailResponse(d)})
+	return nil
+}
+
+func (s *server) updateLectureProgress(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	lectureID, err := pathID(r, "lectureId", "lecture")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		IsCompleted *bool `json:"isCompleted"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.IsCompleted == nil {
+		return apperr.Validation([]apperr.FieldError{{Field: "isCompleted", Message: "isCompleted is required and must be a boolean"}})
+	}
+	id, _ := caller(r)
+	rec, err := s.progress.SetLecture(r.Context(), id.UserID, courseID, lectureID, *req.IsCompleted)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: progressRecordResponse(rec)})
+	return nil
+}
+
+func (s *server) completeCourse(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	if err := s.progress.Complete(r.Context(), id.UserID, courseID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course marked as completed"})
+	return nil
+}
+
+func (s *server) resetProgress(w http.ResponseWriter, r *http.Request) error {
+	courseID, err := pathID(r, "courseId", "course")
+	if err != nil {
+		return err
+	}
+	id, _ := caller(r)
+	if err := s.progress.Reset(r.Context(), id.UserID, courseID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course progress has been reset"})
+	return nil
+}

@@ -1,0 +1,392 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
+)
+
+// Shared by the progress tests (progress_test.go). Courses and lectures are
+// written straight into the database in the shapes the course repository
+// stores, so these tests depend only on the progress endpoints.
+
+const progBase = "/api/v1/progress/"
+
+// progServer is a running service plus a direct handle on its database.
+type progServer struct {
+	*apptest.Server
+	db *mongo.Database
+}
+
+// progStart starts the service on a fresh database.
+func progStart(t *testing.T) *progServer {
+	t.Helper()
+	opts := mongotest.Options(t)
+	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), nil)
+	// The seeding connection never writes progress records, so a second
+	// connection to the embedded database cannot race the service's writes.
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	return &progServer{Server: s, db: client.Database(opts.Database)}
+}
+
+// progUser is a signed-up student.
+type progUser struct {
+	ID, Name, Email, Token string
+}
+
+// signUp creates a student through the API.
+func (s *progServer) signUp(t *testing.T, name string) progUser {
+	t.Helper()
+	email := strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.test"
+	resp := s.Do(t, http.MethodPost, "/api/v1/user/signup",
+		map[string]string{"name": name, "email": email, "password": "correct horse battery"}, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign up %s: %d %s", name, resp.StatusCode, resp.Body)
+	}
+	var body struct {
+		User struct {
+			ID string `json:"_id"`
+		} `json:"user"`
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil || body.Token == "" || body.User.ID == "" {
+		t.Fatalf("sign up %s: %v %s", name, err, resp.Body)
+	}
+	return progUser{ID: body.User.ID, Name: name, Email: email, Token: body.Token}
+}
+
+// progCourse is a course with its lectures in order.
+type progCourse struct {
+	ID       string
+	Lectures []string
+}
+
+// course stores a published course with n lectures (orders 1..n).
+func (s *progServer) course(t *testing.T, title string, n int) progCourse {
+	t.Helper()
+	now := time.Now().UTC()
+	cid := primitive.NewObjectID()
+	_, err := s.db.Collection("courses").InsertOne(context.Background(), bson.M{
+		"_id": cid, "title": title, "subtitle": title + " subtitle", "description": title + " description",
+		"category": "testing", "level": "beginner", "price": 0.0, "thumbnail": "thumbnails/" + cid.Hex() + ".png",
+		"instructor": primitive.NewObjectID(), "lectures": bson.A{}, "isPublished": true,
+		"totalLectures": 0, "totalDuration": 0.0, "enrolledCount": 0, "createdAt": now, "updatedAt": now,
+	})
+	if err != nil {
+		t.Fatalf("insert course: %v", err)
+	}
+	c := progCourse{ID: cid.Hex()}
+	for i := range n {
+		c.Lectures = append(c.Lectures, s.addLecture(t, c.ID, i+1))
+	}
+	return c
+}
+
+// addLecture stores a lecture of a course with this order.
+func (s *progServer) addLecture(t *testing.T, courseID string, order int) string {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	cid, lid := progOID(t, courseID), primitive.NewObjectID()
+	_, err := s.db.Collection("lectures").InsertOne(ctx, bson.M{
+		"_id": lid, "course": cid, "title": "Lecture " + lid.Hex(), "description": "", "video": "videos/" + lid.Hex() + ".mp4",
+		"duration": 60.0, "isPreview": false, "order": order, "createdAt": now, "updatedAt": now,
+	})
+	if err != nil {
+		t.Fatalf("insert lecture: %v", err)
+	}
+	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
+		bson.M{"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1}}); err != nil {
+		t.Fatalf("add lecture to course: %v", err)
+	}
+	return lid.Hex()
+}
+
+// deleteLecture removes a lecture document, as the catalog does, without
+// touching progress records.
+func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
+	t.Helper()
+	ctx := context.Background()
+	cid, lid := progOID(t, courseID), progOID(t, lectureID)
+	if _, err := s.db.Collection("lectures").DeleteOne(ctx, bson.M{"_id": lid}); err != nil {
+		t.Fatalf("delete lecture: %v", err)
+	}
+	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
+		bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1}}); err != nil {
+		t.Fatalf("remove lecture from course: %v", err)
+	}
+}
+
+// setAvatar sets a user's stored avatar key.
+func (s *progServer) setAvatar(t *testing.T, userID, key string) {
+	t.Helper()
+	if _, err := s.db.Collection("users").UpdateOne(context.Background(), bson.M{"_id": progOID(t, userID)},
+		bson.M{"$set": bson.M{"avatar": key}}); err != nil {
+		t.Fatalf("set avatar: %v", err)
+	}
+}
+
+// records counts the stored progress records matching filter.
+func (s *progServer) records(t *testing.T, filter bson.M) int64 {
+	t.Helper()
+	n, err := s.db.Collection("courseprogresses").CountDocuments(context.Background(), filter)
+	if err != nil {
+		t.Fatalf("count progress: %v", err)
+	}
+	return n
+}
+
+// stored reads a user's stored record of a course.
+func (s *progServer) stored(t *testing.T, userID, courseID string) bson.M {
+	t.Helper()
+	var doc bson.M
+	err := s.db.Collection("courseprogresses").FindOne(context.Background(),
+		bson.M{"user": progOID(t, userID), "course": progOID(t, courseID)}).Decode(&doc)
+	if err != nil {
+		t.Fatalf("find progress: %v", err)
+	}
+	return doc
+}
+
+// get, patch, complete and reset call the four endpoints.
+func (s *progServer) get(t *testing.T, u progUser, courseID string) *apptest.Response {
+	t.Helper()
+	return s.Do(t, http.MethodGet, progBase+courseID, nil, u.Token)
+}
+
+func (s *progServer) patch(t *testing.T, u progUser, courseID, lectureID string, completed bool) *apptest.Response {
+	t.Helper()
+	return s.Do(t, http.MethodPatch, progBase+courseID+"/lectures/"+lectureID, map[string]bool{"isCompleted": completed}, u.Token)
+}
+
+func (s *progServer) complete(t *testing.T, u progUser, courseID string) *apptest.Response {
+	t.Helper()
+	return s.Do(t, http.MethodPost, progBase+courseID+"/complete", nil, u.Token)
+}
+
+func (s *progServer) reset(t *testing.T, u progUser, courseID string) *apptest.Response {
+	t.Helper()
+	return s.Do(t, http.MethodPost, progBase+courseID+"/reset", nil, u.Token)
+}
+
+// progRecord is a CourseProgress as the API shows it.
+type progRecord struct {
+	ID                   string            `json:"_id"`
+	User                 any               `json:"user"`
+	Course               any               `json:"course"`
+	LectureProgress      []progLectureJSON `json:"lectureProgress"`
+	CompletionPercentage int               `json:"completionPercentage"`
+	IsCompleted          bool              `json:"isCompleted"`
+	LastAccessed         time.Time         `json:"lastAccessed"`
+	CreatedAt            time.Time         `json:"createdAt"`
+	UpdatedAt            time.Time         `json:"updatedAt"`
+}
+
+type progLectureJSON struct {
+	Lecture     string     `json:"lecture"`
+	IsCompleted bool       `json:"isCompleted"`
+	LastWatched *time.Time `json:"lastWatched"`
+}
+
+// lectures returns the lecture ids of the entries, in order.
+func (r progRecord) lectures() []string {
+	var ids []string
+	for _, e := range r.LectureProgress {
+		ids = append(ids, e.Lecture)
+	}
+	return ids
+}
+
+// completed returns the ids of the completed entries.
+func (r progRecord) completed() []string {
+	var ids []string
+	for _, e := range r.LectureProgress {
+		if e.IsCompleted {
+			ids = append(ids, e.Lecture)
+		}
+	}
+	return ids
+}
+
+// progRecordKeys are the keys of a CourseProgress, and of one entry.
+var (
+	progRecordKeys = []string{"_id", "user", "course", "lectureProgress", "completionPercentage", "isCompleted", "lastAccessed", "createdAt", "updatedAt"}
+	progEntryKeys  = []string{"lecture", "isCompleted", "lastWatched"}
+)
+
+// progWantData asserts a 200 {"status": "success", "data": record} with
+// exactly the keys of a CourseProgress, and returns the record and its raw
+// data object.
+func progWantData(t *testing.T, resp *apptest.Response) (progRecord, map[string]any) {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
+	}
+	progWantJSON(t, resp)
+	m := resp.JSON(t)
+	progWantKeys(t, "envelope", m, "status", "data")
+	if m["status"] != "success" {
+		t.Errorf("status %v, want success", m["status"])
+	}
+	data, ok := m["data"].(map[string]any)
+	if !ok {
+		t.Fatalf("data is %T, want an object; body %s", m["data"], resp.Body)
+	}
+	progWantKeys(t, "record", data, progRecordKeys...)
+	entries, _ := data["lectureProgress"].([]any)
+	if entries == nil {
+		t.Errorf("lectureProgress is %v, want an array", data["lectureProgress"])
+	}
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		progWantKeys(t, "entry", em, progEntryKeys...)
+	}
+	var body struct {
+		Data progRecord `json:"data"`
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		t.Fatalf("decode record: %v\n%s", err, resp.Body)
+	}
+	rec := body.Data
+	if rec.CompletionPercentage < 0 || rec.CompletionPercentage > 100 {
+		t.Errorf("completionPercentage %d outside 0–100", rec.CompletionPercentage)
+	}
+	if rec.IsCompleted != (rec.CompletionPercentage == 100) {
+		t.Errorf("isCompleted %v with %d %%", rec.IsCompleted, rec.CompletionPercentage)
+	}
+	return rec, data
+}
+
+// progWantMessage asserts a 200 {"status": "success", "message": message}.
+func progWantMessage(t *testing.T, resp *apptest.Response, message string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
+	}
+	progWantJSON(t, resp)
+	m := resp.JSON(t)
+	progWantKeys(t, "envelope", m, "status", "message")
+	if m["status"] != "success" || m["message"] != message {
+		t.Errorf("body %s, want status success, message %q", resp.Body, message)
+	}
+}
+
+// progWantFail asserts a 4xx {"status": "fail", "message": message}; an
+// empty message matches any non-empty one. A "Validation failed" body may
+// also carry "errors".
+func progWantFail(t *testing.T, resp *apptest.Response, status int, message string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
+	}
+	progWantJSON(t, resp)
+	m := resp.JSON(t)
+	if m["message"] == "Validation failed" {
+		progWantKeys(t, "validation error", m, "status", "message", "errors")
+	} else {
+		progWantKeys(t, "error", m, "status", "message")
+	}
+	msg, _ := m["message"].(string)
+	if m["status"] != "fail" || msg == "" || message != "" && msg != message {
+		t.Errorf("body %s, want status fail, message %q", resp.Body, message)
+	}
+}
+
+func progWantJSON(t *testing.T, resp *apptest.Response) {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want JSON", ct)
+	}
+}
+
+// progWantKeys asserts that m has exactly keys.
+func progWantKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	var got []string
+	for k := range m {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s keys %v, want %v", what, got, want)
+	}
+}
+
+// progOID parses a hex ObjectId.
+func progOID(t *testing.T, id string) primitive.ObjectID {
+	t.Helper()
+	oid, err := primitive.ObjectIDFromHex(id)
+	if err != nil {
+		t.Fatalf("ObjectId %q: %v", id, err)
+	}
+	return oid
+}
+
+// progAll runs f(0..n-1) on n goroutines released together and waits.
+func progAll(n int, f func(i int)) {
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			f(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+}
+
+// progResult is what a concurrent request got, for checking afterwards on
+// the test goroutine.
+type progResult struct {
+	status int
+	body   []byte
+	err    error
+}
+
+// progSend sends a request from any goroutine; it must not call t.Fatal.
+func progSend(method, url, token string, body string) progResult {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return progResult{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: "token", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return progResult{err: err}
+	}
+	defer resp.Body.Close()
+	var buf strings.Builder
+	_, err = io.Copy(&buf, resp.Body)
+	return progResult{status: resp.StatusCode, body: []byte(buf.String()), err: err}
+}

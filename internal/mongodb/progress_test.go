@@ -1,0 +1,193 @@
+package mongodb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
+	"github.com/lms-backend/lms/internal/progress"
+)
+
+// progOpen opens a fresh database for the repository and a plain driver
+// handle on it for arranging and checking documents.
+func progOpen(t *testing.T) (*mongodb.DB, *mongo.Database) {
+	t.Helper()
+	opts := mongotest.Options(t)
+	db := mongotest.OpenWith(t, opts)
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	return db, client.Database(opts.Database)
+}
+
+// progCourse stores a course with n lectures and returns its id and the
+// lecture ids in order.
+func progCourse(t *testing.T, raw *mongo.Database, n int) (string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	cid := primitive.NewObjectID()
+	if _, err := raw.Collection("courses").InsertOne(ctx, bson.M{"_id": cid, "title": "Go"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range n {
+		lid := primitive.NewObjectID()
+		if _, err := raw.Collection("lectures").InsertOne(ctx, bson.M{"_id": lid, "course": cid, "order": i + 1}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, lid.Hex())
+	}
+	return cid.Hex(), ids
+}
+
+func progStored(t *testing.T, raw *mongo.Database, userID, courseID string) bson.M {
+	t.Helper()
+	uid, _ := primitive.ObjectIDFromHex(userID)
+	cid, _ := primitive.ObjectIDFromHex(courseID)
+	var doc bson.M
+	if err := raw.Collection("courseprogresses").FindOne(context.Background(), bson.M{"user": uid, "course": cid}).Decode(&doc); err != nil {
+		t.Fatalf("find progress: %v", err)
+	}
+	return doc
+}
+
+// TestProgressRepoVersionCheckAcrossInstances runs concurrent writes to one
+// record through several repositories, which share no in-process lock (as
+// several service instances would not): only the version check keeps the
+// writes from losing each other.
+func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
+	const instances, lectures = 4, 12
+	db, raw := progOpen(t)
+	ctx := context.Background()
+	courseID, ids := progCourse(t, raw, lectures)
+	userID := primitive.NewObjectID().Hex()
+	repos := make([]*mongodb.ProgressRepo, instances)
+	for i := range repos {
+		repos[i] = mongodb.NewProgressRepo(db)
+	}
+	if _, created, err := repos[0].Create(ctx, userID, courseID, time.Now()); err != nil || !created {
+		t.Fatalf("Create: %v, created %v", err, created)
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, lectures)
+	start := make(chan struct{})
+	for i := range lectures {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = repos[i%instances].Update(ctx, userID, courseID, time.Now(), func(r *progress.Record) error {
+				return r.SetLecture(ids[i], true, time.Now())
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	doc := progStored(t, raw, userID, courseID)
+	entries := doc["lectureProgress"].(bson.A)
+	done := 0
+	for _, e := range entries {
+		if e.(bson.M)["isCompleted"] == true {
+			done++
+		}
+	}
+	if done != lectures || fmt.Sprint(doc["completionPercentage"]) != "100" || doc["isCompleted"] != true {
+		t.Errorf("%d of %d completed, %v %%", done, lectures, doc["completionPercentage"])
+	}
+	if v := fmt.Sprint(doc["version"]); v != fmt.Sprint(1+lectures) {
+		t.Errorf("version %s, want %d (one per write)", v, 1+lectures)
+	}
+}
+
+func TestProgressRepoCreateTwice(t *testing.T) {
+	db, raw := progOpen(t)
+	ctx := context.Background()
+	repo := mongodb.NewProgressRepo(db)
+	courseID, ids := progCourse(t, raw, 2)
+	userID := primitive.NewObjectID().Hex()
+
+	first, created, err := repo.Create(ctx, userID, courseID, time.Now())
+	if err != nil || !created {
+		t.Fatalf("Create: %v, created %v", err, created)
+	}
+	again, created, err := repo.Create(ctx, userID, courseID, time.Now())
+	if err != nil || created || again.ID != first.ID {
+		t.Fatalf("second Create: %v, created %v, id %s want %s", err, created, again.ID, first.ID)
+	}
+	if got := []string{again.Lectures[0].LectureID, again.Lectures[1].LectureID}; !slices.Equal(got, ids) {
+		t.Errorf("entries %v, want %v", got, ids)
+	}
+	if _, _, err := repo.Create(ctx, userID, primitive.NewObjectID().Hex(), time.Now()); !errors.Is(err, progress.ErrCourseNotFound) {
+		t.Errorf("Create for a missing course: %v", err)
+	}
+	if _, err := repo.Update(ctx, primitive.NewObjectID().Hex(), courseID, time.Now(), func(*progress.Record) error { return nil }); !errors.Is(err, progress.ErrRecordNotFound) {
+		t.Errorf("Update without a record: %v", err)
+	}
+}
+
+func TestProgressRepoRemoveLectureAndDeleteByCourse(t *testing.T) {
+	db, raw := progOpen(t)
+	ctx := context.Background()
+	repo := mongodb.NewProgressRepo(db)
+	courseID, ids := progCourse(t, raw, 2)
+	otherCourse, _ := progCourse(t, raw, 1)
+	users := []string{primitive.NewObjectID().Hex(), primitive.NewObjectID().Hex()}
+	for _, u := range users {
+		for _, c := range []string{courseID, otherCourse} {
+			if _, _, err := repo.Create(ctx, u, c, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := repo.Update(ctx, u, courseID, time.Now(), func(r *progress.Record) error {
+			return r.SetLecture(ids[0], true, time.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The lecture document still exists: RemoveLecture must drop it anyway.
+	if err := repo.RemoveLecture(ctx, courseID, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		doc := progStored(t, raw, u, courseID)
+		entries := doc["lectureProgress"].(bson.A)
+		if len(entries) != 1 || entries[0].(bson.M)["lecture"].(primitive.ObjectID).Hex() != ids[1] {
+			t.Errorf("entries after RemoveLecture: %v", entries)
+		}
+		if fmt.Sprint(doc["completionPercentage"]) != "0" {
+			t.Errorf("percentage after RemoveLecture: %v", doc["completionPercentage"])
+		}
+	}
+
+	if err := repo.DeleteByCourse(ctx, courseID); err != nil {
+		t.Fatal(err)
+	}
+	cid, _ := primitive.ObjectIDFromHex(courseID)
+	coll := raw.Collection("courseprogresses")
+	if n, _ := coll.CountDocuments(ctx, bson.M{"course": cid}); n != 0 {
+		t.Errorf("%d records of the deleted course left", n)
+	}
+	if n, _ := coll.CountDocuments(ctx, bson.M{}); n != 2 {
+		t.Errorf("%d records of other courses, want 2", n)
+	}
+}

@@ -1,0 +1,136 @@
+// Package progress tracks how far a user is through a course: one record per
+// (user, course) with an entry per lecture. The rule that derives the
+// completion percentage from the entries is a pure function here; the
+// repository applies it on every write, so no stored record is inconsistent.
+package progress
+
+import (
+	"slices"
+	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+)
+
+// Client-facing messages.
+const (
+	msgCourseNotFound     = "Course not found"
+	msgRecordNotFound     = "Course progress not found"
+	msgLectureNotInCourse = "Lecture does not belong to this course"
+	msgBusy               = "Course progress is being changed by another request; please retry"
+)
+
+// Errors the repository reports, so the service can tell a missing course
+// from a missing record.
+var (
+	// ErrCourseNotFound means the course does not exist.
+	ErrCourseNotFound = apperr.New(apperr.NotFound, msgCourseNotFound)
+	// ErrRecordNotFound means the user has no record for the course.
+	ErrRecordNotFound = apperr.New(apperr.NotFound, msgRecordNotFound)
+	// ErrLectureNotInCourse means the lecture is not a current lecture of the course.
+	ErrLectureNotInCourse = apperr.New(apperr.Invalid, msgLectureNotInCourse)
+	// ErrBusy means a record kept changing under an update until the
+	// repository gave up retrying.
+	ErrBusy = apperr.New(apperr.Conflict, msgBusy)
+)
+
+// LectureProgress is where a user is with one lecture.
+type LectureProgress struct {
+	LectureID   string
+	IsCompleted bool
+	LastWatched *time.Time // nil when never watched, or since a reset
+}
+
+// Record is a user's progress through a course.
+type Record struct {
+	ID                   string
+	UserID               string
+	CourseID             string
+	Lectures             []LectureProgress // in the course's lecture order
+	CompletionPercentage int               // 0–100
+	IsCompleted          bool              // CompletionPercentage == 100
+	LastAccessed         time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Recompute is the completion rule: round(100 × completed / lectures) over
+// the course's current lectures, 0 when it has none, completed at 100 %.
+// Entries of lectures that are no longer in the course never count, and a
+// lecture counts once however many entries name it.
+func Recompute(entries []LectureProgress, current []string) (percentage int, completed bool) {
+	if len(current) == 0 {
+		return 0, false
+	}
+	isCurrent := make(map[string]bool, len(current))
+	for _, id := range current {
+		isCurrent[id] = true
+	}
+	done := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if e.IsCompleted && isCurrent[e.LectureID] {
+			done[e.LectureID] = true
+		}
+	}
+	total := len(isCurrent)
+	// round half up in integers: floor(100·done/total + 1/2)
+	percentage = (200*len(done) + total) / (2 * total)
+	return percentage, percentage == 100
+}
+
+// NewRecord returns a fresh record with one entry per current lecture, none
+// completed.
+func NewRecord(userID, courseID string, current []string, now time.Time) *Record {
+	r := &Record{UserID: userID, CourseID: courseID, LastAccessed: now, CreatedAt: now, UpdatedAt: now}
+	r.Refresh(current)
+	return r
+}
+
+// Refresh makes r agree with the course's current lectures, in their order:
+// a lecture added since gets an entry (not completed), the entry of a
+// deleted lecture goes, and the percentage is recomputed.
+func (r *Record) Refresh(current []string) {
+	byID := make(map[string]LectureProgress, len(r.Lectures))
+	for _, e := range r.Lectures {
+		if old, seen := byID[e.LectureID]; !seen || !old.IsCompleted {
+			byID[e.LectureID] = e
+		}
+	}
+	entries := make([]LectureProgress, 0, len(current))
+	for _, id := range current {
+		e, ok := byID[id]
+		if !ok {
+			e = LectureProgress{LectureID: id}
+		}
+		entries = append(entries, e)
+		delete(byID, id) // a lecture listed twice keeps one entry
+	}
+	r.Lectures = entries
+	r.CompletionPercentage, r.IsCompleted = Recompute(r.Lectures, current)
+}
+
+// SetLecture marks one lecture completed or not and records that it was
+// watched now. The lecture must have an entry (Refresh first).
+func (r *Record) SetLecture(lectureID string, completed bool, now time.Time) error {
+	i := slices.IndexFunc(r.Lectures, func(e LectureProgress) bool { return e.LectureID == lectureID })
+	if i < 0 {
+		return ErrLectureNotInCourse
+	}
+	r.Lectures[i].IsCompleted = completed
+	r.Lectures[i].LastWatched = &now
+	return nil
+}
+
+// Complete marks every lecture completed.
+func (r *Record) Complete() {
+	for i := range r.Lectures {
+		r.Lectures[i].IsCompleted = true
+	}
+}
+
+// Reset marks every lecture not completed and never watched.
+func (r *Record) Reset() {
+	for i := range r.Lectures {
+		r.Lectures[i].IsCompleted = false
+		r.Lectures[i].LastWatched = nil
+	}
+}
