@@ -89,8 +89,10 @@ func jsonError(err error) error {
 		return apperr.New(apperr.Invalid, "Request body is empty")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.New(apperr.Invalid, "Malformed JSON")
+	case errors.As(err, &typ) && typ.Field == "":
+		return apperr.New(apperr.Invalid, "Request body must be a JSON object")
 	case errors.As(err, &typ):
-		return apperr.Validation([]apperr.FieldError{{Field: typ.Field, Message: fmt.Sprintf("must be a %s", jsonTypeName(typ.Type.Kind().String()))}})
+		return apperr.Validation([]apperr.FieldError{{Field: typ.Field, Message: "must be " + jsonTypeName(typ.Type.Kind().String())}})
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return apperr.New(apperr.Invalid, "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
@@ -101,15 +103,15 @@ func jsonError(err error) error {
 func jsonTypeName(kind string) string {
 	switch kind {
 	case "string":
-		return "string"
+		return "a string"
 	case "bool":
-		return "boolean"
+		return "a boolean"
 	case "slice", "array":
-		return "array"
+		return "an array"
 	case "map", "struct":
-		return "object"
+		return "an object"
 	default:
-		return "number"
+		return "a number"
 	}
 }
 
