@@ -1,0 +1,102 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+)
+
+func TestAccountsDeleteAccount(t *testing.T) {
+	s := acctStart(t, nil)
+	ada := s.signUp(t, "Ada", "ada@example.com", "")
+	bob := s.signUp(t, "Bob", "bob@example.com", "")
+	adaID, bobID := acctOID(t, ada.ID), acctOID(t, bob.ID)
+
+	// An avatar, progress records and a purchase to see what goes and what stays.
+	body, ct := acctMultipart(t, nil, "avatar", "a.png", "image/png", acctPNG(t, 8, 8, false))
+	avatar := acctObject(t, acctWantOK(t, s.patchProfile(t, ada.Token, body, ct), ""), "data")["avatar"].(string)
+	now := time.Now().UTC()
+	course := primitive.NewObjectID()
+	for _, user := range []primitive.ObjectID{adaID, bobID} {
+		s.insert(t, "courseprogresses", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "lectureProgress": bson.A{}, "createdAt": now})
+		s.insert(t, "coursepurchases", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "amount": 10, "status": "completed", "createdAt": now})
+	}
+
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword + "x"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	acctWantValidation(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{}, ada.Token), "password")
+	if resp := s.call(t, http.MethodDelete, acctAccount, nil, ada.Token); resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("no body: status %d, want 400 or 415", resp.StatusCode)
+	}
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ""), http.StatusUnauthorized, acctNotLoggedIn)
+	// Bob's password does not delete Ada.
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": bob.Password + "!"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	s.wantSession(t, ada.Token, true)
+
+	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token)
+	acctWantOK(t, resp, "Account deleted successfully")
+	acctWantCleared(t, resp, false)
+
+	s.wantSession(t, ada.Token, false)
+	acctWantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token), http.StatusUnauthorized, acctTokenError)
+	if n := s.count(t, "users", bson.M{"_id": adaID}); n != 0 {
+		t.Error("user still stored")
+	}
+	if resp := s.fetchMedia(t, avatar); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("avatar after deletion: status %d, want 404", resp.StatusCode)
+	}
+	if files := s.storedImages(t); len(files) != 0 {
+		t.Errorf("images left: %v", files)
+	}
+	if n := s.count(t, "courseprogresses", bson.M{"user": adaID}); n != 0 {
+		t.Errorf("%d progress records left", n)
+	}
+	if n := s.count(t, "coursepurchases", bson.M{"user": adaID}); n != 1 {
+		t.Errorf("%d purchases kept, want 1 (money history)", n)
+	}
+	// Bob is untouched.
+	s.wantSession(t, bob.Token, true)
+	if s.count(t, "courseprogresses", bson.M{"user": bobID}) != 1 || s.count(t, "coursepurchases", bson.M{"user": bobID}) != 1 {
+		t.Error("another user's records were touched")
+	}
+	// The email is free again.
+	s.signUp(t, "Ada Again", "ada@example.com", "")
+}
+
+func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
+	s := acctStart(t, nil)
+	grace := s.signUp(t, "Grace", "grace@example.com", "instructor")
+	courseID := primitive.NewObjectID()
+	s.insert(t, "courses", bson.M{
+		"_id": courseID, "title": "Compilers", "category": "dev", "price": 0,
+		"instructor": acctOID(t, grace.ID), "isPublished": true, "createdAt": time.Now(),
+	})
+	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
+		http.StatusConflict, "Delete or transfer your courses first")
+	s.wantSession(t, grace.Token, true)
+	s.signIn(t, "grace@example.com", acctPassword)
+
+	if _, err := s.db.Collection("courses").DeleteOne(t.Context(), bson.M{"_id": courseID}); err != nil {
+		t.Fatal(err)
+	}
+	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token)
+	acctWantOK(t, resp, "Account deleted successfully")
+	acctWantCleared(t, resp, false)
+	s.wantSession(t, grace.Token, false)
+}
+
+func TestAccountsDeleteSecureCookie(t *testing.T) {
+	s := acctStart(t, map[string]string{"COOKIE_SECURE": "true"})
+	ada := s.signUp(t, "Ada", "ada@example.com", "")
+	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token)
+	acctWantOK(t, resp, "Account deleted successfully")
+	acctWantCleared(t, resp, true)
+	if !strings.Contains(strings.Join(resp.Header.Values("Set-Cookie"), ";"), "Secure") {
+		t.Errorf("Set-Cookie %v lacks Secure", resp.Header.Values("Set-Cookie"))
+	}
+}

@@ -1,0 +1,412 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
+)
+
+// Shared by the accounts tests (accounts_*_test.go). Every response they
+// read goes through acctCheckBody, so "no response ever shows a password
+// hash, reset token or token version" is asserted on all of them.
+
+const (
+	acctPassword = "correct horse battery"
+	acctSignUp   = "/api/v1/user/signup"
+	acctSignIn   = "/api/v1/user/signin"
+	acctSignOut  = "/api/v1/user/signout"
+	acctProfile  = "/api/v1/user/profile"
+	acctChangePW = "/api/v1/user/change-password"
+	acctForgot   = "/api/v1/user/forgot-password"
+	acctResetPW  = "/api/v1/user/reset-password/"
+	acctAccount  = "/api/v1/user/account"
+
+	acctForgotMessage = "If that email is registered, a reset link has been sent"
+	acctBadReset      = "Invalid or expired reset token"
+	acctTokenError    = "JWT token error"
+	acctNotLoggedIn   = "You are not logged in"
+	acctInvalidCreds  = "Invalid email or password"
+)
+
+// acctServer is a running service plus a direct handle on its database,
+// for arranging what the API cannot (courses, expired tokens) and for
+// checking what it stored.
+type acctServer struct {
+	*apptest.Server
+	db *mongo.Database
+}
+
+// acctStart starts the service on a fresh database with overrides.
+func acctStart(t *testing.T, overrides map[string]string) *acctServer {
+	t.Helper()
+	opts := mongotest.Options(t)
+	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), overrides)
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	// No request of an accounts test may fail with a 5xx.
+	t.Cleanup(func() {
+		for line := range strings.Lines(s.Logs()) {
+			if strings.Contains(line, `"msg":"request failed"`) {
+				t.Errorf("a request failed on the server: %s", line)
+			}
+		}
+	})
+	return &acctServer{Server: s, db: client.Database(opts.Database)}
+}
+
+// call sends a request (body as for apptest.Server.NewRequest) with an
+// optional session cookie and checks the response for secrets.
+func (s *acctServer) call(t *testing.T, method, path string, body any, token string) *apptest.Response {
+	t.Helper()
+	return s.send(t, s.NewRequest(t, method, path, body).WithCookie(token))
+}
+
+// send sends a built request and checks the response for secrets.
+func (s *acctServer) send(t *testing.T, req *apptest.Request) *apptest.Response {
+	t.Helper()
+	resp := req.Send(t)
+	acctCheckBody(t, resp.Body)
+	return resp
+}
+
+// acctUser is a signed-up user.
+type acctUser struct {
+	ID, Name, Email, Password, Token string
+}
+
+// signUp creates an account through the API and returns it signed in.
+func (s *acctServer) signUp(t *testing.T, name, email, role string) acctUser {
+	t.Helper()
+	body := map[string]any{"name": name, "email": email, "password": acctPassword}
+	if role != "" {
+		body["role"] = role
+	}
+	resp := s.call(t, http.MethodPost, acctSignUp, body, "")
+	m := acctWantOK(t, resp, "Account created successfully")
+	u := acctObject(t, m, "user")
+	return acctUser{ID: u["_id"].(string), Name: name, Email: u["email"].(string), Password: acctPassword, Token: m["token"].(string)}
+}
+
+// signIn signs in and returns the new session token.
+func (s *acctServer) signIn(t *testing.T, email, password string) string {
+	t.Helper()
+	resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": email, "password": password}, "")
+	m := acctWantOK(t, resp, "")
+	return m["token"].(string)
+}
+
+// wantSession asserts that token is (or is not) accepted by a protected route.
+func (s *acctServer) wantSession(t *testing.T, token string, valid bool) {
+	t.Helper()
+	resp := s.call(t, http.MethodGet, acctProfile, nil, token)
+	if valid {
+		acctWantOK(t, resp, "")
+		return
+	}
+	acctWantError(t, resp, http.StatusUnauthorized, acctTokenError)
+}
+
+// userDoc reads the stored user with this email.
+func (s *acctServer) userDoc(t *testing.T, email string) bson.M {
+	t.Helper()
+	var doc bson.M
+	if err := s.db.Collection("users").FindOne(context.Background(), bson.M{"email": email}).Decode(&doc); err != nil {
+		t.Fatalf("find user %s: %v", email, err)
+	}
+	return doc
+}
+
+// count counts the documents of a collection matching filter.
+func (s *acctServer) count(t *testing.T, coll string, filter bson.M) int64 {
+	t.Helper()
+	n, err := s.db.Collection(coll).CountDocuments(context.Background(), filter)
+	if err != nil {
+		t.Fatalf("count %s: %v", coll, err)
+	}
+	return n
+}
+
+// insert adds a document to a collection.
+func (s *acctServer) insert(t *testing.T, coll string, doc bson.M) {
+	t.Helper()
+	if _, err := s.db.Collection(coll).InsertOne(context.Background(), doc); err != nil {
+		t.Fatalf("insert into %s: %v", coll, err)
+	}
+}
+
+// acctOID parses a hex ObjectId.
+func acctOID(t *testing.T, id string) primitive.ObjectID {
+	t.Helper()
+	oid, err := primitive.ObjectIDFromHex(id)
+	if err != nil {
+		t.Fatalf("ObjectId %q: %v", id, err)
+	}
+	return oid
+}
+
+// acctWantOK asserts a 200 with {"success": true} and, unless message is
+// "", that message; it returns the body.
+func acctWantOK(t *testing.T, resp *apptest.Response, message string) map[string]any {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
+	}
+	m := resp.JSON(t)
+	if m["success"] != true {
+		t.Errorf("success = %v, want true; body %s", m["success"], resp.Body)
+	}
+	if message != "" && m["message"] != message {
+		t.Errorf("message = %q, want %q", m["message"], message)
+	}
+	return m
+}
+
+// acctWantError asserts a 4xx with exactly {"status": "fail", "message"}.
+func acctWantError(t *testing.T, resp *apptest.Response, status int, message string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want JSON", ct)
+	}
+	m := resp.JSON(t)
+	if m["status"] != "fail" || m["message"] != message || len(m) != 2 {
+		t.Errorf("body %s, want {\"status\":\"fail\",\"message\":%q}", resp.Body, message)
+	}
+}
+
+// acctWantValidation asserts a 400 "Validation failed" naming exactly these
+// fields.
+func acctWantValidation(t *testing.T, resp *apptest.Response, fields ...string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("%s %s: status %d, want 400; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
+	}
+	var body struct {
+		Status, Message string
+		Errors          []struct{ Field, Message string }
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		t.Fatalf("body: %v\n%s", err, resp.Body)
+	}
+	if body.Status != "fail" || body.Message != "Validation failed" {
+		t.Errorf("body %s, want a validation failure", resp.Body)
+	}
+	got := map[string]bool{}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			t.Errorf("field %q has no message", e.Field)
+		}
+		got[e.Field] = true
+	}
+	want := map[string]bool{}
+	for _, f := range fields {
+		want[f] = true
+	}
+	if len(got) != len(want) || len(body.Errors) != len(fields) {
+		t.Errorf("errors for %v, want %v; body %s", got, fields, resp.Body)
+	}
+	for f := range want {
+		if !got[f] {
+			t.Errorf("no error for field %q; body %s", f, resp.Body)
+		}
+	}
+}
+
+// acctObject returns m[key] as an object.
+func acctObject(t *testing.T, m map[string]any, key string) map[string]any {
+	t.Helper()
+	v, ok := m[key].(map[string]any)
+	if !ok {
+		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
+	}
+	return v
+}
+
+// acctSecretKeys are keys no response may have, at any depth.
+var acctSecretKeys = map[string]bool{
+	"password": true, "resetPasswordToken": true, "resetPasswordExpires": true, "tokenVersion": true, "tv": true,
+}
+
+// acctCheckBody fails the test if a response body shows a bcrypt hash or
+// has a key naming a secret.
+func acctCheckBody(t testing.TB, body []byte) {
+	t.Helper()
+	if err := acctSecretsIn(body); err != "" {
+		t.Errorf("%s in response: %s", err, body)
+	}
+}
+
+// acctSecretsIn says what secret a body shows, "" if none.
+func acctSecretsIn(body []byte) string {
+	for _, prefix := range []string{"$2a$", "$2b$", "$2y$"} {
+		if bytes.Contains(body, []byte(prefix)) {
+			return "bcrypt hash"
+		}
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	var walk func(v any) string
+	walk = func(v any) string {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if acctSecretKeys[k] {
+					return "key " + k
+				}
+				if s := walk(e); s != "" {
+					return s
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if s := walk(e); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	return walk(v)
+}
+
+// acctSetCookie parses the response's Set-Cookie header for the session
+// cookie; it fails the test when there is not exactly one.
+func acctSetCookie(t *testing.T, resp *apptest.Response) *http.Cookie {
+	t.Helper()
+	var found *http.Cookie
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			t.Fatalf("Set-Cookie %q: %v", line, err)
+		}
+		if c.Name == "token" {
+			if found != nil {
+				t.Fatalf("two token cookies: %v", resp.Header.Values("Set-Cookie"))
+			}
+			found = c
+		}
+	}
+	if found == nil {
+		t.Fatalf("no token cookie set; headers %v", resp.Header)
+	}
+	return found
+}
+
+// acctWantCleared asserts that the response deletes the session cookie with
+// the attributes it was set with.
+func acctWantCleared(t *testing.T, resp *apptest.Response, secure bool) {
+	t.Helper()
+	c := acctSetCookie(t, resp)
+	if c.Value != "" || c.MaxAge >= 0 || c.Path != "/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != secure {
+		t.Errorf("cleared cookie %q, want empty, Max-Age=0, Path=/, HttpOnly, SameSite=Strict, Secure=%v", c.String(), secure)
+	}
+}
+
+// acctResult is the outcome of a request sent from a goroutine, where the
+// test may not fail.
+type acctResult struct {
+	status int
+	body   []byte
+	err    error
+}
+
+// acctPost posts a JSON body without touching testing.T, for goroutines.
+func acctPost(url string, body any) acctResult {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return acctResult{err: err}
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		return acctResult{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return acctResult{status: resp.StatusCode, body: b, err: err}
+}
+
+// acctConcurrently runs n calls of f at once (released together) and
+// returns their results in order.
+func acctConcurrently(n int, f func(i int) acctResult) []acctResult {
+	out := make([]acctResult, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i] = f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// acctResetLinks returns every reset link the service logged for email,
+// in order.
+func acctResetLinks(s *apptest.Server, email string) []string {
+	var links []string
+	for line := range strings.Lines(s.Logs()) {
+		var rec struct {
+			To   string `json:"to"`
+			Link string `json:"link"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Link != "" && rec.To == email {
+			links = append(links, rec.Link)
+		}
+	}
+	return links
+}
+
+// acctWaitResetLink waits for the (n+1)th reset link logged for email;
+// mail is sent off the request path.
+func acctWaitResetLink(t *testing.T, s *apptest.Server, email string, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if links := acctResetLinks(s, email); len(links) > n {
+			return links[n]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reset link #%d logged for %s; logs:\n%s", n+1, email, s.Logs())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// acctTokenOf returns the reset token at the end of a link.
+func acctTokenOf(t *testing.T, link, prefix string) string {
+	t.Helper()
+	tok, ok := strings.CutPrefix(link, prefix)
+	if !ok || tok == "" || strings.ContainsAny(tok, "/?#") {
+		t.Fatalf("reset link %q does not have the form %s<token>", link, prefix)
+	}
+	return tok
+}
