@@ -427,3 +427,20 @@ func TestAccountsResetMailFailureKeepsAnswer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A reset token that is still usable never reaches the request log.
+func TestResetTokenNotLogged(t *testing.T) {
+	srv := acctStart(t, nil)
+	const token = "still-valid-token-abcdefghijklmnopqrstuvwxyz"
+	resp := srv.call(t, http.MethodPost, "/api/v1/user/reset-password/"+token, map[string]string{"password": "short"}, "")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", resp.StatusCode)
+	}
+	logs := srv.Logs()
+	if strings.Contains(logs, token) {
+		t.Fatalf("the reset token is in the log:\n%s", logs)
+	}
+	if !strings.Contains(logs, "/api/v1/user/reset-password/[redacted]") {
+		t.Fatalf("the request line is missing:\n%s", logs)
+	}
+}

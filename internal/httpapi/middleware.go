@@ -99,7 +99,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", requestIDFrom(r.Context())),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", logPath(r)),
 				slog.String("route", route),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
@@ -108,6 +108,22 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// logPath is the request path with secrets in it (password-reset tokens)
+// blanked, so that logs never hold a usable token.
+func logPath(r *http.Request) string {
+	rc := chi.RouteContext(r.Context())
+	if rc == nil {
+		return r.URL.Path
+	}
+	path := r.URL.Path
+	for i, key := range rc.URLParams.Keys {
+		if key == "token" && rc.URLParams.Values[i] != "" {
+			path = strings.Replace(path, rc.URLParams.Values[i], "[redacted]", 1)
+		}
+	}
+	return path
 }
 
 // recoverPanics turns a panic into a 500 envelope, logged with the request id.
