@@ -76,6 +76,11 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 	}
 	if save, ok := files[name]; ok {
 		if part.FileName() == "" {
+			// A browser sends an empty file input as a part with
+			// filename="" and no content: that is no file at all.
+			if n, _ := io.ReadFull(part, make([]byte, 1)); n == 0 {
+				return nil
+			}
 			return apperr.Newf(apperr.Invalid, "Field %q must be a file", name)
 		}
 		obj, err := save(ctx, part)

@@ -1,0 +1,599 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"io/fs"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
+)
+
+// Shared by the catalog tests (catalog_*_test.go): a running service with a
+// direct handle on its database and media directory, users of every role,
+// generated media, multipart forms and assertions.
+
+const (
+	catalogCourses  = "/api/v1/courses"
+	catalogPassword = "catalog password 1"
+
+	catalogMsgNotLoggedIn   = "You are not logged in"
+	catalogMsgNoPermission  = "You do not have permission to perform this action"
+	catalogMsgNotOwner      = "You are not the instructor of this course"
+	catalogMsgNotFound      = "Course not found"
+	catalogMsgLectureGone   = "Lecture not found in this course"
+	catalogMsgBadLevel      = "Please select a valid course level"
+	catalogMsgNoThumbnail   = "Course thumbnail is required"
+	catalogMsgNoVideo       = "Video file is required"
+	catalogMsgNoLectures    = "Cannot publish a course without lectures"
+	catalogMsgHasStudents   = "Course has enrolled students; unpublish it instead"
+	catalogMsgBadType       = "Unsupported file type"
+	catalogMsgTooLarge      = "File too large"
+	catalogMsgBadMediaLink  = "Invalid or expired media link"
+	catalogMsgInvalidCourse = "Invalid course ID"
+	catalogMsgInvalidLect   = "Invalid lecture ID"
+)
+
+// catalogServer is a running service plus its database and data directory,
+// for arranging what the API cannot (enrolments) and checking what it
+// stored (documents, media files).
+type catalogServer struct {
+	*apptest.Server
+	db      *mongo.Database
+	dataDir string
+	users   atomic.Int64
+}
+
+// catalogStart starts the service on a fresh database and data directory
+// with overrides.
+func catalogStart(t testing.TB, overrides map[string]string) *catalogServer {
+	t.Helper()
+	dataDir := t.TempDir()
+	env := map[string]string{"DATA_DIR": dataDir}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	opts := mongotest.Options(t)
+	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), env)
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	return &catalogServer{Server: s, db: client.Database(opts.Database), dataDir: dataDir}
+}
+
+// catalogUser is a signed-in user.
+type catalogUser struct {
+	ID, Name, Role, Token string
+}
+
+// signUp registers a user of role (student or instructor) through the API.
+func (s *catalogServer) signUp(t testing.TB, role string) catalogUser {
+	t.Helper()
+	n := s.users.Add(1)
+	name := fmt.Sprintf("%s %c", strings.ToUpper(role[:1])+role[1:], 'A'+rune(n%26))
+	body := map[string]any{"name": name, "email": fmt.Sprintf("%s%d@catalog.test", role, n), "password": catalogPassword, "role": role}
+	resp := s.Do(t, http.MethodPost, "/api/v1/user/signup", body, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign up %s: status %d: %s", role, resp.StatusCode, resp.Body)
+	}
+	m := resp.JSON(t)
+	u := catalogObject(t, m, "user")
+	return catalogUser{ID: u["_id"].(string), Name: name, Role: role, Token: m["token"].(string)}
+}
+
+// admin creates an admin with the service (admins cannot sign up) and signs
+// them in through the API.
+func (s *catalogServer) admin(t testing.TB) catalogUser {
+	t.Helper()
+	n := s.users.Add(1)
+	email := fmt.Sprintf("admin%d@catalog.test", n)
+	if _, err := s.App.Users.CreateAdmin(context.Background(), email, "Admin User", catalogPassword); err != nil {
+		t.Fatalf("create admin: %v", err)
+	}
+	resp := s.Do(t, http.MethodPost, "/api/v1/user/signin", map[string]string{"email": email, "password": catalogPassword}, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin sign in: status %d: %s", resp.StatusCode, resp.Body)
+	}
+	m := resp.JSON(t)
+	u := catalogObject(t, m, "user")
+	if u["role"] != "admin" {
+		t.Fatalf("admin has role %v", u["role"])
+	}
+	return catalogUser{ID: u["_id"].(string), Name: "Admin User", Role: "admin", Token: m["token"].(string)}
+}
+
+// catalogFile is a file part of a multipart form.
+type catalogFile struct {
+	field, name, contentType string
+	data                     []byte
+}
+
+// catalogForm encodes a multipart form of text fields (in key order) and
+// files; it returns the body and its Content-Type.
+func catalogForm(t testing.TB, fields map[string]string, files ...catalogFile) ([]byte, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if err := w.WriteField(k, fields[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		pw, err := w.CreatePart(catalogFileHeader(f.field, f.name, f.contentType))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), w.FormDataContentType()
+}
+
+// catalogFileHeader is the part header of a file field.
+func catalogFileHeader(field, name, contentType string) textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, name))
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	h.Set("Content-Type", contentType)
+	return h
+}
+
+// sendForm sends a multipart form.
+func (s *catalogServer) sendForm(t testing.TB, method, path, token string, fields map[string]string, files ...catalogFile) *apptest.Response {
+	t.Helper()
+	body, ct := catalogForm(t, fields, files...)
+	return s.NewRequest(t, method, path, body).WithHeader("Content-Type", ct).WithCookie(token).Send(t)
+}
+
+// catalogThumb is a PNG thumbnail part.
+func catalogThumb(t testing.TB) catalogFile {
+	return catalogFile{field: "thumbnail", name: "cover.png", contentType: "image/png", data: catalogPNG(t)}
+}
+
+// catalogVideo is an MP4 video part lasting seconds.
+func catalogVideo(seconds float64) catalogFile {
+	return catalogFile{field: "video", name: "lesson.mp4", contentType: "video/mp4", data: catalogMP4(seconds, 1024)}
+}
+
+// catalogPNG encodes a small real PNG.
+func catalogPNG(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range 8 {
+		img.Set(i, i, color.RGBA{R: 200, G: 40, B: byte(i * 30), A: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// catalogBox returns an ISO BMFF box with a 32-bit size.
+func catalogBox(typ string, payload ...[]byte) []byte {
+	body := bytes.Join(payload, nil)
+	b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
+	b = append(b, typ...)
+	return append(b, body...)
+}
+
+// catalogFtyp is the ftyp box of an MP4 (major brand isom).
+func catalogFtyp() []byte {
+	return catalogBox("ftyp", []byte("isom"), binary.BigEndian.AppendUint32(nil, 0x200), []byte("isomiso2avc1mp41"))
+}
+
+// catalogMoov is a moov box holding a version-0 mvhd of duration seconds
+// (timescale 1000).
+func catalogMoov(seconds float64) []byte {
+	p := []byte{0, 0, 0, 0}
+	p = binary.BigEndian.AppendUint32(p, 1) // creation
+	p = binary.BigEndian.AppendUint32(p, 2) // modification
+	p = binary.BigEndian.AppendUint32(p, 1000)
+	p = binary.BigEndian.AppendUint32(p, uint32(seconds*1000))
+	p = append(p, make([]byte, 80)...) // rate, volume, matrix, next track id
+	return catalogBox("moov", catalogBox("mvhd", p))
+}
+
+// catalogMP4 returns an MP4 file: ftyp, an mdat of mdatSize patterned bytes,
+// and moov/mvhd with the duration.
+func catalogMP4(seconds float64, mdatSize int) []byte {
+	mdat := make([]byte, mdatSize)
+	for i := range mdat {
+		mdat[i] = byte(i * 7)
+	}
+	return slices.Concat(catalogFtyp(), catalogBox("mdat", mdat), catalogMoov(seconds))
+}
+
+// catalogMP4Stream generates an MP4 of about size bytes on the fly: ftyp,
+// a zero-filled mdat and moov at the end. It returns the reader and the
+// exact size.
+func catalogMP4Stream(seconds float64, mdatSize int64) (io.Reader, int64) {
+	head := catalogFtyp()
+	head = binary.BigEndian.AppendUint32(head, uint32(8+mdatSize))
+	head = append(head, "mdat"...)
+	moov := catalogMoov(seconds)
+	return io.MultiReader(bytes.NewReader(head), io.LimitReader(catalogZeros{}, mdatSize), bytes.NewReader(moov)),
+		int64(len(head)) + mdatSize + int64(len(moov))
+}
+
+// catalogZeros reads as an endless run of zero bytes.
+type catalogZeros struct{}
+
+func (catalogZeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// catalogCourseFields are valid course form fields; extra entries override
+// them, and an empty value removes the field.
+func catalogCourseFields(extra map[string]string) map[string]string {
+	f := map[string]string{
+		"title": "Intro to Testing", "subtitle": "Black-box, end to end", "description": "How to test an API.",
+		"category": "Programming", "level": "intermediate", "price": "19.99",
+	}
+	for k, v := range extra {
+		if v == "" {
+			delete(f, k)
+		} else {
+			f[k] = v
+		}
+	}
+	return f
+}
+
+// createCourse creates a draft course through the API and returns it.
+func (s *catalogServer) createCourse(t testing.TB, token string, extra map[string]string) map[string]any {
+	t.Helper()
+	resp := s.sendForm(t, http.MethodPost, catalogCourses, token, catalogCourseFields(extra), catalogThumb(t))
+	m := catalogWantOK(t, resp, http.StatusCreated, "Course created successfully")
+	return catalogObject(t, m, "course")
+}
+
+// addLecture adds a lecture with a video of seconds and returns it.
+func (s *catalogServer) addLecture(t testing.TB, token, courseID, title string, order int, preview bool, seconds float64) map[string]any {
+	t.Helper()
+	fields := map[string]string{"title": title, "order": strconv.Itoa(order), "isPreview": strconv.FormatBool(preview)}
+	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", token, fields, catalogVideo(seconds))
+	m := catalogWantOK(t, resp, http.StatusCreated, "Lecture added successfully")
+	return catalogObject(t, m, "lecture")
+}
+
+// publish publishes a course (it must have a lecture).
+func (s *catalogServer) publish(t testing.TB, token, courseID string) {
+	t.Helper()
+	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": true}, token)
+	catalogWantOK(t, resp, http.StatusOK, "Course published successfully")
+}
+
+// publishedCourse creates a course with one lecture and publishes it.
+func (s *catalogServer) publishedCourse(t testing.TB, token string, extra map[string]string) map[string]any {
+	t.Helper()
+	c := s.createCourse(t, token, extra)
+	id := c["_id"].(string)
+	s.addLecture(t, token, id, "Lecture 1", 1, false, 10)
+	s.publish(t, token, id)
+	return c
+}
+
+// getCourse reads a course page as token's user (anonymous when "").
+func (s *catalogServer) getCourse(t testing.TB, token, courseID string) map[string]any {
+	t.Helper()
+	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
+	m := catalogWantOK(t, resp, http.StatusOK, "")
+	return catalogObject(t, m, "data")
+}
+
+// enrol enrols a user in a course the way the payments side does: an entry
+// in users.enrolledCourses and a bump of courses.enrolledCount.
+func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
+	t.Helper()
+	ctx := context.Background()
+	uid, cid := catalogOID(t, userID), catalogOID(t, courseID)
+	if _, err := s.db.Collection("users").UpdateOne(ctx, bson.M{"_id": uid},
+		bson.M{"$push": bson.M{"enrolledCourses": bson.M{"course": cid, "enrolledAt": time.Now().UTC()}}}); err != nil {
+		t.Fatalf("enrol: %v", err)
+	}
+	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid}, bson.M{"$inc": bson.M{"enrolledCount": 1}}); err != nil {
+		t.Fatalf("enrol: %v", err)
+	}
+}
+
+// courseDoc reads a stored course.
+func (s *catalogServer) courseDoc(t testing.TB, courseID string) bson.M {
+	t.Helper()
+	var doc bson.M
+	if err := s.db.Collection("courses").FindOne(context.Background(), bson.M{"_id": catalogOID(t, courseID)}).Decode(&doc); err != nil {
+		t.Fatalf("find course %s: %v", courseID, err)
+	}
+	return doc
+}
+
+// count counts the documents of a collection matching filter.
+func (s *catalogServer) count(t testing.TB, coll string, filter bson.M) int64 {
+	t.Helper()
+	n, err := s.db.Collection(coll).CountDocuments(context.Background(), filter)
+	if err != nil {
+		t.Fatalf("count %s: %v", coll, err)
+	}
+	return n
+}
+
+// mediaFiles lists the files under DATA_DIR/media and DATA_DIR/tmp,
+// relative to DATA_DIR.
+func (s *catalogServer) mediaFiles(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, sub := range []string{"media", "tmp"} {
+		root := filepath.Join(s.dataDir, sub)
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() {
+				rel, _ := filepath.Rel(s.dataDir, p)
+				out = append(out, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("walk %s: %v", root, err)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wantMediaFiles asserts that the media and temp files are exactly want.
+func (s *catalogServer) wantMediaFiles(t testing.TB, want []string) {
+	t.Helper()
+	if got := s.mediaFiles(t); !slices.Equal(got, want) {
+		t.Errorf("media files changed:\n got  %v\n want %v", got, want)
+	}
+}
+
+// fileOf returns the path under DATA_DIR of a /media/ URL.
+func (s *catalogServer) fileOf(t testing.TB, mediaURL string) string {
+	t.Helper()
+	u, err := url.Parse(mediaURL)
+	if err != nil {
+		t.Fatalf("media URL %q: %v", mediaURL, err)
+	}
+	key, ok := strings.CutPrefix(u.Path, "/media/")
+	if !ok || key == "" {
+		t.Fatalf("media URL %q is not under /media/", mediaURL)
+	}
+	return filepath.Join(s.dataDir, "media", filepath.FromSlash(key))
+}
+
+// catalogExists reports whether a file exists.
+func catalogExists(t testing.TB, path string) bool {
+	t.Helper()
+	_, err := os.Stat(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatalf("stat %s: %v", path, err)
+	}
+	return err == nil
+}
+
+// fetch requests the path and query of a media URL (whose host is the
+// service's PUBLIC_URL) from the test server.
+func (s *catalogServer) fetch(t testing.TB, mediaURL string, header http.Header) *apptest.Response {
+	t.Helper()
+	u, err := url.Parse(mediaURL)
+	if err != nil {
+		t.Fatalf("media URL %q: %v", mediaURL, err)
+	}
+	req := s.NewRequest(t, http.MethodGet, u.RequestURI(), nil)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return req.Send(t)
+}
+
+// catalogOID parses a hex ObjectId.
+func catalogOID(t testing.TB, id string) primitive.ObjectID {
+	t.Helper()
+	oid, err := primitive.ObjectIDFromHex(id)
+	if err != nil {
+		t.Fatalf("ObjectId %q: %v", id, err)
+	}
+	return oid
+}
+
+// catalogWantOK asserts a success status with {"success": true} and, unless
+// message is "", that message; it returns the body.
+func catalogWantOK(t testing.TB, resp *apptest.Response, status int, message string) map[string]any {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want JSON", ct)
+	}
+	m := resp.JSON(t)
+	if m["success"] != true {
+		t.Errorf("success = %v, want true; body %s", m["success"], resp.Body)
+	}
+	if message != "" && m["message"] != message {
+		t.Errorf("message = %q, want %q", m["message"], message)
+	}
+	return m
+}
+
+// catalogWantError asserts a 4xx with exactly {"status": "fail", "message"}.
+func catalogWantError(t testing.TB, resp *apptest.Response, status int, message string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want JSON", ct)
+	}
+	m := resp.JSON(t)
+	if m["status"] != "fail" || m["message"] != message || len(m) != 2 {
+		t.Errorf("%s %s: body %s, want {\"status\":\"fail\",\"message\":%q}", resp.Request.Method, resp.Request.URL.Path, resp.Body, message)
+	}
+}
+
+// catalogWantValidation asserts a 400 "Validation failed" with one entry per
+// field of want; a non-empty message in want must match exactly.
+func catalogWantValidation(t testing.TB, resp *apptest.Response, want map[string]string) {
+	t.Helper()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("%s %s: status %d, want 400; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
+	}
+	var body struct {
+		Status, Message string
+		Errors          []struct{ Field, Message string }
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		t.Fatalf("body: %v\n%s", err, resp.Body)
+	}
+	if body.Status != "fail" || body.Message != "Validation failed" {
+		t.Errorf("body %s, want a validation failure", resp.Body)
+	}
+	got := map[string]string{}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			t.Errorf("field %q has no message", e.Field)
+		}
+		if _, dup := got[e.Field]; dup {
+			t.Errorf("field %q reported twice", e.Field)
+		}
+		got[e.Field] = e.Message
+	}
+	for f, msg := range want {
+		g, ok := got[f]
+		switch {
+		case !ok:
+			t.Errorf("no error for field %q; body %s", f, resp.Body)
+		case msg != "" && g != msg:
+			t.Errorf("field %q: message %q, want %q", f, g, msg)
+		}
+	}
+	for f := range got {
+		if _, ok := want[f]; !ok {
+			t.Errorf("unexpected error for field %q; body %s", f, resp.Body)
+		}
+	}
+}
+
+// catalogObject returns m[key] as an object.
+func catalogObject(t testing.TB, m map[string]any, key string) map[string]any {
+	t.Helper()
+	v, ok := m[key].(map[string]any)
+	if !ok {
+		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
+	}
+	return v
+}
+
+// catalogList returns m[key] as an array of objects.
+func catalogList(t testing.TB, m map[string]any, key string) []map[string]any {
+	t.Helper()
+	raw, ok := m[key].([]any)
+	if !ok {
+		t.Fatalf("%q is %T (%v), want an array", key, m[key], m[key])
+	}
+	out := make([]map[string]any, len(raw))
+	for i, v := range raw {
+		if out[i], ok = v.(map[string]any); !ok {
+			t.Fatalf("%q[%d] is %T, want an object", key, i, v)
+		}
+	}
+	return out
+}
+
+// catalogIDs returns the _id of each object.
+func catalogIDs(items []map[string]any) []string {
+	out := make([]string, len(items))
+	for i, m := range items {
+		out[i], _ = m["_id"].(string)
+	}
+	return out
+}
+
+// catalogKeys asserts that m has exactly keys.
+func catalogKeys(t testing.TB, where string, m map[string]any, keys ...string) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(m))
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		t.Errorf("%s keys %v, want %v", where, got, keys)
+	}
+}
+
+// catalogCourseKeys are the keys of a course in every response.
+var catalogCourseKeys = []string{"_id", "title", "subtitle", "description", "category", "level", "price", "thumbnail",
+	"instructor", "lectures", "isPublished", "totalLectures", "totalDuration", "enrolledCount", "createdAt", "updatedAt"}
+
+// catalogLectureKeys are the keys of a lecture in every response.
+var catalogLectureKeys = []string{"_id", "course", "title", "description", "videoUrl", "duration", "isPreview", "order",
+	"locked", "createdAt", "updatedAt"}
+
+// catalogResult is the outcome of a request sent from a goroutine, where
+// the test may not fail.
+type catalogResult struct {
+	status int
+	body   []byte
+	err    error
+}
+
+// catalogSendRaw sends a request without touching testing.T.
+func catalogSendRaw(method, url, contentType, token string, body []byte) catalogResult {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return catalogResult{err: err}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: "token", Value: token})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return catalogResult{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return catalogResult{status: resp.StatusCode, body: b, err: err}
+}
