@@ -18,6 +18,7 @@ const (
 	msgLectureNotFound   = "Lecture not found in this course"
 	msgNotOwner          = "You are not the instructor of this course"
 	msgNoLectures        = "Cannot publish a course without lectures"
+	msgLastLecture       = "Cannot remove the last lecture of a published course; unpublish it first"
 	msgHasStudents       = "Course has enrolled students; unpublish it instead"
 	msgBadLevel          = "Please select a valid course level"
 	msgThumbnailRequired = "Course thumbnail is required"
@@ -91,6 +92,19 @@ func (s *Service) Editable(ctx context.Context, v Viewer, courseID string) (*Cou
 		return nil, apperr.New(apperr.Forbidden, msgNotOwner)
 	}
 	return c, nil
+}
+
+// EditableLecture returns a lecture of a course the caller may change;
+// handlers call it before reading an upload.
+func (s *Service) EditableLecture(ctx context.Context, v Viewer, courseID, lectureID string) (*Lecture, error) {
+	if _, err := s.Editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	l, err := s.repo.Lecture(ctx, courseID, lectureID)
+	if err != nil {
+		return nil, notFoundAs(err, msgLectureNotFound)
+	}
+	return l, nil
 }
 
 // Update changes a course. A replaced thumbnail is removed from storage.
@@ -412,10 +426,16 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	return after, nil
 }
 
-// DeleteLecture removes a lecture, its video and its progress entries.
+// DeleteLecture removes a lecture, its video and its progress entries. The
+// last lecture of a published course stays: a published course always has
+// one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
+	c, err := s.Editable(ctx, v, courseID)
+	if err != nil {
 		return err
+	}
+	if c.IsPublished && c.TotalLectures <= 1 {
+		return apperr.New(apperr.Conflict, msgLastLecture)
 	}
 	l, err := s.repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {

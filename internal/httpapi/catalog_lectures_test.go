@@ -3,14 +3,19 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 // wantTotals asserts a course's totals in the API and that its
@@ -221,4 +226,49 @@ func TestCatalogConcurrentLectures(t *testing.T) {
 	}
 	// Durations 1 + 2 + … + 10 = 55 s, lectures by order.
 	s.wantTotals(t, inst.Token, id, n, 55, ids...)
+}
+
+// A published course keeps its last lecture; a draft may lose it.
+func TestCatalogLastLectureOfPublishedCourse(t *testing.T) {
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	c := s.publishedCourse(t, inst.Token, nil)
+	courseID := c["_id"].(string)
+	lectureID := catalogIDs(catalogList(t, s.getCourse(t, inst.Token, courseID), "lectures"))[0]
+	path := catalogCourses + "/" + courseID + "/lectures/" + lectureID
+
+	catalogWantError(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
+		"Cannot remove the last lecture of a published course; unpublish it first")
+	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
+	catalogWantOK(t, resp, http.StatusOK, "Course unpublished successfully")
+	catalogWantOK(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusOK, "Lecture removed successfully")
+}
+
+// A new video for a lecture that does not exist is refused before it is
+// read: the upload below never ends, so only an early answer arrives.
+func TestCatalogLectureUpdateCheckedBeforeUpload(t *testing.T) {
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	courseID := s.createCourse(t, inst.Token, nil)["_id"].(string)
+
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		part, _ := mw.CreateFormFile("video", "v.mp4")
+		_, _ = part.Write(catalogMP4(3, 1000))
+		<-done // the rest of the upload never comes while the test waits
+		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
+	}()
+	req := s.NewRequest(t, http.MethodPatch, catalogCourses+"/"+courseID+"/lectures/"+strings.Repeat("a", 24), io.Reader(pr)).
+		WithCookie(inst.Token).WithHeader("Content-Type", mw.FormDataContentType())
+	got := make(chan *apptest.Response, 1)
+	go func() { got <- req.Send(t) }()
+	select {
+	case resp := <-got:
+		catalogWantError(t, resp, http.StatusNotFound, "Lecture not found in this course")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no answer: the server is reading the upload before checking the lecture")
+	}
 }

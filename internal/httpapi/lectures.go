@@ -168,7 +168,7 @@ func (s *server) updateLecture(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if _, err := s.courses.Editable(r.Context(), id, courseID); err != nil {
+	if _, err := s.courses.EditableLecture(r.Context(), id, courseID, lectureID); err != nil {
 		return err
 	}
 	in, err := s.lectureInput(w, r, true)

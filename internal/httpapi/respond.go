@@ -83,6 +83,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			body.Errors = append(body.Errors, fieldError{Field: f.Field, Message: f.Message})
 		}
 	}
+	if hasMediaType(r, "multipart/form-data") {
+		// The upload may be unread and huge: close the connection instead
+		// of letting the server drain it before answering.
+		w.Header().Set("Connection", "close")
+	}
 	if status >= 500 {
 		body.Status = "error"
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
