@@ -33,6 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = serve(ctx, getenv, stdout)
 	case "create-admin":
 		err = createAdmin(ctx, args, getenv, stdin, stdout, stderr)
+	case "reconcile":
+		err = reconcile(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -58,5 +60,7 @@ commands:
   serve          run the API (default)
   create-admin   --email E --name N: create an admin, or promote the user
                  with that email; the password is read from stdin
+  reconcile      [--older-than 1h]: ask Stripe about purchases pending for
+                 longer than that and settle them (safe to repeat; cron it)
   help           show this text
 `

@@ -26,6 +26,7 @@ import (
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
 	"github.com/lms-backend/lms/internal/user"
 )
@@ -37,6 +38,9 @@ type App struct {
 	DB      *mongodb.DB
 	Users   *user.Service
 	Handler http.Handler
+
+	// Payments runs checkout, webhook events and reconcile.
+	Payments *payment.Service
 }
 
 // New wires the service over an open database.
@@ -53,6 +57,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	userRepo := mongodb.NewUserRepo(db)
 	progressRepo := mongodb.NewProgressRepo(db)
 	courseService := course.NewService(courses, userRepo, progressRepo, store)
+	payments := newPayments(cfg, logger, db, courseService, store)
 	users := user.NewService(user.Deps{
 		Repo:      userRepo,
 		Courses:   courses,
@@ -72,12 +77,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Config: cfg, Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo}),
+		Payments:            payments,
 		NewRateLimitCounter: newCounter,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h}, nil
+	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Payments: payments}, nil
 }
 
 func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {

@@ -30,6 +30,10 @@ func (s *server) routes() (http.Handler, error) {
 		// Probes are exempt from the rate limit: an orchestrator polls
 		// them from one address all day.
 		r.Get("/healthcheck", s.handle(s.health))
+		// Stripe's webhook carries a signature instead of an Origin, comes
+		// from Stripe's addresses and may exceed 10 KB: it is outside the
+		// group below and reads its own capped raw body.
+		r.Post("/payments/webhook", s.handle(s.stripeWebhook))
 
 		r.Group(func(r chi.Router) {
 			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitJSONBodies)
@@ -76,6 +80,13 @@ func (s *server) routes() (http.Handler, error) {
 				r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLectureProgress))
 				r.Post("/{courseId}/complete", s.handle(s.completeCourse))
 				r.Post("/{courseId}/reset", s.handle(s.resetProgress))
+			})
+
+			r.Route("/payments", func(r chi.Router) {
+				r.Use(s.requireUser)
+				r.Post("/create-checkout-session", s.handle(s.createCheckoutSession))
+				r.Get("/courses/{courseId}/purchase-status", s.handle(s.purchaseStatus))
+				r.Get("/purchased-courses", s.handle(s.purchasedCourses))
 			})
 		})
 	})

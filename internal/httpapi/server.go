@@ -14,6 +14,7 @@ import (
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/media"
+	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
 	"github.com/lms-backend/lms/internal/user"
 )
@@ -33,6 +34,8 @@ type Deps struct {
 	Media   *media.Store
 	// Progress runs the /progress endpoints.
 	Progress *progress.Service
+	// Payments runs the /payments endpoints.
+	Payments *payment.Service
 	// NewRateLimitCounter, when set, makes counters that instances share
 	// (Redis); nil keeps them in process. It is called once per limiter.
 	NewRateLimitCounter func() httprate.LimitCounter
@@ -49,6 +52,7 @@ type server struct {
 	courses  *course.Service
 	media    *media.Store
 	progress *progress.Service
+	payments *payment.Service
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
@@ -67,6 +71,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		courses:  d.Courses,
 		media:    d.Media,
 		progress: d.Progress,
+		payments: d.Payments,
 
 		newCounter: d.NewRateLimitCounter,
 	}

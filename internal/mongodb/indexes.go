@@ -31,6 +31,16 @@ func indexes() map[string][]mongo.IndexModel {
 		progressCollection: {
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}, Options: options.Index().SetUnique(true).SetName("user_course_unique")},
 		},
+		purchaseCollection: {
+			// One pending purchase per user and course (see PurchaseRepo).
+			{Keys: bson.D{{Key: "openKey", Value: 1}}, Options: options.Index().SetUnique(true).SetName("open_key_unique")},
+			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}, {Key: "status", Value: 1}}, Options: options.Index().SetName("user_course_status")},
+			{Keys: bson.D{{Key: "paymentId", Value: 1}}, Options: options.Index().SetName("payment_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: 1}}, Options: options.Index().SetName("status_created")},
+		},
+		eventsCollection: {
+			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},
+		},
 	}
 }
 

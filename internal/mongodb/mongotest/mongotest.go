@@ -5,6 +5,10 @@
 // A package whose tests use it calls Main from its TestMain:
 //
 //	func TestMain(m *testing.M) { mongotest.Main(m) }
+//
+// or, to stop a shared stripe-mock as well:
+//
+//	func TestMain(m *testing.M) { mongotest.Main(m, stripemock.StopShared) }
 package mongotest
 
 import (
@@ -29,9 +33,14 @@ var server struct {
 	embedded bool
 }
 
-// Main starts the database, runs the tests, stops the database and exits.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+// Main starts the database, runs the tests, stops the database, runs after
+// (stopping other test servers, say) and exits.
+func Main(m *testing.M, after ...func()) {
+	code := run(m)
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
 }
 
 func run(m *testing.M) int {

@@ -1,0 +1,39 @@
+package app
+
+import (
+	"log/slog"
+
+	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/media"
+	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/payment"
+	"github.com/lms-backend/lms/internal/stripe"
+)
+
+// newPayments wires the payment service. Without Stripe settings it has no
+// provider: paid checkouts, webhooks and reconcile answer 503 while free
+// enrolment still works.
+func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, store *media.Store) *payment.Service {
+	var provider payment.Provider // stays a nil interface when not configured
+	if cfg.PaymentsEnabled() {
+		provider = stripe.New(stripe.Config{
+			SecretKey:     cfg.StripeSecretKey,
+			WebhookSecret: cfg.StripeWebhookSecret,
+			APIBase:       cfg.StripeAPIBase,
+		})
+	} else {
+		logger.Warn("payments are not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
+	}
+	return payment.NewService(payment.Deps{
+		Repo:       mongodb.NewPurchaseRepo(db),
+		Events:     mongodb.NewWebhookEventRepo(db),
+		Enrolments: mongodb.NewEnrolmentRepo(db),
+		Catalog:    catalog,
+		Provider:   provider,
+		SuccessURL: cfg.StripeSuccessURL,
+		CancelURL:  cfg.StripeCancelURL,
+		ImageURL:   store.ImageURL,
+		Logger:     logger,
+	})
+}

@@ -1,0 +1,286 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/payment"
+)
+
+// PurchaseRepo stores purchases in the coursepurchases collection.
+//
+// At most one purchase per user and course may be pending: each purchase
+// carries an openKey, "open:<user>:<course>" while pending and its own id
+// otherwise, under a unique index. (A partial unique index would say this
+// directly; FerretDB has none.) Every status change away from pending sets
+// the key to the id in the same update.
+type PurchaseRepo struct {
+	c *mongo.Collection
+}
+
+var _ payment.Repository = (*PurchaseRepo)(nil)
+
+// NewPurchaseRepo returns the purchases repository.
+func NewPurchaseRepo(d *DB) *PurchaseRepo {
+	return &PurchaseRepo{c: d.collection(purchaseCollection)}
+}
+
+// purchaseDoc is a purchase as stored.
+type purchaseDoc struct {
+	ID          primitive.ObjectID `bson:"_id"`
+	Course      primitive.ObjectID `bson:"course"`
+	User        primitive.ObjectID `bson:"user"`
+	Amount      float64            `bson:"amount"` // USD, as the seed stored it
+	AmountCents int64              `bson:"amountCents"`
+	Currency    string             `bson:"currency"`
+	Status      string             `bson:"status"`
+	PaymentID   string             `bson:"paymentId"` // Checkout Session id
+	SessionURL  string             `bson:"sessionUrl,omitempty"`
+	OpenKey     string             `bson:"openKey"`
+	Flagged     bool               `bson:"flagged,omitempty"`
+	FlagReason  string             `bson:"flagReason,omitempty"`
+	CompletedAt *time.Time         `bson:"completedAt,omitempty"`
+	CreatedAt   time.Time          `bson:"createdAt"`
+	UpdatedAt   time.Time          `bson:"updatedAt"`
+}
+
+func openKey(user, course primitive.ObjectID) string {
+	return "open:" + user.Hex() + ":" + course.Hex()
+}
+
+func (d *purchaseDoc) toDomain() *payment.Purchase {
+	p := &payment.Purchase{
+		ID: d.ID.Hex(), CourseID: d.Course.Hex(), UserID: d.User.Hex(),
+		Amount: d.Amount, AmountCents: d.AmountCents, Currency: d.Currency, Status: payment.Status(d.Status),
+		PaymentID: d.PaymentID, SessionURL: d.SessionURL, Flagged: d.Flagged, FlagReason: d.FlagReason,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	if d.CompletedAt != nil {
+		p.CompletedAt = *d.CompletedAt
+	}
+	return p
+}
+
+// Create inserts p and sets its ID; a second pending purchase of the same
+// user and course is an apperr.Conflict.
+func (r *PurchaseRepo) Create(ctx context.Context, p *payment.Purchase) error {
+	user, err := objectID(p.UserID)
+	if err != nil {
+		return err
+	}
+	course, err := objectID(p.CourseID)
+	if err != nil {
+		return err
+	}
+	doc := purchaseDoc{
+		ID: primitive.NewObjectID(), Course: course, User: user,
+		Amount: p.Amount, AmountCents: p.AmountCents, Currency: p.Currency, Status: string(p.Status),
+		PaymentID: p.PaymentID, SessionURL: p.SessionURL, Flagged: p.Flagged, FlagReason: p.FlagReason,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	doc.OpenKey = doc.ID.Hex()
+	if p.Status == payment.StatusPending {
+		doc.OpenKey = openKey(user, course)
+	}
+	if !p.CompletedAt.IsZero() {
+		t := p.CompletedAt
+		doc.CompletedAt = &t
+	}
+	if _, err := r.c.InsertOne(ctx, doc); err != nil {
+		if isDuplicateKey(err) {
+			return apperr.Wrap(apperr.Conflict, "a pending purchase of this course exists", err)
+		}
+		return fmt.Errorf("insert purchase: %w", err)
+	}
+	p.ID = doc.ID.Hex()
+	return nil
+}
+
+func (r *PurchaseRepo) findOne(ctx context.Context, filter bson.M) (*payment.Purchase, error) {
+	var doc purchaseDoc
+	if err := r.c.FindOne(ctx, filter).Decode(&doc); err != nil {
+		if isNoDocuments(err) {
+			return nil, apperr.New(apperr.NotFound, "purchase not found")
+		}
+		return nil, fmt.Errorf("find purchase: %w", err)
+	}
+	return doc.toDomain(), nil
+}
+
+// ByID finds a purchase by id.
+func (r *PurchaseRepo) ByID(ctx context.Context, id string) (*payment.Purchase, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.findOne(ctx, bson.M{"_id": oid})
+}
+
+// BySession finds the purchase of a Checkout Session.
+func (r *PurchaseRepo) BySession(ctx context.Context, sessionID string) (*payment.Purchase, error) {
+	if sessionID == "" {
+		return nil, apperr.New(apperr.NotFound, "purchase not found")
+	}
+	return r.findOne(ctx, bson.M{"paymentId": sessionID})
+}
+
+// Pending returns the pending purchase of a user and course.
+func (r *PurchaseRepo) Pending(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
+	user, err := objectID(userID)
+	if err != nil {
+		return nil, err
+	}
+	course, err := objectID(courseID)
+	if err != nil {
+		return nil, err
+	}
+	return r.findOne(ctx, bson.M{"openKey": openKey(user, course)})
+}
+
+// AttachSession stores the session of a pending purchase that has none yet.
+func (r *PurchaseRepo) AttachSession(ctx context.Context, id string, s payment.Session, now time.Time) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	res, err := r.c.UpdateOne(ctx,
+		bson.M{"_id": oid, "status": string(payment.StatusPending), "paymentId": ""},
+		bson.M{"$set": bson.M{"paymentId": s.ID, "sessionUrl": s.URL, "updatedAt": now}})
+	if err != nil {
+		return fmt.Errorf("store session: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return apperr.New(apperr.NotFound, "no pending purchase without a session")
+	}
+	return nil
+}
+
+// DeleteUnstarted deletes a pending purchase that has no session.
+func (r *PurchaseRepo) DeleteUnstarted(ctx context.Context, id string) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	res, err := r.c.DeleteOne(ctx, bson.M{"_id": oid, "status": string(payment.StatusPending), "paymentId": ""})
+	if err != nil {
+		return fmt.Errorf("delete purchase: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return apperr.New(apperr.NotFound, "no pending purchase without a session")
+	}
+	return nil
+}
+
+// Move sets the status to `to` if it is one of from, in one conditional
+// update, and returns the purchase afterwards and whether it moved.
+func (r *PurchaseRepo) Move(ctx context.Context, id string, from []payment.Status, to payment.Status, now time.Time) (*payment.Purchase, bool, error) {
+	oid, err := objectID(id)
+	if err != nil {
+		return nil, false, err
+	}
+	in := make(bson.A, len(from))
+	for i, s := range from {
+		in[i] = string(s)
+	}
+	set := bson.M{"status": string(to), "updatedAt": now}
+	if to != payment.StatusPending {
+		set["openKey"] = oid.Hex()
+	}
+	if to == payment.StatusCompleted {
+		set["completedAt"] = now
+	}
+	var doc purchaseDoc
+	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid, "status": bson.M{"$in": in}}, bson.M{"$set": set},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
+	if isNoDocuments(err) {
+		p, err := r.ByID(ctx, id)
+		return p, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("update purchase: %w", err)
+	}
+	return doc.toDomain(), true, nil
+}
+
+// Flag marks a purchase for review.
+func (r *PurchaseRepo) Flag(ctx context.Context, id, reason string, now time.Time) error {
+	oid, err := objectID(id)
+	if err != nil {
+		return err
+	}
+	res, err := r.c.UpdateOne(ctx, bson.M{"_id": oid},
+		bson.M{"$set": bson.M{"flagged": true, "flagReason": reason, "updatedAt": now}})
+	if err != nil {
+		return fmt.Errorf("flag purchase: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return apperr.New(apperr.NotFound, "purchase not found")
+	}
+	return nil
+}
+
+// HasCompleted reports whether the user has a completed purchase of the course.
+func (r *PurchaseRepo) HasCompleted(ctx context.Context, userID, courseID string) (bool, error) {
+	user, err := objectID(userID)
+	if err != nil {
+		return false, nil
+	}
+	course, err := objectID(courseID)
+	if err != nil {
+		return false, nil
+	}
+	n, err := r.c.CountDocuments(ctx,
+		bson.M{"user": user, "course": course, "status": string(payment.StatusCompleted)},
+		options.Count().SetLimit(1))
+	if err != nil {
+		return false, fmt.Errorf("count purchases: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Completed returns the user's completed purchases, newest first.
+func (r *PurchaseRepo) Completed(ctx context.Context, userID string) ([]payment.Purchase, error) {
+	user, err := objectID(userID)
+	if err != nil {
+		return nil, nil
+	}
+	return r.find(ctx, bson.M{"user": user, "status": string(payment.StatusCompleted)},
+		options.Find().SetSort(bson.D{{Key: "completedAt", Value: -1}, {Key: "_id", Value: -1}}))
+}
+
+// PendingBefore returns up to limit purchases pending since before
+// `before`, with ids greater than afterID, by id.
+func (r *PurchaseRepo) PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]payment.Purchase, error) {
+	filter := bson.M{"status": string(payment.StatusPending), "createdAt": bson.M{"$lt": before}}
+	if afterID != "" {
+		oid, err := objectID(afterID)
+		if err != nil {
+			return nil, err
+		}
+		filter["_id"] = bson.M{"$gt": oid}
+	}
+	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+func (r *PurchaseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]payment.Purchase, error) {
+	cur, err := r.c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("find purchases: %w", err)
+	}
+	var docs []purchaseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read purchases: %w", err)
+	}
+	out := make([]payment.Purchase, len(docs))
+	for i := range docs {
+		out[i] = *docs[i].toDomain()
+	}
+	return out, nil
+}

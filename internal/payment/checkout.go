@@ -1,0 +1,225 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/course"
+)
+
+// CheckoutResult is the answer of Checkout: either the caller is enrolled
+// now (a free course) or they are to pay on Session.
+type CheckoutResult struct {
+	Enrolled bool
+	Session  *Session
+}
+
+// Checkout starts buying a course. A free course enrols at once. For a paid
+// one it opens a Stripe Checkout Session for a new pending purchase, or
+// hands out the session of the caller's still-open purchase of the course,
+// so that two clicks open one session. The amount comes from the database.
+func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string) (*CheckoutResult, error) {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, notFoundAs(err, msgCourseNotFound)
+	}
+	if !c.IsPublished {
+		return nil, apperr.New(apperr.NotFound, msgCourseNotFound)
+	}
+	if c.InstructorID == v.UserID {
+		return nil, apperr.New(apperr.Invalid, msgOwnCourse)
+	}
+	if err := s.refuseOwned(ctx, v.UserID, c.ID); err != nil {
+		return nil, err
+	}
+	cents := AmountCents(c.Price)
+	if cents <= 0 {
+		return s.enrolFree(ctx, v.UserID, c)
+	}
+	if s.d.Provider == nil {
+		return nil, apperr.New(apperr.Unavailable, msgNotConfigured)
+	}
+	for range maxCheckoutTries {
+		res, retry, err := s.checkoutOnce(ctx, v.UserID, c, cents)
+		if !retry {
+			return res, err
+		}
+	}
+	return nil, apperr.New(apperr.Conflict, msgCheckoutBusy)
+}
+
+// refuseOwned answers 409 when the user owns the course. A completed
+// purchase whose enrolment is missing (a write that failed after it) gets
+// its enrolment first.
+func (s *Service) refuseOwned(ctx context.Context, userID, courseID string) error {
+	enrolled, err := s.d.Enrolments.IsEnrolled(ctx, userID, courseID)
+	if err != nil {
+		return fmt.Errorf("check enrolment: %w", err)
+	}
+	if enrolled {
+		return apperr.New(apperr.Conflict, msgAlreadyOwned)
+	}
+	bought, err := s.d.Repo.HasCompleted(ctx, userID, courseID)
+	if err != nil {
+		return fmt.Errorf("check purchases: %w", err)
+	}
+	if !bought {
+		return nil
+	}
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, courseID, s.now()); err != nil {
+		return fmt.Errorf("restore enrolment: %w", err)
+	}
+	return apperr.New(apperr.Conflict, msgAlreadyOwned)
+}
+
+// enrolFree records a completed purchase of amount 0, so that every read
+// treats free and paid courses alike, and enrols the user.
+func (s *Service) enrolFree(ctx context.Context, userID string, c *course.Course) (*CheckoutResult, error) {
+	now := s.now()
+	p := &Purchase{
+		CourseID: c.ID, UserID: userID, Currency: Currency, Status: StatusCompleted,
+		CompletedAt: now, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.d.Repo.Create(ctx, p); err != nil {
+		return nil, fmt.Errorf("record free enrolment: %w", err)
+	}
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, c.ID, now); err != nil {
+		return nil, fmt.Errorf("enrol: %w", err)
+	}
+	return &CheckoutResult{Enrolled: true}, nil
+}
+
+// checkoutOnce makes one attempt; retry asks for another after it found the
+// state changed under it (a concurrent click, a superseded session).
+func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Course, cents int64) (res *CheckoutResult, retry bool, err error) {
+	open, err := s.d.Repo.Pending(ctx, userID, c.ID)
+	switch {
+	case err == nil:
+		return s.reuse(ctx, open)
+	case !apperr.Is(err, apperr.NotFound):
+		return nil, false, fmt.Errorf("find pending purchase: %w", err)
+	}
+
+	now := s.now()
+	p := &Purchase{
+		CourseID: c.ID, UserID: userID, Amount: c.Price, AmountCents: cents, Currency: Currency,
+		Status: StatusPending, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.d.Repo.Create(ctx, p); err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return nil, true, nil // another click created one first
+		}
+		return nil, false, fmt.Errorf("create purchase: %w", err)
+	}
+	params := CheckoutParams{
+		PurchaseID: p.ID, CourseID: c.ID, UserID: userID,
+		ProductName: c.Title, AmountCents: cents, Currency: Currency,
+		SuccessURL: s.d.SuccessURL, CancelURL: s.d.CancelURL,
+		IdempotencyKey: checkoutIdemKeyPrefix + p.ID,
+	}
+	if s.d.ImageURL != nil {
+		params.ImageURL = s.d.ImageURL(c.Thumbnail)
+	}
+	sess, err := s.d.Provider.CreateCheckoutSession(ctx, params)
+	if err != nil {
+		s.dropUnstarted(ctx, p.ID)
+		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+	}
+	if sess.ID == "" || sess.URL == "" {
+		s.dropUnstarted(ctx, p.ID)
+		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, errors.New("stripe returned a session without id or url"))
+	}
+	bctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.d.Repo.AttachSession(bctx, p.ID, sess, s.now()); err != nil {
+		return nil, false, fmt.Errorf("store session %s of purchase %s: %w", sess.ID, p.ID, err)
+	}
+	s.d.Logger.InfoContext(ctx, "checkout session opened", "purchase", p.ID, "session", sess.ID, "course", c.ID, "user", userID, "amount_cents", cents)
+	return &CheckoutResult{Session: &sess}, false, nil
+}
+
+// dropUnstarted deletes a pending purchase whose session could not be
+// opened: nobody can pay for it, so it must not linger as pending.
+func (s *Service) dropUnstarted(ctx context.Context, id string) {
+	bctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.d.Repo.DeleteUnstarted(bctx, id); err != nil && !apperr.Is(err, apperr.NotFound) {
+		s.d.Logger.ErrorContext(ctx, "delete purchase of a failed checkout", "purchase", id, "err", err)
+	}
+}
+
+// reuse answers a click that found a pending purchase of the same course.
+func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool, error) {
+	now := s.now()
+	if p.PaymentID == "" {
+		// Another request is still opening its session.
+		if now.Sub(p.CreatedAt) > s.d.Timing.UnstartedAfter {
+			s.dropUnstarted(ctx, p.ID)
+			return nil, true, nil
+		}
+		return s.awaitSession(ctx, p.ID)
+	}
+	if now.Sub(p.CreatedAt) < s.d.Timing.SessionReuse && p.SessionURL != "" {
+		return &CheckoutResult{Session: &Session{ID: p.PaymentID, URL: p.SessionURL, Status: SessionOpen}}, false, nil
+	}
+	// Too old to hand out: settle it from what Stripe knows, and close it
+	// if it is still open, so that a new one may be opened.
+	sess, err := s.d.Provider.GetCheckoutSession(ctx, p.PaymentID)
+	if err != nil {
+		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+	}
+	after, err := s.settleSession(ctx, p, sess, "checkout")
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case after.Status == StatusCompleted:
+		return nil, false, apperr.New(apperr.Conflict, msgAlreadyOwned)
+	case after.Status == StatusPending && sess.Status == SessionComplete:
+		// Paid by a delayed method (a bank debit) whose outcome is not
+		// known yet: a second session could be paid twice.
+		return nil, false, apperr.New(apperr.Conflict, msgPaymentProcessing)
+	case after.Status == StatusPending:
+		if _, err := s.move(ctx, after, OutcomeExpired, "superseded by a new checkout"); err != nil {
+			return nil, false, err
+		}
+	}
+	return nil, true, nil
+}
+
+// awaitSession waits for the concurrent request that created purchase id to
+// store its session, and hands that session out.
+func (s *Service) awaitSession(ctx context.Context, id string) (*CheckoutResult, bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, s.d.Timing.BusyWait)
+	defer cancel()
+	for sleep(wctx, pollInterval) {
+		p, err := s.d.Repo.ByID(wctx, id)
+		if apperr.Is(err, apperr.NotFound) {
+			return nil, true, nil // its checkout failed: try on our own
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("read purchase: %w", err)
+		}
+		if p.Status != StatusPending {
+			return nil, true, nil
+		}
+		if p.PaymentID != "" {
+			return &CheckoutResult{Session: &Session{ID: p.PaymentID, URL: p.SessionURL, Status: SessionOpen}}, false, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	return nil, false, apperr.New(apperr.Conflict, msgCheckoutBusy)
+}
+
+// notFoundAs gives a NotFound error the client message msg and passes
+// other errors through.
+func notFoundAs(err error, msg string) error {
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.Wrap(apperr.NotFound, msg, err)
+	}
+	return err
+}

@@ -1,0 +1,140 @@
+// Package payment sells courses: Stripe Checkout sessions, the webhook events
+// that settle them, enrolment on payment, refunds, and the reconciliation of
+// purchases whose webhook never arrived.
+package payment
+
+import (
+	"math"
+	"time"
+)
+
+// Status is where a purchase stands.
+type Status string
+
+// The statuses of a purchase.
+const (
+	StatusPending   Status = "pending"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+	StatusExpired   Status = "expired"
+	StatusRefunded  Status = "refunded"
+)
+
+// Currency is the currency of every purchase (lowercase ISO code).
+const Currency = "usd"
+
+// Purchase is one attempt of a user to buy a course, or a free enrolment
+// (amount 0, completed at once).
+type Purchase struct {
+	ID          string
+	CourseID    string
+	UserID      string
+	Amount      float64 // in Currency units, as the course's price said
+	AmountCents int64   // what Stripe must charge
+	Currency    string
+	Status      Status
+	// PaymentID is the Checkout Session id (cs_...); empty for free
+	// enrolments and, briefly, while the session is being created.
+	PaymentID  string
+	SessionURL string
+	// Flagged marks a purchase whose payment did not match it (amount,
+	// currency or metadata); FlagReason says how. Such a payment is never
+	// fulfilled automatically.
+	Flagged     bool
+	FlagReason  string
+	CompletedAt time.Time // zero unless it ever completed
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// AmountCents returns price in cents, rounded to the nearest cent.
+func AmountCents(price float64) int64 {
+	return int64(math.Round(price * 100))
+}
+
+// Outcome is what the processor reports about a purchase's money.
+type Outcome int
+
+// The outcomes the state machine knows.
+const (
+	OutcomePaid     Outcome = iota + 1 // the money arrived
+	OutcomeFailed                      // a payment attempt failed
+	OutcomeExpired                     // the checkout session expired unpaid
+	OutcomeRefunded                    // the money was refunded in full
+)
+
+// String names the outcome for logs.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomePaid:
+		return "paid"
+	case OutcomeFailed:
+		return "failed"
+	case OutcomeExpired:
+		return "expired"
+	case OutcomeRefunded:
+		return "refunded"
+	}
+	return "unknown"
+}
+
+// target is the status an outcome leads to.
+func (o Outcome) target() (Status, bool) {
+	switch o {
+	case OutcomePaid:
+		return StatusCompleted, true
+	case OutcomeFailed:
+		return StatusFailed, true
+	case OutcomeExpired:
+		return StatusExpired, true
+	case OutcomeRefunded:
+		return StatusRefunded, true
+	}
+	return "", false
+}
+
+// rank orders the statuses: a purchase only ever moves to a higher rank.
+// failed < expired (a declined card and then an abandoned page end as
+// expired, in either order), both < completed (money that arrives late still
+// completes), and refunded is final.
+func rank(s Status) int {
+	switch s {
+	case StatusPending:
+		return 0
+	case StatusFailed:
+		return 1
+	case StatusExpired:
+		return 2
+	case StatusCompleted:
+		return 3
+	case StatusRefunded:
+		return 4
+	}
+	return -1
+}
+
+// Next returns the status a purchase in status from moves to when outcome o
+// is reported, and whether it moves at all. Status only moves forward:
+// pending → completed|failed|expired, failed → expired, failed/expired →
+// completed when the money did arrive, and anything → refunded. Because a
+// move always goes to a higher rank, the final status of a purchase is the
+// highest one its outcomes lead to, whatever order they arrive in.
+func Next(from Status, o Outcome) (Status, bool) {
+	to, ok := o.target()
+	if !ok || rank(from) < 0 || rank(to) <= rank(from) {
+		return from, false
+	}
+	return to, true
+}
+
+// Sources returns the statuses from which outcome o moves a purchase: the
+// condition of the conditional update that applies o.
+func Sources(o Outcome) []Status {
+	var out []Status
+	for _, s := range []Status{StatusPending, StatusFailed, StatusExpired, StatusCompleted, StatusRefunded} {
+		if _, ok := Next(s, o); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+)
+
+// ReconcileReport sums up one run of Reconcile.
+type ReconcileReport struct {
+	Checked   int // pending purchases looked at
+	Completed int // paid: completed and enrolled
+	Expired   int // their session expired unpaid
+	StillOpen int // their session is still open (or its payment on its way)
+	Flagged   int // paid, but not what the purchase says: left for review
+	Abandoned int // never got a session: deleted
+	Errors    int // could not be checked now (logged); the next run retries
+}
+
+// String is the one-line summary the command prints.
+func (r ReconcileReport) String() string {
+	return fmt.Sprintf("checked %d pending purchases: %d completed, %d expired, %d still open, %d flagged, %d abandoned, %d errors",
+		r.Checked, r.Completed, r.Expired, r.StillOpen, r.Flagged, r.Abandoned, r.Errors)
+}
+
+// Reconcile asks Stripe about every purchase pending for longer than
+// olderThan (DefaultReconcileAfter when zero) and applies what it learns with
+// the same transitions as the webhook, so a lost webhook never loses a sale.
+// It is safe to run repeatedly and alongside the webhook. A purchase that
+// cannot be checked is counted in Errors and left for the next run; the
+// returned error is for failures that stop the whole run.
+func (s *Service) Reconcile(ctx context.Context, olderThan time.Duration) (ReconcileReport, error) {
+	var r ReconcileReport
+	if s.d.Provider == nil {
+		return r, apperr.New(apperr.Unavailable, msgNotConfigured)
+	}
+	if olderThan <= 0 {
+		olderThan = DefaultReconcileAfter
+	}
+	cutoff := s.now().Add(-olderThan)
+	after := ""
+	for {
+		batch, err := s.d.Repo.PendingBefore(ctx, cutoff, after, reconcileBatch)
+		if err != nil {
+			return r, fmt.Errorf("find pending purchases: %w", err)
+		}
+		for i := range batch {
+			after = batch[i].ID
+			r.Checked++
+			s.reconcileOne(ctx, &batch[i], &r)
+			if err := ctx.Err(); err != nil {
+				return r, err
+			}
+		}
+		if len(batch) < reconcileBatch {
+			return r, nil
+		}
+	}
+}
+
+func (s *Service) reconcileOne(ctx context.Context, p *Purchase, r *ReconcileReport) {
+	log := s.d.Logger.With("purchase", p.ID, "session", p.PaymentID)
+	if p.PaymentID == "" {
+		err := s.d.Repo.DeleteUnstarted(ctx, p.ID)
+		switch {
+		case err == nil:
+			r.Abandoned++
+			log.InfoContext(ctx, "reconcile: deleted a purchase that never got a session")
+		case apperr.Is(err, apperr.NotFound): // it got one meanwhile
+			r.StillOpen++
+		default:
+			r.Errors++
+			log.ErrorContext(ctx, "reconcile: delete abandoned purchase", "err", err)
+		}
+		return
+	}
+	sess, err := s.d.Provider.GetCheckoutSession(ctx, p.PaymentID)
+	if err != nil {
+		r.Errors++
+		log.ErrorContext(ctx, "reconcile: read checkout session", "err", err)
+		return
+	}
+	after, err := s.settleSession(ctx, p, sess, "reconcile")
+	if err != nil {
+		r.Errors++
+		log.ErrorContext(ctx, "reconcile: settle purchase", "err", err)
+		return
+	}
+	switch {
+	case after.Flagged && after.Status == StatusPending:
+		r.Flagged++
+	case after.Status == StatusCompleted:
+		r.Completed++
+	case after.Status == StatusExpired:
+		r.Expired++
+	case after.Status == StatusPending:
+		r.StillOpen++
+	default: // settled by a webhook meanwhile (failed, refunded)
+		log.InfoContext(ctx, "reconcile: purchase settled meanwhile", "status", after.Status)
+	}
+}

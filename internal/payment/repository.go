@@ -1,0 +1,86 @@
+package payment
+
+import (
+	"context"
+	"time"
+
+	"github.com/lms-backend/lms/internal/course"
+)
+
+// Repository stores purchases. Missing purchases are apperr.NotFound errors.
+type Repository interface {
+	// Create inserts p and sets its ID. At most one pending purchase may
+	// exist per user and course: a second one is an apperr.Conflict.
+	Create(ctx context.Context, p *Purchase) error
+	ByID(ctx context.Context, id string) (*Purchase, error)
+	// BySession finds the purchase of a Checkout Session.
+	BySession(ctx context.Context, sessionID string) (*Purchase, error)
+	// Pending returns the pending purchase of a user and course.
+	Pending(ctx context.Context, userID, courseID string) (*Purchase, error)
+	// AttachSession stores the session of a pending purchase that has none
+	// yet; NotFound when there is no such purchase.
+	AttachSession(ctx context.Context, id string, s Session, now time.Time) error
+	// DeleteUnstarted deletes a pending purchase that has no session: one
+	// whose checkout never reached the customer. NotFound when there is none.
+	DeleteUnstarted(ctx context.Context, id string) error
+	// Move sets the status of purchase id to `to` if it is one of from, in
+	// one conditional update, and returns the purchase as it is afterwards
+	// and whether it moved.
+	Move(ctx context.Context, id string, from []Status, to Status, now time.Time) (*Purchase, bool, error)
+	// Flag marks a purchase for review, with the reason.
+	Flag(ctx context.Context, id, reason string, now time.Time) error
+	// HasCompleted reports whether the user has a completed purchase of the
+	// course.
+	HasCompleted(ctx context.Context, userID, courseID string) (bool, error)
+	// Completed returns the user's completed purchases, newest first.
+	Completed(ctx context.Context, userID string) ([]Purchase, error)
+	// PendingBefore returns up to limit purchases pending since before
+	// `before`, with ids greater than afterID (empty: from the start), by id.
+	PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]Purchase, error)
+}
+
+// Claim is the answer of EventLog.Claim.
+type Claim int
+
+// The answers of EventLog.Claim.
+const (
+	ClaimAcquired Claim = iota + 1 // process the event now
+	ClaimDone                      // the event was processed before
+	ClaimBusy                      // another delivery is processing it now
+)
+
+// EventLog records which webhook events were processed, so that each is
+// applied at most once (a unique index on the event id).
+type EventLog interface {
+	// Claim records that this process starts on event id, with a lease that
+	// another delivery may take over once it runs out (a process that died
+	// mid-way). token identifies this claim for Finish and Release.
+	Claim(ctx context.Context, id, eventType, token string, now time.Time, lease time.Duration) (Claim, error)
+	// Finish marks a claimed event processed, for good.
+	Finish(ctx context.Context, id, token string, now time.Time) error
+	// Release gives a claim up after a failure, so that the next delivery
+	// processes the event again; cause is kept for operators.
+	Release(ctx context.Context, id, token, cause string) error
+}
+
+// Enrolments writes who may study which course: the user's enrolledCourses
+// and the course's enrolledCount.
+type Enrolments interface {
+	// Enrol adds the course to the user's enrolments unless it is there
+	// and, only when it added it, increments the course's enrolledCount. It
+	// reports whether it added it.
+	Enrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+	// Unenrol is Enrol's inverse: remove, and decrement only when removed.
+	Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+	IsEnrolled(ctx context.Context, userID, courseID string) (bool, error)
+}
+
+// Catalog is what payments need of the course catalog (course.Service).
+type Catalog interface {
+	// Visible returns a course the viewer may see (NotFound otherwise).
+	Visible(ctx context.Context, v course.Viewer, courseID string) (*course.Course, error)
+	// Detail returns a course page with gated lectures.
+	Detail(ctx context.Context, v course.Viewer, courseID string) (*course.Detail, error)
+	// Listed returns course cards in the order of ids, skipping missing ones.
+	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
+}

@@ -1,0 +1,140 @@
+package payment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+)
+
+// Client-facing messages.
+const (
+	msgCourseNotFound     = "Course not found"
+	msgOwnCourse          = "You cannot buy your own course"
+	msgAlreadyOwned       = "You already own this course"
+	msgNotConfigured      = "Payments are not configured"
+	msgCheckoutFailed     = "Error while creating Stripe checkout session"
+	msgCheckoutBusy       = "A checkout for this course is already being opened; try again in a moment"
+	msgPaymentProcessing  = "A payment for this course is still being processed"
+	msgEventBusy          = "Event is being processed"
+	msgUnknownPurchase    = "purchase not found"
+	checkoutIdemKeyPrefix = "checkout-"
+)
+
+// Timing of the use cases; the zero values of Deps.Timing get these.
+const (
+	// DefaultSessionReuse is how long after its creation a pending
+	// purchase's Checkout Session is handed out again instead of opening a
+	// new one. Stripe's sessions live 24 h; an hour of margin keeps a
+	// customer from getting a page about to die.
+	DefaultSessionReuse = 23 * time.Hour
+	// DefaultUnstartedAfter is how long a pending purchase may wait for its
+	// session before it counts as abandoned (its request died before Stripe
+	// answered, so nobody ever saw a payment page for it). It exceeds the
+	// longest a Stripe call can take with its retry.
+	DefaultUnstartedAfter = 2 * time.Minute
+	// DefaultEventLease is how long a webhook delivery owns an event before
+	// another delivery may take it over.
+	DefaultEventLease = time.Minute
+	// DefaultBusyWait bounds how long a delivery waits for another one of
+	// the same event, or a click for another click's session.
+	DefaultBusyWait = 10 * time.Second
+	// DefaultReconcileAfter is the age from which reconcile asks Stripe
+	// about a pending purchase.
+	DefaultReconcileAfter = time.Hour
+
+	pollInterval     = 25 * time.Millisecond
+	reconcileBatch   = 100
+	maxCheckoutTries = 4
+	maxSyncRounds    = 3
+)
+
+// Timing tunes the waits of a Service (tests shorten them).
+type Timing struct {
+	SessionReuse   time.Duration
+	UnstartedAfter time.Duration
+	EventLease     time.Duration
+	BusyWait       time.Duration
+}
+
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Repo       Repository
+	Events     EventLog
+	Enrolments Enrolments
+	Catalog    Catalog
+	// Provider is the card processor; nil when payments are not
+	// configured, which makes paid checkouts, webhooks and reconcile
+	// answer apperr.Unavailable (free enrolment still works).
+	Provider   Provider
+	SuccessURL string
+	CancelURL  string
+	// ImageURL turns a stored thumbnail key into a public URL for the
+	// checkout page; nil sends no image.
+	ImageURL func(key string) string
+	Logger   *slog.Logger
+	Now      func() time.Time // time.Now when nil
+	Timing   Timing
+}
+
+// Service runs checkout, webhook events, reads and reconciliation.
+type Service struct {
+	d Deps
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	t := &d.Timing
+	t.SessionReuse = orDefault(t.SessionReuse, DefaultSessionReuse)
+	t.UnstartedAfter = orDefault(t.UnstartedAfter, DefaultUnstartedAfter)
+	t.EventLease = orDefault(t.EventLease, DefaultEventLease)
+	t.BusyWait = orDefault(t.BusyWait, DefaultBusyWait)
+	return &Service{d: d}
+}
+
+// Configured reports whether a card processor is configured.
+func (s *Service) Configured() bool { return s.d.Provider != nil }
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// now is the current time at the database's millisecond precision.
+func (s *Service) now() time.Time {
+	return s.d.Now().UTC().Truncate(time.Millisecond)
+}
+
+// detached returns a context that outlives ctx's cancellation, for the
+// clean-up and bookkeeping writes that must happen even when the client
+// went away.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// sleep waits d or until ctx ends, reporting whether it waited the whole d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
