@@ -392,3 +392,11 @@ func TestEventHeldByADeadDelivery(t *testing.T) {
 	}
 	h.wantEnrolled(t, student, c, 1, 1)
 }
+
+// The service finds purchases by the metadata keys the Stripe client sends.
+func TestMetadataKeysMatchTheStripeClient(t *testing.T) {
+	if payment.MetadataPurchaseID != stripe.MetadataPurchaseID || payment.MetadataCourseID != stripe.MetadataCourseID ||
+		payment.MetadataUserID != stripe.MetadataUserID {
+		t.Error("payment and stripe disagree on the metadata keys")
+	}
+}
