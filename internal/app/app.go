@@ -59,15 +59,16 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	courseService := course.NewService(courses, userRepo, progressRepo, store)
 	payments := newPayments(cfg, logger, db, courseService, store)
 	users := user.NewService(user.Deps{
-		Repo:      userRepo,
-		Courses:   courses,
-		Progress:  progressRepo,
-		Media:     store,
-		Mailer:    mailer,
-		Passwords: auth.NewPasswords(cfg.BcryptCost),
-		Tokens:    auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
-		ResetLink: cfg.ResetLink,
-		Logger:    logger,
+		Repo:       userRepo,
+		Courses:    courses,
+		Progress:   progressRepo,
+		Enrolments: mongodb.NewEnrolmentRepo(db),
+		Media:      store,
+		Mailer:     mailer,
+		Passwords:  auth.NewPasswords(cfg.BcryptCost),
+		Tokens:     auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
+		ResetLink:  cfg.ResetLink,
+		Logger:     logger,
 	})
 	newCounter, err := newRateLimitCounter(cfg, logger)
 	if err != nil {

@@ -203,13 +203,21 @@ func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detai
 }
 
 // Visible returns a course if the viewer may see it: published, or their
-// own draft, or any course for admins. Otherwise it is not found.
+// own draft, or any course for admins, or a course they are enrolled in
+// (students keep what they bought when it is unpublished). Otherwise it is
+// not found.
 func (s *Service) Visible(ctx context.Context, v Viewer, courseID string) (*Course, error) {
 	c, err := s.repo.ByID(ctx, courseID)
 	if err != nil {
 		return nil, notFoundAs(err, msgCourseNotFound)
 	}
-	if !c.IsPublished && !owns(v, c) {
+	if c.IsPublished {
+		return c, nil
+	}
+	if all, err := s.watchesAll(ctx, v, c); err != nil || !all {
+		if err != nil {
+			return nil, err
+		}
 		return nil, apperr.New(apperr.NotFound, msgCourseNotFound)
 	}
 	return c, nil

@@ -100,3 +100,30 @@ func TestAccountsDeleteSecureCookie(t *testing.T) {
 		t.Errorf("Set-Cookie %v lacks Secure", resp.Header.Values("Set-Cookie"))
 	}
 }
+
+// A deleted student no longer counts as enrolled, so the instructor may then
+// delete the course; and a buyer still sees a course unpublished after the
+// purchase.
+func TestAccountsDeleteReleasesEnrolments(t *testing.T) {
+	s := catalogStart(t, nil)
+	inst, student := s.signUp(t, "instructor"), s.signUp(t, "student")
+	courseID := s.publishedCourse(t, inst.Token, map[string]string{"price": "0"})["_id"].(string)
+	resp := s.Do(t, http.MethodPost, "/api/v1/payments/create-checkout-session", map[string]string{"courseId": courseID}, student.Token)
+	catalogWantOK(t, resp, http.StatusOK, "Enrolled successfully")
+	if n := s.courseDoc(t, courseID)["enrolledCount"]; n != int32(1) && n != int64(1) {
+		t.Fatalf("enrolledCount %v after enrolment, want 1", n)
+	}
+
+	resp = s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
+	catalogWantOK(t, resp, http.StatusOK, "Course unpublished successfully")
+	if lectures := catalogList(t, s.getCourse(t, student.Token, courseID), "lectures"); lectures[0]["videoUrl"] == nil {
+		t.Error("the buyer lost the video of an unpublished course")
+	}
+
+	catalogWantOK(t, s.Do(t, http.MethodDelete, "/api/v1/user/account", map[string]string{"password": catalogPassword}, student.Token),
+		http.StatusOK, "Account deleted successfully")
+	if n := s.courseDoc(t, courseID)["enrolledCount"]; n != int32(0) && n != int64(0) {
+		t.Fatalf("enrolledCount %v after the student was deleted, want 0", n)
+	}
+	catalogWantOK(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+courseID, nil, inst.Token), http.StatusOK, "Course deleted successfully")
+}

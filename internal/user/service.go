@@ -34,13 +34,14 @@ const mailTimeout = 30 * time.Second
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo      Repository
-	Courses   Courses
-	Progress  ProgressEraser
-	Media     MediaRemover
-	Mailer    Mailer
-	Passwords *auth.Passwords
-	Tokens    *auth.Tokens
+	Repo       Repository
+	Courses    Courses
+	Progress   ProgressEraser
+	Enrolments Enrolments
+	Media      MediaRemover
+	Mailer     Mailer
+	Passwords  *auth.Passwords
+	Tokens     *auth.Tokens
 	// ResetLink builds the link mailed for a reset token.
 	ResetLink func(token string) string
 	Logger    *slog.Logger
@@ -325,7 +326,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 }
 
 // DeleteAccount deletes the caller after checking their password: their
-// progress, avatar and the account itself. Purchases stay, as money history.
+// progress, their enrolments (so course counts stay true), avatar and the
+// account itself. Purchases stay, as money history.
 func (s *Service) DeleteAccount(ctx context.Context, userID, password string) error {
 	if password == "" {
 		return apperr.Validation([]apperr.FieldError{{Field: "password", Message: "Password is required"}})
@@ -346,6 +348,11 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	}
 	if err := s.Progress.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
+	}
+	for _, e := range u.EnrolledCourses {
+		if _, err := s.Enrolments.Unenrol(ctx, userID, e.CourseID, s.now()); err != nil {
+			return fmt.Errorf("unenrol: %w", err)
+		}
 	}
 	if err := s.Repo.Delete(ctx, userID); err != nil {
 		return notFoundAs(err, msgUserNotFound)

@@ -94,6 +94,11 @@ type ProgressEraser interface {
 	DeleteByUser(ctx context.Context, userID string) error
 }
 
+// Enrolments removes enrolments, keeping each course's enrolledCount true.
+type Enrolments interface {
+	Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+}
+
 // MediaRemover deletes stored media; failures are logged, never returned.
 type MediaRemover interface {
 	Remove(ctx context.Context, key string)
