@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -194,21 +192,8 @@ func (s *server) publishCourse(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		IsPublished *bool `json:"isPublished"`
 	}
-	// No body toggles, whatever the headers say: clients send an empty body
-	// with a JSON Content-Type, or chunked without a length. The read is
-	// capped here too: a multipart Content-Type skips the JSON body limit.
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBytes+1))
-	if err != nil {
-		return apperr.Wrap(apperr.Invalid, "Could not read request body", err)
-	}
-	if len(raw) > maxJSONBytes {
-		return errBodyTooLarge
-	}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
-		if _, err := decodeOptionalJSON(r, &req); err != nil {
-			return err
-		}
+	if _, err := decodeOptionalJSON(r, &req); err != nil {
+		return err
 	}
 	id, _ := caller(r)
 	c, err := s.courses.SetPublished(r.Context(), id, courseID, req.IsPublished)

@@ -21,32 +21,48 @@ const maxJSONBytes = 10 << 10
 // case-sensitively, so "ROLE" cannot fill Role).
 func decodeJSON(r *http.Request, dst any) error {
 	if !hasMediaType(r, "application/json") {
-		return apperr.New(apperr.Unsupported, "Content-Type must be application/json")
+		return errNotJSON
 	}
-	return decodeJSONBody(r.Body, dst)
+	raw, err := readBody(r, maxJSONBytes)
+	if err != nil {
+		return err
+	}
+	return decodeJSONBytes(raw, dst)
 }
 
-// decodeOptionalJSON is decodeJSON for endpoints whose body may be empty; it
-// reports whether a body was given.
+// decodeOptionalJSON is decodeJSON for endpoints whose body may be absent:
+// an empty or blank body, whatever its headers, decodes nothing. It reports
+// whether a body was given.
 func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
-	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
-		return false, nil
-	}
-	if err := decodeJSON(r, dst); err != nil {
+	raw, err := readBody(r, maxJSONBytes)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		return false, err
 	}
-	return true, nil
+	if !hasMediaType(r, "application/json") {
+		return false, errNotJSON
+	}
+	return true, decodeJSONBytes(raw, dst)
 }
 
-func decodeJSONBody(body io.Reader, dst any) error {
-	raw, err := io.ReadAll(body)
+var errNotJSON = apperr.New(apperr.Unsupported, "Content-Type must be application/json")
+
+// readBody reads the whole request body, which may hold at most limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		var maxBytes *http.MaxBytesError
 		if errors.As(err, &maxBytes) {
-			return errBodyTooLarge
+			return nil, errBodyTooLarge
 		}
-		return apperr.Wrap(apperr.Invalid, "Could not read request body", err)
+		return nil, apperr.Wrap(apperr.Invalid, "Could not read request body", err)
 	}
+	if int64(len(raw)) > limit {
+		return nil, errBodyTooLarge
+	}
+	return raw, nil
+}
+
+func decodeJSONBytes(raw []byte, dst any) error {
 	if err := checkFieldCase(raw, dst); err != nil {
 		return err
 	}

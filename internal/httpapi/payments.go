@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -73,13 +71,9 @@ func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) e
 // stripeWebhook receives a Stripe event. The raw body is read once, capped,
 // and verified against Stripe-Signature before anything is parsed.
 func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBytes))
+	body, err := readBody(r, maxWebhookBytes)
 	if err != nil {
-		var maxBytes *http.MaxBytesError
-		if errors.As(err, &maxBytes) {
-			return errBodyTooLarge
-		}
-		return apperr.Wrap(apperr.Invalid, "Could not read request body", err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), webhookProcessingTime)
 	defer cancel()
