@@ -81,7 +81,7 @@ func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
 	s.wantSession(t, grace.Token, true)
 	s.signIn(t, "grace@example.com", acctPassword)
 
-	if _, err := s.db.Collection("courses").DeleteOne(t.Context(), bson.M{"_id": courseID}); err != nil {
+	if _, err := s.Mongo.Collection("courses").DeleteOne(t.Context(), bson.M{"_id": courseID}); err != nil {
 		t.Fatal(err)
 	}
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token)

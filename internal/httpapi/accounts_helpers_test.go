@@ -13,11 +13,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
-	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // Shared by the accounts tests (accounts_*_test.go). Every response they
@@ -42,28 +39,16 @@ const (
 	acctInvalidCreds  = "Invalid email or password"
 )
 
-// acctServer is a running service plus a direct handle on its database,
-// for arranging what the API cannot (courses, expired tokens) and for
-// checking what it stored.
+// acctServer is a running service; its Mongo handle arranges what the API
+// cannot (courses, expired tokens) and checks what it stored.
 type acctServer struct {
 	*apptest.Server
-	db *mongo.Database
 }
 
 // acctStart starts the service on a fresh database with overrides.
 func acctStart(t *testing.T, overrides map[string]string) *acctServer {
 	t.Helper()
-	opts := mongotest.Options(t)
-	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), overrides)
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
+	s := apptest.Start(t, overrides)
 	// No request of an accounts test may fail with a 5xx.
 	t.Cleanup(func() {
 		for line := range strings.Lines(s.Logs()) {
@@ -72,7 +57,7 @@ func acctStart(t *testing.T, overrides map[string]string) *acctServer {
 			}
 		}
 	})
-	return &acctServer{Server: s, db: client.Database(opts.Database)}
+	return &acctServer{Server: s}
 }
 
 // call sends a request (body as for apptest.Server.NewRequest) with an
@@ -131,7 +116,7 @@ func (s *acctServer) wantSession(t *testing.T, token string, valid bool) {
 func (s *acctServer) userDoc(t *testing.T, email string) bson.M {
 	t.Helper()
 	var doc bson.M
-	if err := s.db.Collection("users").FindOne(context.Background(), bson.M{"email": email}).Decode(&doc); err != nil {
+	if err := s.Mongo.Collection("users").FindOne(context.Background(), bson.M{"email": email}).Decode(&doc); err != nil {
 		t.Fatalf("find user %s: %v", email, err)
 	}
 	return doc
@@ -140,7 +125,7 @@ func (s *acctServer) userDoc(t *testing.T, email string) bson.M {
 // count counts the documents of a collection matching filter.
 func (s *acctServer) count(t *testing.T, coll string, filter bson.M) int64 {
 	t.Helper()
-	n, err := s.db.Collection(coll).CountDocuments(context.Background(), filter)
+	n, err := s.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
 	if err != nil {
 		t.Fatalf("count %s: %v", coll, err)
 	}
@@ -150,7 +135,7 @@ func (s *acctServer) count(t *testing.T, coll string, filter bson.M) int64 {
 // insert adds a document to a collection.
 func (s *acctServer) insert(t *testing.T, coll string, doc bson.M) {
 	t.Helper()
-	if _, err := s.db.Collection(coll).InsertOne(context.Background(), doc); err != nil {
+	if _, err := s.Mongo.Collection(coll).InsertOne(context.Background(), doc); err != nil {
 		t.Fatalf("insert into %s: %v", coll, err)
 	}
 }

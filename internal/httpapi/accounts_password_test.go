@@ -242,7 +242,7 @@ func TestAccountsExpiredResetToken(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	acctWantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), acctForgotMessage)
 	token := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 0), "http://spa.test/reset-password/")
-	if _, err := s.db.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
+	if _, err := s.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
 		bson.M{"$set": bson.M{"resetPasswordExpires": time.Now().Add(-time.Second)}}); err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestAccountsProfile(t *testing.T) {
 		for _, id := range []primitive.ObjectID{c1, gone, c2} {
 			entries = append(entries, bson.M{"course": id, "enrolledAt": now})
 		}
-		if _, err := s.db.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
+		if _, err := s.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
 			bson.M{"$set": bson.M{"enrolledCourses": entries}}); err != nil {
 			t.Fatal(err)
 		}

@@ -396,7 +396,7 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	s.getCourse(t, "", id)
 
 	// Nobody enrolled any more: deleted with its lectures, progress and media.
-	if _, err := s.db.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": catalogOID(t, id)}, bson.M{"$set": bson.M{"enrolledCount": 0}}); err != nil {
+	if _, err := s.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": catalogOID(t, id)}, bson.M{"$set": bson.M{"enrolledCount": 0}}); err != nil {
 		t.Fatal(err)
 	}
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
@@ -437,7 +437,7 @@ func (s *catalogServer) insertProgress(t *testing.T, userID, courseID string, le
 		"user": catalogOID(t, userID), "course": catalogOID(t, courseID), "lectureProgress": entries,
 		"completionPercentage": 100, "isCompleted": true, "lastAccessed": now, "version": 1, "createdAt": now, "updatedAt": now,
 	}
-	if _, err := s.db.Collection("courseprogresses").InsertOne(t.Context(), doc); err != nil {
+	if _, err := s.Mongo.Collection("courseprogresses").InsertOne(t.Context(), doc); err != nil {
 		t.Fatalf("insert progress: %v", err)
 	}
 }

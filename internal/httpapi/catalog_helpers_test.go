@@ -27,11 +27,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
-	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // Shared by the catalog tests (catalog_*_test.go): a running service with a
@@ -59,12 +56,11 @@ const (
 	catalogMsgInvalidLect   = "Invalid lecture ID"
 )
 
-// catalogServer is a running service plus its database and data directory,
-// for arranging what the API cannot (enrolments) and checking what it
-// stored (documents, media files).
+// catalogServer is a running service plus its data directory; with its
+// Mongo handle it arranges what the API cannot (enrolments) and checks what
+// the service stored (documents, media files).
 type catalogServer struct {
 	*apptest.Server
-	db      *mongo.Database
 	dataDir string
 	users   atomic.Int64
 }
@@ -73,23 +69,8 @@ type catalogServer struct {
 // with overrides.
 func catalogStart(t testing.TB, overrides map[string]string) *catalogServer {
 	t.Helper()
-	dataDir := t.TempDir()
-	env := map[string]string{"DATA_DIR": dataDir}
-	for k, v := range overrides {
-		env[k] = v
-	}
-	opts := mongotest.Options(t)
-	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), env)
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
-	return &catalogServer{Server: s, db: client.Database(opts.Database), dataDir: dataDir}
+	s := apptest.Start(t, overrides)
+	return &catalogServer{Server: s, dataDir: s.App.Config.DataDir}
 }
 
 // catalogUser is a signed-in user.
@@ -327,11 +308,11 @@ func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
 	t.Helper()
 	ctx := context.Background()
 	uid, cid := catalogOID(t, userID), catalogOID(t, courseID)
-	if _, err := s.db.Collection("users").UpdateOne(ctx, bson.M{"_id": uid},
+	if _, err := s.Mongo.Collection("users").UpdateOne(ctx, bson.M{"_id": uid},
 		bson.M{"$push": bson.M{"enrolledCourses": bson.M{"course": cid, "enrolledAt": time.Now().UTC()}}}); err != nil {
 		t.Fatalf("enrol: %v", err)
 	}
-	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid}, bson.M{"$inc": bson.M{"enrolledCount": 1}}); err != nil {
+	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid}, bson.M{"$inc": bson.M{"enrolledCount": 1}}); err != nil {
 		t.Fatalf("enrol: %v", err)
 	}
 }
@@ -340,7 +321,7 @@ func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
 func (s *catalogServer) courseDoc(t testing.TB, courseID string) bson.M {
 	t.Helper()
 	var doc bson.M
-	if err := s.db.Collection("courses").FindOne(context.Background(), bson.M{"_id": catalogOID(t, courseID)}).Decode(&doc); err != nil {
+	if err := s.Mongo.Collection("courses").FindOne(context.Background(), bson.M{"_id": catalogOID(t, courseID)}).Decode(&doc); err != nil {
 		t.Fatalf("find course %s: %v", courseID, err)
 	}
 	return doc
@@ -349,7 +330,7 @@ func (s *catalogServer) courseDoc(t testing.TB, courseID string) bson.M {
 // count counts the documents of a collection matching filter.
 func (s *catalogServer) count(t testing.TB, coll string, filter bson.M) int64 {
 	t.Helper()
-	n, err := s.db.Collection(coll).CountDocuments(context.Background(), filter)
+	n, err := s.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
 	if err != nil {
 		t.Fatalf("count %s: %v", coll, err)
 	}

@@ -13,11 +13,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
-	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // Shared by the progress tests (progress_test.go). Courses and lectures are
@@ -26,29 +23,18 @@ import (
 
 const progBase = "/api/v1/progress/"
 
-// progServer is a running service plus a direct handle on its database.
+// progServer is a running service with its Mongo handle for seeding
+// courses and reading progress records.
 type progServer struct {
 	*apptest.Server
-	db *mongo.Database
 }
 
 // progStart starts the service on a fresh database.
 func progStart(t *testing.T) *progServer {
 	t.Helper()
-	opts := mongotest.Options(t)
-	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), nil)
-	// The seeding connection never writes progress records, so a second
-	// connection to the embedded database cannot race the service's writes.
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
-	return &progServer{Server: s, db: client.Database(opts.Database)}
+	// The seeding connection (Mongo) never writes progress records, so it
+	// cannot race the service's writes on the embedded database.
+	return &progServer{Server: apptest.Start(t, nil)}
 }
 
 // progUser is a signed-up student.
@@ -88,7 +74,7 @@ func (s *progServer) course(t *testing.T, title string, n int) progCourse {
 	t.Helper()
 	now := time.Now().UTC()
 	cid := primitive.NewObjectID()
-	_, err := s.db.Collection("courses").InsertOne(context.Background(), bson.M{
+	_, err := s.Mongo.Collection("courses").InsertOne(context.Background(), bson.M{
 		"_id": cid, "title": title, "subtitle": title + " subtitle", "description": title + " description",
 		"category": "testing", "level": "beginner", "price": 0.0, "thumbnail": "thumbnails/" + cid.Hex() + ".png",
 		"instructor": primitive.NewObjectID(), "lectures": bson.A{}, "isPublished": true,
@@ -110,14 +96,14 @@ func (s *progServer) addLecture(t *testing.T, courseID string, order int) string
 	ctx := context.Background()
 	now := time.Now().UTC()
 	cid, lid := progOID(t, courseID), primitive.NewObjectID()
-	_, err := s.db.Collection("lectures").InsertOne(ctx, bson.M{
+	_, err := s.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
 		"_id": lid, "course": cid, "title": "Lecture " + lid.Hex(), "description": "", "video": "videos/" + lid.Hex() + ".mp4",
 		"duration": 60.0, "isPreview": false, "order": order, "createdAt": now, "updatedAt": now,
 	})
 	if err != nil {
 		t.Fatalf("insert lecture: %v", err)
 	}
-	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
+	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
 		bson.M{"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1}}); err != nil {
 		t.Fatalf("add lecture to course: %v", err)
 	}
@@ -130,10 +116,10 @@ func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 	t.Helper()
 	ctx := context.Background()
 	cid, lid := progOID(t, courseID), progOID(t, lectureID)
-	if _, err := s.db.Collection("lectures").DeleteOne(ctx, bson.M{"_id": lid}); err != nil {
+	if _, err := s.Mongo.Collection("lectures").DeleteOne(ctx, bson.M{"_id": lid}); err != nil {
 		t.Fatalf("delete lecture: %v", err)
 	}
-	if _, err := s.db.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
+	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
 		bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1}}); err != nil {
 		t.Fatalf("remove lecture from course: %v", err)
 	}
@@ -142,7 +128,7 @@ func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 // setAvatar sets a user's stored avatar key.
 func (s *progServer) setAvatar(t *testing.T, userID, key string) {
 	t.Helper()
-	if _, err := s.db.Collection("users").UpdateOne(context.Background(), bson.M{"_id": progOID(t, userID)},
+	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": progOID(t, userID)},
 		bson.M{"$set": bson.M{"avatar": key}}); err != nil {
 		t.Fatalf("set avatar: %v", err)
 	}
@@ -151,7 +137,7 @@ func (s *progServer) setAvatar(t *testing.T, userID, key string) {
 // records counts the stored progress records matching filter.
 func (s *progServer) records(t *testing.T, filter bson.M) int64 {
 	t.Helper()
-	n, err := s.db.Collection("courseprogresses").CountDocuments(context.Background(), filter)
+	n, err := s.Mongo.Collection("courseprogresses").CountDocuments(context.Background(), filter)
 	if err != nil {
 		t.Fatalf("count progress: %v", err)
 	}
@@ -162,7 +148,7 @@ func (s *progServer) records(t *testing.T, filter bson.M) int64 {
 func (s *progServer) stored(t *testing.T, userID, courseID string) bson.M {
 	t.Helper()
 	var doc bson.M
-	err := s.db.Collection("courseprogresses").FindOne(context.Background(),
+	err := s.Mongo.Collection("courseprogresses").FindOne(context.Background(),
 		bson.M{"user": progOID(t, userID), "course": progOID(t, courseID)}).Decode(&doc)
 	if err != nil {
 		t.Fatalf("find progress: %v", err)

@@ -12,8 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 	"github.com/lms-backend/lms/internal/progress"
@@ -24,17 +24,7 @@ import (
 func progOpen(t *testing.T) (*mongodb.DB, *mongo.Database) {
 	t.Helper()
 	opts := mongotest.Options(t)
-	db := mongotest.OpenWith(t, opts)
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
-	return db, client.Database(opts.Database)
+	return mongotest.OpenWith(t, opts), apptest.Connect(t, opts)
 }
 
 // progCourse stores a course with n lectures and returns its id and the

@@ -162,7 +162,7 @@ func TestCheckoutOfAnOwnedCourseConflicts(t *testing.T) {
 	// A completed purchase whose enrolment went missing still counts, and
 	// gets its enrolment back.
 	uid, _ := primitive.ObjectIDFromHex(student.ID)
-	if _, err := h.db.Collection("users").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": bson.A{}}}); err != nil {
+	if _, err := h.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": bson.A{}}}); err != nil {
 		t.Fatal(err)
 	}
 	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)

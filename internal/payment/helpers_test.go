@@ -20,11 +20,9 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
-	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 	"github.com/lms-backend/lms/internal/stripe/stripemock"
 )
 
@@ -48,11 +46,10 @@ func statusPath(courseID string) string {
 }
 
 // harness is the whole service with Stripe pointed at a recording proxy in
-// front of stripe-mock, and a driver handle on its database for arranging
-// what the API cannot (course documents, ages) and checking what it stored.
+// front of stripe-mock; its Mongo handle arranges what the API cannot
+// (course documents, ages) and checks what it stored.
 type harness struct {
 	*apptest.Server
-	db     *mongo.Database
 	stripe *recorder
 	users  atomic.Int64
 }
@@ -74,19 +71,7 @@ func start(t testing.TB, overrides map[string]string) *harness {
 	for k, v := range overrides {
 		env[k] = v
 	}
-	opts := mongotest.Options(t)
-	s := apptest.StartWith(t, mongotest.OpenWith(t, opts), env)
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
-	h := &harness{Server: s, db: client.Database(opts.Database), stripe: rec}
-	return h
+	return &harness{Server: apptest.Start(t, env), stripe: rec}
 }
 
 // closedPort returns a loopback URL where nothing listens.
@@ -140,7 +125,7 @@ func (h *harness) course(t testing.TB, instructor string, price float64, publish
 	c := testCourse{ID: id.Hex(), Title: "Course " + id.Hex()[18:], Thumbnail: "images/" + id.Hex() + "00000000.png", Price: price,
 		Preview: preview.Hex(), Gated: gated.Hex()}
 	for i, l := range []primitive.ObjectID{preview, gated} {
-		_, err := h.db.Collection("lectures").InsertOne(ctx, bson.M{
+		_, err := h.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
 			"_id": l, "course": id, "title": fmt.Sprintf("Lecture %d", i+1), "description": "",
 			"video": "videos/" + l.Hex() + "00000000.mp4", "duration": 60.0, "isPreview": i == 0, "order": i + 1,
 			"createdAt": now, "updatedAt": now,
@@ -149,7 +134,7 @@ func (h *harness) course(t testing.TB, instructor string, price float64, publish
 			t.Fatalf("insert lecture: %v", err)
 		}
 	}
-	_, err = h.db.Collection("courses").InsertOne(ctx, bson.M{
+	_, err = h.Mongo.Collection("courses").InsertOne(ctx, bson.M{
 		"_id": id, "title": c.Title, "subtitle": "", "description": "A course", "category": "Programming",
 		"level": "beginner", "price": price, "thumbnail": c.Thumbnail, "instructor": owner,
 		"lectures": bson.A{preview, gated}, "lectureRev": int64(2), "isPublished": published,
@@ -187,7 +172,7 @@ func (h *harness) purchases(t testing.TB, userID, courseID string) []purchaseDoc
 	t.Helper()
 	u, _ := primitive.ObjectIDFromHex(userID)
 	c, _ := primitive.ObjectIDFromHex(courseID)
-	cur, err := h.db.Collection("coursepurchases").Find(context.Background(), bson.M{"user": u, "course": c},
+	cur, err := h.Mongo.Collection("coursepurchases").Find(context.Background(), bson.M{"user": u, "course": c},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +197,7 @@ func (h *harness) onePurchase(t testing.TB, userID, courseID string) purchaseDoc
 // count counts the documents of a collection matching filter.
 func (h *harness) count(t testing.TB, coll string, filter bson.M) int64 {
 	t.Helper()
-	n, err := h.db.Collection(coll).CountDocuments(context.Background(), filter)
+	n, err := h.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +211,7 @@ func (h *harness) enrolledCount(t testing.TB, courseID string) int {
 	var doc struct {
 		N int `bson:"enrolledCount"`
 	}
-	if err := h.db.Collection("courses").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
+	if err := h.Mongo.Collection("courses").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
 	return doc.N
@@ -241,7 +226,7 @@ func (h *harness) enrolments(t testing.TB, userID string) []string {
 			Course primitive.ObjectID `bson:"course"`
 		} `bson:"enrolledCourses"`
 	}
-	if err := h.db.Collection("users").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
+	if err := h.Mongo.Collection("users").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
 	out := []string{}

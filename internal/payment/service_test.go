@@ -186,7 +186,7 @@ func (h *harness) rewriteSessions(states map[string]sessionState) {
 func (h *harness) age(t testing.TB, purchaseID string, d time.Duration) {
 	t.Helper()
 	id, _ := primitive.ObjectIDFromHex(purchaseID)
-	if _, err := h.db.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
+	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
 		bson.M{"$set": bson.M{"createdAt": time.Now().Add(-d)}}); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestReconcile(t *testing.T) {
 	open, paid, gone, wrong, unstarted, recent := refs[0], refs[1], refs[2], refs[3], refs[4], refs[5]
 	// A purchase whose request died before Stripe answered has no session.
 	uid, _ := primitive.ObjectIDFromHex(unstarted.Purchase)
-	if _, err := h.db.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"paymentId": ""}}); err != nil {
+	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"paymentId": ""}}); err != nil {
 		t.Fatal(err)
 	}
 	h.rewriteSessions(map[string]sessionState{
@@ -352,7 +352,7 @@ func TestCheckoutReplacesAnAbandonedPurchase(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	id, _ := primitive.ObjectIDFromHex(r.Purchase)
-	if _, err := h.db.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
+	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
 		bson.M{"$set": bson.M{"paymentId": "", "createdAt": time.Now().Add(-10 * time.Minute)}}); err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestEventHeldByADeadDelivery(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	now := time.Now()
-	if _, err := h.db.Collection("webhookevents").InsertOne(t.Context(), bson.M{
+	if _, err := h.Mongo.Collection("webhookevents").InsertOne(t.Context(), bson.M{
 		"eventId": "evt_held", "type": "charge.succeeded", "status": "processing", "token": "dead",
 		"leaseUntil": now.Add(time.Hour), "attempts": 1, "createdAt": now, "updatedAt": now,
 	}); err != nil {
@@ -383,7 +383,7 @@ func TestEventHeldByADeadDelivery(t *testing.T) {
 		t.Fatalf("delivery during the lease: %v, want Conflict (409: Stripe retries)", err)
 	}
 	h.wantEnrolled(t, student, c, 0, 0)
-	if _, err := h.db.Collection("webhookevents").UpdateOne(t.Context(), bson.M{"eventId": "evt_held"},
+	if _, err := h.Mongo.Collection("webhookevents").UpdateOne(t.Context(), bson.M{"eventId": "evt_held"},
 		bson.M{"$set": bson.M{"leaseUntil": now.Add(-time.Second)}}); err != nil {
 		t.Fatal(err)
 	}

@@ -172,7 +172,7 @@ func TestPurchasedCoursesNewestFirst(t *testing.T) {
 	}
 	// An unpublished course stays in the list of those who bought it.
 	aid, _ := primitive.ObjectIDFromHex(a.ID)
-	if _, err := h.db.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": aid}, bson.M{"$set": bson.M{"isPublished": false}}); err != nil {
+	if _, err := h.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": aid}, bson.M{"$set": bson.M{"isPublished": false}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.purchasedIDs(t, student); len(got) != 3 {
@@ -457,7 +457,7 @@ func TestWebhookFaultIsRetried(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	uid, _ := primitive.ObjectIDFromHex(student.ID)
-	users := h.db.Collection("users")
+	users := h.Mongo.Collection("users")
 	// enrolledCourses that is not an array makes the $push fail.
 	if _, err := users.UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": "broken"}}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package apptest runs the whole service for black-box tests: the real
 // router over a fresh database of the test database server (see mongotest),
-// behind an httptest server.
+// behind an httptest server, with a plain driver handle on that database.
 package apptest
 
 import (
@@ -14,6 +14,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app"
 	"github.com/lms-backend/lms/internal/config"
@@ -27,8 +31,12 @@ const ClientOrigin = "http://spa.test"
 // Server is a running service.
 type Server struct {
 	*httptest.Server
-	App  *app.App
-	logs *syncBuffer
+	App *app.App
+	// Mongo is a plain driver handle on the service's database (see
+	// Connect), for arranging what the API cannot and checking what the
+	// service stored. It is nil when the server was started with StartWith.
+	Mongo *mongo.Database
+	logs  *syncBuffer
 }
 
 // Env returns the settings of a test server, with overrides applied.
@@ -51,13 +59,38 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 }
 
 // Start runs the service on a fresh database with the test settings and
-// overrides; it stops with the test.
+// overrides, and connects Server.Mongo to that database; both stop with the
+// test.
 func Start(tb testing.TB, overrides map[string]string) *Server {
 	tb.Helper()
-	return StartWith(tb, mongotest.Open(tb), overrides)
+	opts := mongotest.Options(tb)
+	s := StartWith(tb, mongotest.OpenWith(tb, opts), overrides)
+	s.Mongo = Connect(tb, opts)
+	return s
 }
 
-// StartWith is Start over a given database connection.
+// Connect opens a plain driver handle on the database opts names, through a
+// single connection as the service uses on the embedded server, and
+// disconnects it when the test ends. A second connection to the embedded
+// database is safe as long as it does not write concurrently with the
+// service what the service itself updates: use it to arrange documents
+// before the requests that read them and to check them afterwards.
+func Connect(tb testing.TB, opts mongodb.Options) *mongo.Database {
+	tb.Helper()
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		tb.Fatalf("apptest: connect: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	return client.Database(opts.Database)
+}
+
+// StartWith is Start over a given database connection; it leaves
+// Server.Mongo nil.
 func StartWith(tb testing.TB, db *mongodb.DB, overrides map[string]string) *Server {
 	tb.Helper()
 	env := Env(tb, overrides)
