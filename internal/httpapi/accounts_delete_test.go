@@ -14,11 +14,11 @@ func TestAccountsDeleteAccount(t *testing.T) {
 	s := acctStart(t, nil)
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	bob := s.signUp(t, "Bob", "bob@example.com", "")
-	adaID, bobID := acctOID(t, ada.ID), acctOID(t, bob.ID)
+	adaID, bobID := objectID(t, ada.ID), objectID(t, bob.ID)
 
 	// An avatar, progress records and a purchase to see what goes and what stays.
 	body, ct := acctMultipart(t, nil, "avatar", "a.png", "image/png", acctPNG(t, 8, 8, false))
-	avatar := acctObject(t, acctWantOK(t, s.patchProfile(t, ada.Token, body, ct), ""), "data")["avatar"].(string)
+	avatar := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, ""), "data")["avatar"].(string)
 	now := time.Now().UTC()
 	course := primitive.NewObjectID()
 	for _, user := range []primitive.ObjectID{adaID, bobID} {
@@ -26,24 +26,24 @@ func TestAccountsDeleteAccount(t *testing.T) {
 		s.insert(t, "coursepurchases", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "amount": 10, "status": "completed", "createdAt": now})
 	}
 
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword + "x"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
-	acctWantValidation(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{}, ada.Token), "password")
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword + "x"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	wantValidation(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{}, ada.Token), "password")
 	if resp := s.call(t, http.MethodDelete, acctAccount, nil, ada.Token); resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("no body: status %d, want 400 or 415", resp.StatusCode)
 	}
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ""), http.StatusUnauthorized, acctNotLoggedIn)
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ""), http.StatusUnauthorized, acctNotLoggedIn)
 	// Bob's password does not delete Ada.
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": bob.Password + "!"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": bob.Password + "!"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
 	s.wantSession(t, ada.Token, true)
 
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token)
-	acctWantOK(t, resp, "Account deleted successfully")
+	wantOK(t, resp, http.StatusOK, "Account deleted successfully")
 	acctWantCleared(t, resp, false)
 
 	s.wantSession(t, ada.Token, false)
-	acctWantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token), http.StatusUnauthorized, acctTokenError)
+	wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token), http.StatusUnauthorized, acctTokenError)
 	if n := s.count(t, "users", bson.M{"_id": adaID}); n != 0 {
 		t.Error("user still stored")
 	}
@@ -74,9 +74,9 @@ func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
 	courseID := primitive.NewObjectID()
 	s.insert(t, "courses", bson.M{
 		"_id": courseID, "title": "Compilers", "category": "dev", "price": 0,
-		"instructor": acctOID(t, grace.ID), "isPublished": true, "createdAt": time.Now(),
+		"instructor": objectID(t, grace.ID), "isPublished": true, "createdAt": time.Now(),
 	})
-	acctWantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
+	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
 		http.StatusConflict, "Delete or transfer your courses first")
 	s.wantSession(t, grace.Token, true)
 	s.signIn(t, "grace@example.com", acctPassword)
@@ -85,7 +85,7 @@ func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token)
-	acctWantOK(t, resp, "Account deleted successfully")
+	wantOK(t, resp, http.StatusOK, "Account deleted successfully")
 	acctWantCleared(t, resp, false)
 	s.wantSession(t, grace.Token, false)
 }
@@ -94,7 +94,7 @@ func TestAccountsDeleteSecureCookie(t *testing.T) {
 	s := acctStart(t, map[string]string{"COOKIE_SECURE": "true"})
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token)
-	acctWantOK(t, resp, "Account deleted successfully")
+	wantOK(t, resp, http.StatusOK, "Account deleted successfully")
 	acctWantCleared(t, resp, true)
 	if !strings.Contains(strings.Join(resp.Header.Values("Set-Cookie"), ";"), "Secure") {
 		t.Errorf("Set-Cookie %v lacks Secure", resp.Header.Values("Set-Cookie"))
@@ -109,21 +109,21 @@ func TestAccountsDeleteReleasesEnrolments(t *testing.T) {
 	inst, student := s.signUp(t, "instructor"), s.signUp(t, "student")
 	courseID := s.publishedCourse(t, inst.Token, map[string]string{"price": "0"})["_id"].(string)
 	resp := s.Do(t, http.MethodPost, "/api/v1/payments/create-checkout-session", map[string]string{"courseId": courseID}, student.Token)
-	catalogWantOK(t, resp, http.StatusOK, "Enrolled successfully")
+	wantOK(t, resp, http.StatusOK, "Enrolled successfully")
 	if n := s.courseDoc(t, courseID)["enrolledCount"]; n != int32(1) && n != int64(1) {
 		t.Fatalf("enrolledCount %v after enrolment, want 1", n)
 	}
 
 	resp = s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
-	catalogWantOK(t, resp, http.StatusOK, "Course unpublished successfully")
-	if lectures := catalogList(t, s.getCourse(t, student.Token, courseID), "lectures"); lectures[0]["videoUrl"] == nil {
+	wantOK(t, resp, http.StatusOK, "Course unpublished successfully")
+	if lectures := objects(t, s.getCourse(t, student.Token, courseID), "lectures"); lectures[0]["videoUrl"] == nil {
 		t.Error("the buyer lost the video of an unpublished course")
 	}
 
-	catalogWantOK(t, s.Do(t, http.MethodDelete, "/api/v1/user/account", map[string]string{"password": catalogPassword}, student.Token),
+	wantOK(t, s.Do(t, http.MethodDelete, "/api/v1/user/account", map[string]string{"password": catalogPassword}, student.Token),
 		http.StatusOK, "Account deleted successfully")
 	if n := s.courseDoc(t, courseID)["enrolledCount"]; n != int32(0) && n != int64(0) {
 		t.Fatalf("enrolledCount %v after the student was deleted, want 0", n)
 	}
-	catalogWantOK(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+courseID, nil, inst.Token), http.StatusOK, "Course deleted successfully")
+	wantOK(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+courseID, nil, inst.Token), http.StatusOK, "Course deleted successfully")
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 )
@@ -88,8 +87,8 @@ func (s *acctServer) signUp(t *testing.T, name, email, role string) acctUser {
 		body["role"] = role
 	}
 	resp := s.call(t, http.MethodPost, acctSignUp, body, "")
-	m := acctWantOK(t, resp, "Account created successfully")
-	u := acctObject(t, m, "user")
+	m := wantOK(t, resp, http.StatusOK, "Account created successfully")
+	u := object(t, m, "user")
 	return acctUser{ID: u["_id"].(string), Name: name, Email: u["email"].(string), Password: acctPassword, Token: m["token"].(string)}
 }
 
@@ -97,7 +96,7 @@ func (s *acctServer) signUp(t *testing.T, name, email, role string) acctUser {
 func (s *acctServer) signIn(t *testing.T, email, password string) string {
 	t.Helper()
 	resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": email, "password": password}, "")
-	m := acctWantOK(t, resp, "")
+	m := wantOK(t, resp, http.StatusOK, "")
 	return m["token"].(string)
 }
 
@@ -106,10 +105,10 @@ func (s *acctServer) wantSession(t *testing.T, token string, valid bool) {
 	t.Helper()
 	resp := s.call(t, http.MethodGet, acctProfile, nil, token)
 	if valid {
-		acctWantOK(t, resp, "")
+		wantOK(t, resp, http.StatusOK, "")
 		return
 	}
-	acctWantError(t, resp, http.StatusUnauthorized, acctTokenError)
+	wantFail(t, resp, http.StatusUnauthorized, acctTokenError)
 }
 
 // userDoc reads the stored user with this email.
@@ -138,96 +137,6 @@ func (s *acctServer) insert(t *testing.T, coll string, doc bson.M) {
 	if _, err := s.Mongo.Collection(coll).InsertOne(context.Background(), doc); err != nil {
 		t.Fatalf("insert into %s: %v", coll, err)
 	}
-}
-
-// acctOID parses a hex ObjectId.
-func acctOID(t *testing.T, id string) primitive.ObjectID {
-	t.Helper()
-	oid, err := primitive.ObjectIDFromHex(id)
-	if err != nil {
-		t.Fatalf("ObjectId %q: %v", id, err)
-	}
-	return oid
-}
-
-// acctWantOK asserts a 200 with {"success": true} and, unless message is
-// "", that message; it returns the body.
-func acctWantOK(t *testing.T, resp *apptest.Response, message string) map[string]any {
-	t.Helper()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
-	}
-	m := resp.JSON(t)
-	if m["success"] != true {
-		t.Errorf("success = %v, want true; body %s", m["success"], resp.Body)
-	}
-	if message != "" && m["message"] != message {
-		t.Errorf("message = %q, want %q", m["message"], message)
-	}
-	return m
-}
-
-// acctWantError asserts a 4xx with exactly {"status": "fail", "message"}.
-func acctWantError(t *testing.T, resp *apptest.Response, status int, message string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want JSON", ct)
-	}
-	m := resp.JSON(t)
-	if m["status"] != "fail" || m["message"] != message || len(m) != 2 {
-		t.Errorf("body %s, want {\"status\":\"fail\",\"message\":%q}", resp.Body, message)
-	}
-}
-
-// acctWantValidation asserts a 400 "Validation failed" naming exactly these
-// fields.
-func acctWantValidation(t *testing.T, resp *apptest.Response, fields ...string) {
-	t.Helper()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("%s %s: status %d, want 400; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
-	}
-	var body struct {
-		Status, Message string
-		Errors          []struct{ Field, Message string }
-	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
-		t.Fatalf("body: %v\n%s", err, resp.Body)
-	}
-	if body.Status != "fail" || body.Message != "Validation failed" {
-		t.Errorf("body %s, want a validation failure", resp.Body)
-	}
-	got := map[string]bool{}
-	for _, e := range body.Errors {
-		if e.Message == "" {
-			t.Errorf("field %q has no message", e.Field)
-		}
-		got[e.Field] = true
-	}
-	want := map[string]bool{}
-	for _, f := range fields {
-		want[f] = true
-	}
-	if len(got) != len(want) || len(body.Errors) != len(fields) {
-		t.Errorf("errors for %v, want %v; body %s", got, fields, resp.Body)
-	}
-	for f := range want {
-		if !got[f] {
-			t.Errorf("no error for field %q; body %s", f, resp.Body)
-		}
-	}
-}
-
-// acctObject returns m[key] as an object.
-func acctObject(t *testing.T, m map[string]any, key string) map[string]any {
-	t.Helper()
-	v, ok := m[key].(map[string]any)
-	if !ok {
-		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
-	}
-	return v
 }
 
 // acctSecretKeys are keys no response may have, at any depth.

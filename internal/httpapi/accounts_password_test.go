@@ -27,22 +27,22 @@ func TestAccountsChangePassword(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	other := s.signIn(t, "ada@example.com", acctPassword) // the same user elsewhere
 
-	acctWantError(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": "wrong password", "newPassword": "new password 1"}, ada.Token),
+	wantFail(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": "wrong password", "newPassword": "new password 1"}, ada.Token),
 		http.StatusUnauthorized, "Current password is incorrect")
-	acctWantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{}, ada.Token), "currentPassword", "newPassword")
-	acctWantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": "short"}, ada.Token), "newPassword")
-	acctWantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": strings.Repeat("n", 73)}, ada.Token), "newPassword")
+	wantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{}, ada.Token), "currentPassword", "newPassword")
+	wantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": "short"}, ada.Token), "newPassword")
+	wantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": strings.Repeat("n", 73)}, ada.Token), "newPassword")
 	// A current password longer than 72 bytes whose first 72 match is wrong.
 	pw72 := strings.Repeat("q", 72)
-	acctWantOK(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": pw72}, ada.Token), "Password changed successfully")
+	wantOK(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": pw72}, ada.Token), http.StatusOK, "Password changed successfully")
 	fresh := s.signIn(t, "ada@example.com", pw72)
-	acctWantError(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": pw72 + "q", "newPassword": acctPassword}, fresh),
+	wantFail(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": pw72 + "q", "newPassword": acctPassword}, fresh),
 		http.StatusUnauthorized, "Current password is incorrect")
 	// Failed attempts revoke nothing.
 	s.wantSession(t, fresh, true)
 
 	resp := s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": pw72, "newPassword": "new password 2"}, fresh)
-	m := acctWantOK(t, resp, "Password changed successfully")
+	m := wantOK(t, resp, http.StatusOK, "Password changed successfully")
 	if _, ok := m["token"]; ok {
 		t.Errorf("change-password body has a token: %s", resp.Body)
 	}
@@ -58,7 +58,7 @@ func TestAccountsChangePassword(t *testing.T) {
 	// The new password signs in; the old ones do not.
 	s.signIn(t, "ada@example.com", "new password 2")
 	for _, pw := range []string{acctPassword, pw72} {
-		acctWantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": pw}, ""), http.StatusUnauthorized, acctInvalidCreds)
+		wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": pw}, ""), http.StatusUnauthorized, acctInvalidCreds)
 	}
 }
 
@@ -79,11 +79,11 @@ func TestAccountsForgotPasswordLogged(t *testing.T) {
 			t.Errorf("%s email: status %d, Set-Cookie %q", r.name, r.code, r.set)
 		}
 	}
-	acctWantOK(t, known, acctForgotMessage)
+	wantOK(t, known, http.StatusOK, acctForgotMessage)
 	if !bytes.Equal(known.Body, unknown.Body) {
 		t.Errorf("known and unknown emails answer differently:\n%s\n%s", known.Body, unknown.Body)
 	}
-	acctWantValidation(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "not an email"}, ""), "email")
+	wantValidation(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "not an email"}, ""), "email")
 
 	link := acctWaitResetLink(t, s.Server, "ada@example.com", 0)
 	token := acctTokenOf(t, link, prefix)
@@ -107,32 +107,32 @@ func TestAccountsForgotPasswordLogged(t *testing.T) {
 	}
 
 	// A second request replaces the first link.
-	acctWantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), acctForgotMessage)
+	wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), http.StatusOK, acctForgotMessage)
 	token2 := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 1), prefix)
 	if token2 == token {
 		t.Fatal("the same token twice")
 	}
-	acctWantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
+	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
 
 	// Reset: validated first, then single use; it ends every session.
-	acctWantValidation(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "short"}, ""), "password")
-	acctWantValidation(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": strings.Repeat("r", 73)}, ""), "password")
+	wantValidation(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "short"}, ""), "password")
+	wantValidation(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": strings.Repeat("r", 73)}, ""), "password")
 	resp := s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "reset password 1"}, "")
-	acctWantOK(t, resp, "Password reset successful")
+	wantOK(t, resp, http.StatusOK, "Password reset successful")
 	if bytes.Contains(resp.Body, []byte(token2)) {
 		t.Error("the reset answer shows the token")
 	}
 	s.wantSession(t, ada.Token, false)
-	acctWantError(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "reset password 2"}, ""), http.StatusBadRequest, acctBadReset)
+	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "reset password 2"}, ""), http.StatusBadRequest, acctBadReset)
 	s.signIn(t, "ada@example.com", "reset password 1")
-	acctWantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
+	wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
 	doc = s.userDoc(t, "ada@example.com")
 	if _, ok := doc["resetPasswordToken"]; ok {
 		t.Errorf("reset token still stored: %v", doc)
 	}
 
 	for _, bad := range []string{"unknown", strings.Repeat("x", 200), "%24ne", url0(token2)} {
-		acctWantError(t, s.call(t, http.MethodPost, acctResetPW+bad, map[string]string{"password": "reset password 3"}, ""), http.StatusBadRequest, acctBadReset)
+		wantFail(t, s.call(t, http.MethodPost, acctResetPW+bad, map[string]string{"password": "reset password 3"}, ""), http.StatusBadRequest, acctBadReset)
 	}
 	if resp := s.call(t, http.MethodPost, acctResetPW, map[string]string{"password": "reset password 3"}, ""); resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("reset without a token: status %d", resp.StatusCode)
@@ -153,7 +153,7 @@ func TestAccountsForgotPasswordHostileHost(t *testing.T) {
 	s.signUp(t, "Ada", "ada@example.com", "")
 
 	plain := s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, "")
-	acctWantOK(t, plain, acctForgotMessage)
+	wantOK(t, plain, http.StatusOK, acctForgotMessage)
 	hostile := func(email string) []byte {
 		req := s.NewRequest(t, http.MethodPost, acctForgot, map[string]string{"email": email}).
 			WithHeader("X-Forwarded-Host", "evil.example").
@@ -179,7 +179,7 @@ func TestAccountsForgotPasswordHostileHost(t *testing.T) {
 			t.Errorf("link %q is built from request headers", link)
 		}
 		if i == 1 {
-			acctWantOK(t, s.call(t, http.MethodPost, acctResetPW+tok, map[string]string{"password": "reset password 1"}, ""), "Password reset successful")
+			wantOK(t, s.call(t, http.MethodPost, acctResetPW+tok, map[string]string{"password": "reset password 1"}, ""), http.StatusOK, "Password reset successful")
 		}
 	}
 }
@@ -187,7 +187,7 @@ func TestAccountsForgotPasswordHostileHost(t *testing.T) {
 func TestAccountsConcurrentReset(t *testing.T) {
 	s := acctStart(t, map[string]string{"AUTH_RATE_LIMIT_MAX": "1000"})
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
-	acctWantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), acctForgotMessage)
+	wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), http.StatusOK, acctForgotMessage)
 	token := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 0), "http://spa.test/reset-password/")
 
 	const n = 20
@@ -227,7 +227,7 @@ func TestAccountsConcurrentReset(t *testing.T) {
 	for i := range n {
 		if i != winner {
 			resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": "concurrent pw " + string(rune('a'+i))}, "")
-			acctWantError(t, resp, http.StatusUnauthorized, acctInvalidCreds)
+			wantFail(t, resp, http.StatusUnauthorized, acctInvalidCreds)
 			break
 		}
 	}
@@ -240,13 +240,13 @@ func TestAccountsConcurrentReset(t *testing.T) {
 func TestAccountsExpiredResetToken(t *testing.T) {
 	s := acctStart(t, nil)
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
-	acctWantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), acctForgotMessage)
+	wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), http.StatusOK, acctForgotMessage)
 	token := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 0), "http://spa.test/reset-password/")
 	if _, err := s.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
 		bson.M{"$set": bson.M{"resetPasswordExpires": time.Now().Add(-time.Second)}}); err != nil {
 		t.Fatal(err)
 	}
-	acctWantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
+	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
 	s.signIn(t, "ada@example.com", acctPassword)
 	s.wantSession(t, ada.Token, true)
 }
@@ -371,7 +371,7 @@ func TestAccountsResetMailOverSMTP(t *testing.T) {
 
 	req := s.NewRequest(t, http.MethodPost, acctForgot, map[string]string{"email": "Ada@Example.com"})
 	req.Host = "evil.example"
-	acctWantOK(t, s.send(t, req), acctForgotMessage)
+	wantOK(t, s.send(t, req), http.StatusOK, acctForgotMessage)
 	m := smtpd.next(t)
 	if m.from != "no-reply@lms.example" || len(m.to) != 1 || m.to[0] != "ada@example.com" {
 		t.Errorf("envelope from %q to %v", m.from, m.to)
@@ -389,12 +389,12 @@ func TestAccountsResetMailOverSMTP(t *testing.T) {
 		t.Error("the reset token is in the log")
 	}
 	// An unknown email sends nothing and answers the same.
-	acctWantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "nobody@example.com"}, ""), acctForgotMessage)
+	wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "nobody@example.com"}, ""), http.StatusOK, acctForgotMessage)
 
-	acctWantOK(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 1"}, ""), "Password reset successful")
+	wantOK(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 1"}, ""), http.StatusOK, "Password reset successful")
 	s.wantSession(t, ada.Token, false)
 	s.wantSession(t, s.signIn(t, "ada@example.com", "mailed password 1"), true)
-	acctWantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 2"}, ""), http.StatusBadRequest, acctBadReset)
+	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 2"}, ""), http.StatusBadRequest, acctBadReset)
 
 	select {
 	case <-smtpd.got:
@@ -415,7 +415,7 @@ func TestAccountsResetMailFailureKeepsAnswer(t *testing.T) {
 	s.signUp(t, "Ada", "ada@example.com", "")
 	known := s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, "")
 	unknown := s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "nobody@example.com"}, "")
-	acctWantOK(t, known, acctForgotMessage)
+	wantOK(t, known, http.StatusOK, acctForgotMessage)
 	if !bytes.Equal(known.Body, unknown.Body) {
 		t.Errorf("answers differ: %s / %s", known.Body, unknown.Body)
 	}

@@ -27,8 +27,8 @@ func TestAccountsProfile(t *testing.T) {
 	s := acctStart(t, nil)
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 
-	m := acctWantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), "")
-	data := acctObject(t, m, "data")
+	m := wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, "")
+	data := object(t, m, "data")
 	if data["_id"] != ada.ID || data["email"] != "ada@example.com" || data["totalEnrolledCourses"] != float64(0) {
 		t.Errorf("profile %v", data)
 	}
@@ -53,7 +53,7 @@ func TestAccountsProfile(t *testing.T) {
 			bson.M{"$set": bson.M{"enrolledCourses": entries}}); err != nil {
 			t.Fatal(err)
 		}
-		data := acctObject(t, acctWantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), ""), "data")
+		data := object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")
 		ec, _ := data["enrolledCourses"].([]any)
 		if len(ec) != 2 || data["totalEnrolledCourses"] != float64(2) {
 			t.Fatalf("enrolledCourses %v, total %v: want the 2 existing courses", data["enrolledCourses"], data["totalEnrolledCourses"])
@@ -79,17 +79,17 @@ func TestAccountsUpdateProfileJSON(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 
 	resp := s.call(t, http.MethodPatch, acctProfile, map[string]string{"name": "  Ada L. ", "bio": " Counts things. "}, ada.Token)
-	data := acctObject(t, acctWantOK(t, resp, "Profile updated successfully"), "data")
+	data := object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data")
 	if data["name"] != "Ada L." || data["bio"] != "Counts things." || data["email"] != "ada@example.com" || data["role"] != "student" {
 		t.Errorf("updated profile %v", data)
 	}
 	resp = s.call(t, http.MethodPatch, acctProfile, map[string]string{"bio": ""}, ada.Token)
-	if data := acctObject(t, acctWantOK(t, resp, "Profile updated successfully"), "data"); data["bio"] != "" || data["name"] != "Ada L." {
+	if data := object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data"); data["bio"] != "" || data["name"] != "Ada L." {
 		t.Errorf("after clearing bio: %v", data)
 	}
 
-	acctWantValidation(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{"name": "A", "bio": strings.Repeat("b", 201)}, ada.Token), "name", "bio")
-	acctWantError(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{}, ada.Token), http.StatusBadRequest, "Nothing to update: send name, bio or avatar")
+	wantValidation(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{"name": "A", "bio": strings.Repeat("b", 201)}, ada.Token), "name", "bio")
+	wantFail(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{}, ada.Token), http.StatusBadRequest, "Nothing to update: send name, bio or avatar")
 
 	// Only name and bio: anything else is refused, in any spelling.
 	for _, body := range []string{
@@ -216,7 +216,7 @@ func TestAccountsAvatar(t *testing.T) {
 
 	first := acctPNG(t, 16, 16, false)
 	body, ct := acctMultipart(t, map[string]string{"name": "Ada Avatar", "bio": "hi"}, "avatar", "me.png", "image/png", first)
-	data := acctObject(t, acctWantOK(t, s.patchProfile(t, ada.Token, body, ct), "Profile updated successfully"), "data")
+	data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 	if data["name"] != "Ada Avatar" || data["bio"] != "hi" {
 		t.Errorf("profile %v", data)
 	}
@@ -228,14 +228,14 @@ func TestAccountsAvatar(t *testing.T) {
 	if files := s.storedImages(t); len(files) != 1 || !strings.HasSuffix(firstURL, files[0]) || strings.Contains(files[0], "me") {
 		t.Errorf("stored images %v for avatar %s, want one generated name", files, firstURL)
 	}
-	if got := acctObject(t, acctWantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), ""), "data")["avatar"]; got != firstURL {
+	if got := object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")["avatar"]; got != firstURL {
 		t.Errorf("profile avatar %v, want %s", got, firstURL)
 	}
 
 	t.Run("replaced avatar is removed", func(t *testing.T) {
 		second := acctPNG(t, 8, 8, false)
 		body, ct := acctMultipart(t, nil, "avatar", "x.gif", "image/gif", second) // the name and type claimed do not matter
-		data := acctObject(t, acctWantOK(t, s.patchProfile(t, ada.Token, body, ct), "Profile updated successfully"), "data")
+		data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 		secondURL, _ := data["avatar"].(string)
 		if secondURL == firstURL || !strings.HasSuffix(secondURL, ".png") || data["name"] != "Ada Avatar" {
 			t.Fatalf("profile after replacing: %v", data)
@@ -260,7 +260,7 @@ func TestAccountsAvatar(t *testing.T) {
 			{},
 		} {
 			body, ct := acctMultipart(t, map[string]string{"name": "Mallory"}, "avatar", "cat.png", "image/png", content)
-			acctWantError(t, s.patchProfile(t, ada.Token, body, ct), http.StatusBadRequest, "Unsupported file type")
+			wantFail(t, s.patchProfile(t, ada.Token, body, ct), http.StatusBadRequest, "Unsupported file type")
 		}
 	})
 
@@ -304,7 +304,7 @@ func TestAccountsAvatar(t *testing.T) {
 		}
 		// A valid avatar with an invalid name is not kept either.
 		body, ct = acctMultipart(t, map[string]string{"name": "A"}, "avatar", "ok.png", "image/png", acctPNG(t, 4, 4, false))
-		acctWantValidation(t, s.patchProfile(t, ada.Token, body, ct), "name")
+		wantValidation(t, s.patchProfile(t, ada.Token, body, ct), "name")
 	})
 
 	// Nothing that failed left a file behind or changed the account.
@@ -321,7 +321,7 @@ func TestAccountsAvatar(t *testing.T) {
 
 	t.Run("not logged in", func(t *testing.T) {
 		body, ct := acctMultipart(t, nil, "avatar", "ok.png", "image/png", first)
-		acctWantError(t, s.patchProfile(t, "", body, ct), http.StatusUnauthorized, acctNotLoggedIn)
+		wantFail(t, s.patchProfile(t, "", body, ct), http.StatusUnauthorized, acctNotLoggedIn)
 		if files := s.storedImages(t); len(files) != 1 {
 			t.Errorf("stored images %v after an anonymous upload", files)
 		}

@@ -161,12 +161,12 @@ func TestAccountsBadTokens(t *testing.T) {
 			s.NewRequest(t, http.MethodGet, acctProfile, nil).WithHeader("Cookie", "token="),
 			s.NewRequest(t, http.MethodGet, acctProfile, nil).WithHeader("Cookie", "jwt="+ada.Token),
 		} {
-			acctWantError(t, s.send(t, req), http.StatusUnauthorized, acctNotLoggedIn)
+			wantFail(t, s.send(t, req), http.StatusUnauthorized, acctNotLoggedIn)
 		}
 		for _, r := range []struct{ method, path string }{
 			{http.MethodPatch, acctProfile}, {http.MethodPatch, acctChangePW}, {http.MethodDelete, acctAccount},
 		} {
-			acctWantError(t, s.call(t, r.method, r.path, map[string]string{}, ""), http.StatusUnauthorized, acctNotLoggedIn)
+			wantFail(t, s.call(t, r.method, r.path, map[string]string{}, ""), http.StatusUnauthorized, acctNotLoggedIn)
 		}
 	})
 	s.wantSession(t, ada.Token, true)
@@ -182,7 +182,7 @@ func TestAccountsSignOut(t *testing.T) {
 	s.wantSession(t, second, true)
 
 	resp := s.call(t, http.MethodPost, acctSignOut, nil, ada.Token)
-	acctWantOK(t, resp, "Signed out successfully")
+	wantOK(t, resp, http.StatusOK, "Signed out successfully")
 	acctWantCleared(t, resp, false)
 	// Replaying the token, or any other of the user's, is refused.
 	s.wantSession(t, ada.Token, false)
@@ -190,7 +190,7 @@ func TestAccountsSignOut(t *testing.T) {
 	// Signing out again with the revoked cookie, or none, still answers 200.
 	for _, token := range []string{ada.Token, "", "garbage"} {
 		resp := s.call(t, http.MethodPost, acctSignOut, nil, token)
-		acctWantOK(t, resp, "Signed out successfully")
+		wantOK(t, resp, http.StatusOK, "Signed out successfully")
 		acctWantCleared(t, resp, false)
 	}
 	// A fresh sign-in works again.

@@ -167,7 +167,7 @@ func TestCatalogAccessMatrix(t *testing.T) {
 					t.Errorf("%s: status %d, want %d; body %s", d.who, resp.StatusCode, d.status, resp.Body)
 					continue
 				}
-				catalogWantError(t, resp, d.status, d.message)
+				wantFail(t, resp, d.status, d.message)
 			}
 			// Nothing changed, nothing stored: ownership is checked
 			// before an upload is read.
@@ -194,7 +194,7 @@ func TestCatalogAccessMatrix(t *testing.T) {
 					t.Errorf("%s: status %d, want %d; body %s", a.who, resp.StatusCode, r.status, resp.Body)
 					continue
 				}
-				catalogWantOK(t, resp, r.status, r.message)
+				wantOK(t, resp, r.status, r.message)
 			}
 		})
 	}
@@ -207,9 +207,9 @@ func TestCatalogAccessMatrix(t *testing.T) {
 			continue
 		}
 		resp := r.call(t, s, owner.Token, missing)
-		catalogWantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
+		wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
 		resp = r.call(t, s, "", missing)
-		catalogWantError(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		wantFail(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
 	}
 }
 
@@ -236,21 +236,21 @@ func TestCatalogForeignLecture(t *testing.T) {
 	} {
 		path := catalogCourses + "/" + tc.courseID + "/lectures/" + lbID
 		resp := s.sendForm(t, http.MethodPatch, path, tc.token, map[string]string{"title": "Hijacked"}, catalogVideo(99))
-		catalogWantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 		resp = s.Do(t, http.MethodPatch, path, map[string]any{"title": "Hijacked"}, tc.token)
-		catalogWantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 		resp = s.Do(t, http.MethodDelete, path, nil, tc.token)
-		catalogWantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 	}
 	// A lecture id that exists nowhere.
 	resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+a["_id"].(string)+"/lectures/0123456789abcdef01234567", nil, owner.Token)
-	catalogWantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+	wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 	resp = s.Do(t, http.MethodPatch, catalogCourses+"/"+a["_id"].(string)+"/lectures/0123456789abcdef01234567", map[string]any{"order": 3}, owner.Token)
-	catalogWantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+	wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 
 	// The lecture and its course are untouched; the refused uploads are gone.
 	got := s.getCourse(t, owner.Token, b["_id"].(string))
-	ls := catalogList(t, got, "lectures")
+	ls := objects(t, got, "lectures")
 	if len(ls) != 1 || ls[0]["title"] != "In B" || ls[0]["duration"] != 6.0 || got["totalDuration"] != 6.0 {
 		t.Errorf("course B after refused requests: %v", got)
 	}

@@ -24,10 +24,10 @@ func TestCatalogCreateCourse(t *testing.T) {
 		fields := catalogCourseFields(map[string]string{"title": "  Go Testing  ", "level": "", "subtitle": "", "description": ""})
 		thumb := catalogThumb(t)
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, fields, thumb)
-		m := catalogWantOK(t, resp, http.StatusCreated, "Course created successfully")
-		catalogKeys(t, "envelope", m, "success", "message", "course")
-		c := catalogObject(t, m, "course")
-		catalogKeys(t, "course", c, catalogCourseKeys...)
+		m := wantOK(t, resp, http.StatusCreated, "Course created successfully")
+		wantKeys(t, "envelope", m, "success", "message", "course")
+		c := object(t, m, "course")
+		wantKeys(t, "course", c, catalogCourseKeys...)
 		want := map[string]any{
 			"title": "Go Testing", "subtitle": "", "description": "", "category": "Programming", "level": "beginner",
 			"price": 19.99, "instructor": inst.ID, "isPublished": false, "totalLectures": 0.0, "totalDuration": 0.0,
@@ -79,11 +79,11 @@ func TestCatalogCreateCourse(t *testing.T) {
 	t.Run("forbidden", func(t *testing.T) {
 		files := s.mediaFiles(t)
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, "", catalogCourseFields(nil), catalogThumb(t))
-		catalogWantError(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		wantFail(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, student.Token, catalogCourseFields(nil), catalogThumb(t))
-		catalogWantError(t, resp, http.StatusForbidden, catalogMsgNoPermission)
+		wantFail(t, resp, http.StatusForbidden, catalogMsgNoPermission)
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, "not-a-jwt", catalogCourseFields(nil), catalogThumb(t))
-		catalogWantError(t, resp, http.StatusUnauthorized, "JWT token error")
+		wantFail(t, resp, http.StatusUnauthorized, "JWT token error")
 		s.wantMediaFiles(t, files)
 	})
 }
@@ -100,30 +100,30 @@ func TestCatalogCreateCourseValidation(t *testing.T) {
 			"level": "expert", "price": "-1",
 		} // no category
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, fields, catalogThumb(t))
-		catalogWantValidation(t, resp, map[string]string{
+		wantValidationMessages(t, resp, map[string]string{
 			"title": "", "subtitle": "", "description": "", "category": "", "level": catalogMsgBadLevel, "price": "",
 		})
 	})
 	t.Run("required fields", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, map[string]string{"title": "   "})
-		catalogWantValidation(t, resp, map[string]string{"title": "", "category": "", "price": ""})
+		wantValidationMessages(t, resp, map[string]string{"title": "", "category": "", "price": ""})
 	})
 	t.Run("level", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(map[string]string{"level": "guru"}), catalogThumb(t))
-		catalogWantValidation(t, resp, map[string]string{"level": catalogMsgBadLevel})
+		wantValidationMessages(t, resp, map[string]string{"level": catalogMsgBadLevel})
 	})
 	t.Run("price", func(t *testing.T) {
 		for _, p := range []string{"abc", "NaN", "-0.01", "1e300", "Inf"} {
 			resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(map[string]string{"price": p}), catalogThumb(t))
-			catalogWantValidation(t, resp, map[string]string{"price": ""})
+			wantValidationMessages(t, resp, map[string]string{"price": ""})
 		}
 	})
 	t.Run("thumbnail required", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil))
-		catalogWantError(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
+		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 		// A browser form with an empty file input sends filename="" and no bytes.
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil), catalogFile{field: "thumbnail"})
-		catalogWantError(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
+		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 	})
 	t.Run("thumbnail not a file", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(map[string]string{"thumbnail": "http://evil.test/x.png"}))
@@ -169,9 +169,9 @@ func TestCatalogUpdateCourse(t *testing.T) {
 
 	t.Run("JSON", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, path, map[string]any{"title": " Renamed ", "price": 0, "level": "ADVANCED"}, inst.Token)
-		m := catalogWantOK(t, resp, http.StatusOK, "Course updated successfully")
-		got := catalogObject(t, m, "course")
-		catalogKeys(t, "course", got, catalogCourseKeys...)
+		m := wantOK(t, resp, http.StatusOK, "Course updated successfully")
+		got := object(t, m, "course")
+		wantKeys(t, "course", got, catalogCourseKeys...)
 		if got["title"] != "Renamed" || got["price"] != 0.0 || got["level"] != "advanced" || got["category"] != "Programming" {
 			t.Errorf("updated course %v", got)
 		}
@@ -182,7 +182,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 
 	t.Run("admin", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, path, map[string]any{"subtitle": "by admin"}, admin.Token)
-		got := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got := object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["subtitle"] != "by admin" || got["instructor"] != inst.ID {
 			t.Errorf("admin update: subtitle %v instructor %v", got["subtitle"], got["instructor"])
 		}
@@ -215,11 +215,11 @@ func TestCatalogUpdateCourse(t *testing.T) {
 
 	t.Run("validation", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, path, map[string]any{"title": "", "category": " ", "level": "pro", "price": -5}, inst.Token)
-		catalogWantValidation(t, resp, map[string]string{"title": "", "category": "", "level": catalogMsgBadLevel, "price": ""})
+		wantValidationMessages(t, resp, map[string]string{"title": "", "category": "", "level": catalogMsgBadLevel, "price": ""})
 		resp = s.Do(t, http.MethodPatch, path, map[string]any{"price": "free"}, inst.Token)
-		catalogWantValidation(t, resp, map[string]string{"price": ""})
+		wantValidationMessages(t, resp, map[string]string{"price": ""})
 		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"level": "expert"})
-		catalogWantValidation(t, resp, map[string]string{"level": catalogMsgBadLevel})
+		wantValidationMessages(t, resp, map[string]string{"level": catalogMsgBadLevel})
 		resp = s.NewRequest(t, http.MethodPatch, path, "{").WithHeader("Content-Type", "application/json").WithCookie(inst.Token).Send(t)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("malformed JSON: status %d, want 400", resp.StatusCode)
@@ -239,7 +239,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 			t.Fatalf("old thumbnail %s missing before the update", oldFile)
 		}
 		resp := s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"title": "With new cover", "price": "7.5"}, catalogThumb(t))
-		got := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got := object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["title"] != "With new cover" || got["price"] != 7.5 {
 			t.Errorf("multipart update: %v", got)
 		}
@@ -254,19 +254,19 @@ func TestCatalogUpdateCourse(t *testing.T) {
 		files := s.mediaFiles(t)
 		// An empty file input (as a browser sends it) keeps the thumbnail.
 		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"subtitle": "same cover"}, catalogFile{field: "thumbnail"})
-		got = catalogObject(t, catalogWantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got = object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["thumbnail"] != newURL || got["subtitle"] != "same cover" {
 			t.Errorf("update with an empty file input: thumbnail %v subtitle %v", got["thumbnail"], got["subtitle"])
 		}
 		s.wantMediaFiles(t, files)
 		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"level": "nope"}, catalogThumb(t))
-		catalogWantValidation(t, resp, map[string]string{"level": catalogMsgBadLevel})
+		wantValidationMessages(t, resp, map[string]string{"level": catalogMsgBadLevel})
 		s.wantMediaFiles(t, files)
 	})
 
 	t.Run("missing course", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, catalogCourses+"/0123456789abcdef01234567", map[string]any{"title": "x"}, inst.Token)
-		catalogWantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
+		wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
 	})
 }
 
@@ -284,8 +284,8 @@ func TestCatalogPublish(t *testing.T) {
 		if want {
 			msg = "Course published successfully"
 		}
-		got := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, msg), "course")
-		catalogKeys(t, "course", got, catalogCourseKeys...)
+		got := object(t, wantOK(t, resp, http.StatusOK, msg), "course")
+		wantKeys(t, "course", got, catalogCourseKeys...)
 		if got["isPublished"] != want {
 			t.Errorf("isPublished = %v, want %v", got["isPublished"], want)
 		}
@@ -295,8 +295,8 @@ func TestCatalogPublish(t *testing.T) {
 	}
 
 	// No lectures: cannot publish, however asked.
-	catalogWantError(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
-	catalogWantError(t, s.Do(t, http.MethodPatch, path, map[string]bool{"isPublished": true}, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	wantFail(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	wantFail(t, s.Do(t, http.MethodPatch, path, map[string]bool{"isPublished": true}, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
 	// Unpublishing a draft is harmless.
 	publish(t, map[string]bool{"isPublished": false}, inst.Token, false)
 
@@ -322,8 +322,8 @@ func TestCatalogPublish(t *testing.T) {
 			req.ContentLength = -1 // chunked
 		}
 		resp := req.WithCookie(inst.Token).Send(t)
-		catalogWantOK(t, resp, http.StatusOK, "")
-		if got := catalogObject(t, resp.JSON(t), "course")["isPublished"]; got != (i%2 == 0) {
+		wantOK(t, resp, http.StatusOK, "")
+		if got := object(t, resp.JSON(t), "course")["isPublished"]; got != (i%2 == 0) {
 			t.Errorf("empty body #%d: isPublished %v, want a toggle to %v", i, got, i%2 == 0)
 		}
 	}
@@ -352,11 +352,11 @@ func TestCatalogPublish(t *testing.T) {
 	// A published course keeps its last lecture (see
 	// TestCatalogLastLectureOfPublishedCourse); once unpublished it may lose
 	// it, and then cannot be republished.
-	for _, l := range catalogList(t, s.getCourse(t, inst.Token, id), "lectures") {
+	for _, l := range objects(t, s.getCourse(t, inst.Token, id), "lectures") {
 		resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+id+"/lectures/"+l["_id"].(string), nil, inst.Token)
-		catalogWantOK(t, resp, http.StatusOK, "Lecture removed successfully")
+		wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
 	}
-	catalogWantError(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	wantFail(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
 }
 
 func TestCatalogDeleteCourse(t *testing.T) {
@@ -382,10 +382,10 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	// Someone is enrolled: 409, nothing removed.
 	s.enrol(t, student.ID, id)
 	resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
-	catalogWantError(t, resp, http.StatusConflict, catalogMsgHasStudents)
+	wantFail(t, resp, http.StatusConflict, catalogMsgHasStudents)
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, admin.Token)
-	catalogWantError(t, resp, http.StatusConflict, catalogMsgHasStudents)
-	if n := s.count(t, "lectures", bson.M{"course": catalogOID(t, id)}); n != 2 {
+	wantFail(t, resp, http.StatusConflict, catalogMsgHasStudents)
+	if n := s.count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 2 {
 		t.Errorf("%d lectures left after a refused delete, want 2", n)
 	}
 	for _, f := range files {
@@ -396,31 +396,31 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	s.getCourse(t, "", id)
 
 	// Nobody enrolled any more: deleted with its lectures, progress and media.
-	if _, err := s.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": catalogOID(t, id)}, bson.M{"$set": bson.M{"enrolledCount": 0}}); err != nil {
+	if _, err := s.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": objectID(t, id)}, bson.M{"$set": bson.M{"enrolledCount": 0}}); err != nil {
 		t.Fatal(err)
 	}
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
-	m := catalogWantOK(t, resp, http.StatusOK, "Course deleted successfully")
-	catalogKeys(t, "delete envelope", m, "success", "message")
-	if n := s.count(t, "courses", bson.M{"_id": catalogOID(t, id)}); n != 0 {
+	m := wantOK(t, resp, http.StatusOK, "Course deleted successfully")
+	wantKeys(t, "delete envelope", m, "success", "message")
+	if n := s.count(t, "courses", bson.M{"_id": objectID(t, id)}); n != 0 {
 		t.Errorf("course still stored")
 	}
-	if n := s.count(t, "lectures", bson.M{"course": catalogOID(t, id)}); n != 0 {
+	if n := s.count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 0 {
 		t.Errorf("%d lectures left after delete", n)
 	}
-	if n := s.count(t, "courseprogresses", bson.M{"course": catalogOID(t, id)}); n != 0 {
+	if n := s.count(t, "courseprogresses", bson.M{"course": objectID(t, id)}); n != 0 {
 		t.Errorf("%d progress records left after delete", n)
 	}
 	s.wantMediaFiles(t, emptyFiles)
-	catalogWantError(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	catalogWantError(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	catalogWantError(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	catalogWantError(t, s.fetch(t, c["thumbnail"].(string), nil), http.StatusNotFound, "Media not found")
+	wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	wantFail(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	wantFail(t, s.fetch(t, c["thumbnail"].(string), nil), http.StatusNotFound, "Media not found")
 
 	// An admin may delete anyone's course.
 	c2 := s.createCourse(t, inst.Token, nil)
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+c2["_id"].(string), nil, admin.Token)
-	catalogWantOK(t, resp, http.StatusOK, "Course deleted successfully")
+	wantOK(t, resp, http.StatusOK, "Course deleted successfully")
 	s.wantMediaFiles(t, emptyFiles)
 }
 
@@ -430,11 +430,11 @@ func (s *catalogServer) insertProgress(t *testing.T, userID, courseID string, le
 	t.Helper()
 	entries := bson.A{}
 	for _, l := range lectureIDs {
-		entries = append(entries, bson.M{"lecture": catalogOID(t, l), "isCompleted": true, "lastWatched": time.Now().UTC()})
+		entries = append(entries, bson.M{"lecture": objectID(t, l), "isCompleted": true, "lastWatched": time.Now().UTC()})
 	}
 	now := time.Now().UTC()
 	doc := bson.M{
-		"user": catalogOID(t, userID), "course": catalogOID(t, courseID), "lectureProgress": entries,
+		"user": objectID(t, userID), "course": objectID(t, courseID), "lectureProgress": entries,
 		"completionPercentage": 100, "isCompleted": true, "lastAccessed": now, "version": 1, "createdAt": now, "updatedAt": now,
 	}
 	if _, err := s.Mongo.Collection("courseprogresses").InsertOne(t.Context(), doc); err != nil {
@@ -462,9 +462,9 @@ func TestCatalogDraftVisibility(t *testing.T) {
 			for _, p := range []string{"/" + id, "/" + id + "/lectures"} {
 				resp := s.Do(t, http.MethodGet, catalogCourses+p, nil, v.token)
 				if published || v.seesDraft {
-					catalogWantOK(t, resp, http.StatusOK, "")
+					wantOK(t, resp, http.StatusOK, "")
 				} else {
-					catalogWantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
+					wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
 				}
 			}
 		}
@@ -473,12 +473,12 @@ func TestCatalogDraftVisibility(t *testing.T) {
 	s.publish(t, owner.Token, id)
 	t.Run("published", func(t *testing.T) { check(t, true) })
 	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+id+"/publish", nil, admin.Token)
-	catalogWantOK(t, resp, http.StatusOK, "Course unpublished successfully")
+	wantOK(t, resp, http.StatusOK, "Course unpublished successfully")
 	t.Run("unpublished again", func(t *testing.T) { check(t, false) })
 
 	// A missing course looks the same as a hidden draft.
 	for _, p := range []string{"/0123456789abcdef01234567", "/0123456789abcdef01234567/lectures"} {
-		catalogWantError(t, s.Do(t, http.MethodGet, catalogCourses+p, nil, admin.Token), http.StatusNotFound, catalogMsgNotFound)
+		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+p, nil, admin.Token), http.StatusNotFound, catalogMsgNotFound)
 	}
 }
 
@@ -498,19 +498,19 @@ func TestCatalogCourseDetail(t *testing.T) {
 	s.publish(t, inst.Token, id)
 
 	d := s.getCourse(t, "", id)
-	catalogKeys(t, "course", d, catalogCourseKeys...)
-	in := catalogObject(t, d, "instructor")
-	catalogKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
+	wantKeys(t, "course", d, catalogCourseKeys...)
+	in := object(t, d, "instructor")
+	wantKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
 	if in["_id"] != inst.ID || in["name"] != inst.Name || in["bio"] != "Teaches things" {
 		t.Errorf("instructor = %v", in)
 	}
-	lectures := catalogList(t, d, "lectures")
+	lectures := objects(t, d, "lectures")
 	want := []string{l1["_id"].(string), l2["_id"].(string), l3["_id"].(string)}
-	if got := catalogIDs(lectures); !slices.Equal(got, want) {
+	if got := idsOf(lectures); !slices.Equal(got, want) {
 		t.Errorf("lecture order %v, want %v", got, want)
 	}
 	for _, l := range lectures {
-		catalogKeys(t, "lecture", l, catalogLectureKeys...)
+		wantKeys(t, "lecture", l, catalogLectureKeys...)
 		if l["course"] != id {
 			t.Errorf("lecture course = %v, want %s", l["course"], id)
 		}
@@ -519,9 +519,9 @@ func TestCatalogCourseDetail(t *testing.T) {
 		t.Errorf("totals %v / %v, want 3 / 6", d["totalLectures"], d["totalDuration"])
 	}
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, "")
-	list := catalogWantOK(t, resp, http.StatusOK, "")
-	catalogKeys(t, "lectures envelope", list, "success", "data")
-	if got := catalogIDs(catalogList(t, list, "data")); !slices.Equal(got, want) {
+	list := wantOK(t, resp, http.StatusOK, "")
+	wantKeys(t, "lectures envelope", list, "success", "data")
+	if got := idsOf(objects(t, list, "data")); !slices.Equal(got, want) {
 		t.Errorf("GET lectures order %v, want %v", got, want)
 	}
 }
@@ -553,7 +553,7 @@ func TestCatalogMalformedIDs(t *testing.T) {
 			if r.method == http.MethodPost || r.method == http.MethodPatch && !strings.HasSuffix(r.path, "/publish") {
 				resp = s.sendForm(t, r.method, catalogCourses+r.path, inst.Token, map[string]string{"title": "x"}, catalogVideo(1))
 			}
-			catalogWantError(t, resp, http.StatusBadRequest, r.message)
+			wantFail(t, resp, http.StatusBadRequest, r.message)
 		}
 	}
 	s.wantMediaFiles(t, files)

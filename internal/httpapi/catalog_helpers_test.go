@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -26,7 +25,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 )
@@ -89,7 +87,7 @@ func (s *catalogServer) signUp(t testing.TB, role string) catalogUser {
 		t.Fatalf("sign up %s: status %d: %s", role, resp.StatusCode, resp.Body)
 	}
 	m := resp.JSON(t)
-	u := catalogObject(t, m, "user")
+	u := object(t, m, "user")
 	return catalogUser{ID: u["_id"].(string), Name: name, Role: role, Token: m["token"].(string)}
 }
 
@@ -107,7 +105,7 @@ func (s *catalogServer) admin(t testing.TB) catalogUser {
 		t.Fatalf("admin sign in: status %d: %s", resp.StatusCode, resp.Body)
 	}
 	m := resp.JSON(t)
-	u := catalogObject(t, m, "user")
+	u := object(t, m, "user")
 	if u["role"] != "admin" {
 		t.Fatalf("admin has role %v", u["role"])
 	}
@@ -264,8 +262,8 @@ func catalogCourseFields(extra map[string]string) map[string]string {
 func (s *catalogServer) createCourse(t testing.TB, token string, extra map[string]string) map[string]any {
 	t.Helper()
 	resp := s.sendForm(t, http.MethodPost, catalogCourses, token, catalogCourseFields(extra), catalogThumb(t))
-	m := catalogWantOK(t, resp, http.StatusCreated, "Course created successfully")
-	return catalogObject(t, m, "course")
+	m := wantOK(t, resp, http.StatusCreated, "Course created successfully")
+	return object(t, m, "course")
 }
 
 // addLecture adds a lecture with a video of seconds and returns it.
@@ -273,15 +271,15 @@ func (s *catalogServer) addLecture(t testing.TB, token, courseID, title string, 
 	t.Helper()
 	fields := map[string]string{"title": title, "order": strconv.Itoa(order), "isPreview": strconv.FormatBool(preview)}
 	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", token, fields, catalogVideo(seconds))
-	m := catalogWantOK(t, resp, http.StatusCreated, "Lecture added successfully")
-	return catalogObject(t, m, "lecture")
+	m := wantOK(t, resp, http.StatusCreated, "Lecture added successfully")
+	return object(t, m, "lecture")
 }
 
 // publish publishes a course (it must have a lecture).
 func (s *catalogServer) publish(t testing.TB, token, courseID string) {
 	t.Helper()
 	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": true}, token)
-	catalogWantOK(t, resp, http.StatusOK, "Course published successfully")
+	wantOK(t, resp, http.StatusOK, "Course published successfully")
 }
 
 // publishedCourse creates a course with one lecture and publishes it.
@@ -298,8 +296,8 @@ func (s *catalogServer) publishedCourse(t testing.TB, token string, extra map[st
 func (s *catalogServer) getCourse(t testing.TB, token, courseID string) map[string]any {
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
-	m := catalogWantOK(t, resp, http.StatusOK, "")
-	return catalogObject(t, m, "data")
+	m := wantOK(t, resp, http.StatusOK, "")
+	return object(t, m, "data")
 }
 
 // enrol enrols a user in a course the way the payments side does: an entry
@@ -307,7 +305,7 @@ func (s *catalogServer) getCourse(t testing.TB, token, courseID string) map[stri
 func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
 	t.Helper()
 	ctx := context.Background()
-	uid, cid := catalogOID(t, userID), catalogOID(t, courseID)
+	uid, cid := objectID(t, userID), objectID(t, courseID)
 	if _, err := s.Mongo.Collection("users").UpdateOne(ctx, bson.M{"_id": uid},
 		bson.M{"$push": bson.M{"enrolledCourses": bson.M{"course": cid, "enrolledAt": time.Now().UTC()}}}); err != nil {
 		t.Fatalf("enrol: %v", err)
@@ -321,7 +319,7 @@ func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
 func (s *catalogServer) courseDoc(t testing.TB, courseID string) bson.M {
 	t.Helper()
 	var doc bson.M
-	if err := s.Mongo.Collection("courses").FindOne(context.Background(), bson.M{"_id": catalogOID(t, courseID)}).Decode(&doc); err != nil {
+	if err := s.Mongo.Collection("courses").FindOne(context.Background(), bson.M{"_id": objectID(t, courseID)}).Decode(&doc); err != nil {
 		t.Fatalf("find course %s: %v", courseID, err)
 	}
 	return doc
@@ -407,139 +405,6 @@ func (s *catalogServer) fetch(t testing.TB, mediaURL string, header http.Header)
 		req.Header[k] = vs
 	}
 	return req.Send(t)
-}
-
-// catalogOID parses a hex ObjectId.
-func catalogOID(t testing.TB, id string) primitive.ObjectID {
-	t.Helper()
-	oid, err := primitive.ObjectIDFromHex(id)
-	if err != nil {
-		t.Fatalf("ObjectId %q: %v", id, err)
-	}
-	return oid
-}
-
-// catalogWantOK asserts a success status with {"success": true} and, unless
-// message is "", that message; it returns the body.
-func catalogWantOK(t testing.TB, resp *apptest.Response, status int, message string) map[string]any {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want JSON", ct)
-	}
-	m := resp.JSON(t)
-	if m["success"] != true {
-		t.Errorf("success = %v, want true; body %s", m["success"], resp.Body)
-	}
-	if message != "" && m["message"] != message {
-		t.Errorf("message = %q, want %q", m["message"], message)
-	}
-	return m
-}
-
-// catalogWantError asserts a 4xx with exactly {"status": "fail", "message"}.
-func catalogWantError(t testing.TB, resp *apptest.Response, status int, message string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want JSON", ct)
-	}
-	m := resp.JSON(t)
-	if m["status"] != "fail" || m["message"] != message || len(m) != 2 {
-		t.Errorf("%s %s: body %s, want {\"status\":\"fail\",\"message\":%q}", resp.Request.Method, resp.Request.URL.Path, resp.Body, message)
-	}
-}
-
-// catalogWantValidation asserts a 400 "Validation failed" with one entry per
-// field of want; a non-empty message in want must match exactly.
-func catalogWantValidation(t testing.TB, resp *apptest.Response, want map[string]string) {
-	t.Helper()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("%s %s: status %d, want 400; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
-	}
-	var body struct {
-		Status, Message string
-		Errors          []struct{ Field, Message string }
-	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
-		t.Fatalf("body: %v\n%s", err, resp.Body)
-	}
-	if body.Status != "fail" || body.Message != "Validation failed" {
-		t.Errorf("body %s, want a validation failure", resp.Body)
-	}
-	got := map[string]string{}
-	for _, e := range body.Errors {
-		if e.Message == "" {
-			t.Errorf("field %q has no message", e.Field)
-		}
-		if _, dup := got[e.Field]; dup {
-			t.Errorf("field %q reported twice", e.Field)
-		}
-		got[e.Field] = e.Message
-	}
-	for f, msg := range want {
-		g, ok := got[f]
-		switch {
-		case !ok:
-			t.Errorf("no error for field %q; body %s", f, resp.Body)
-		case msg != "" && g != msg:
-			t.Errorf("field %q: message %q, want %q", f, g, msg)
-		}
-	}
-	for f := range got {
-		if _, ok := want[f]; !ok {
-			t.Errorf("unexpected error for field %q; body %s", f, resp.Body)
-		}
-	}
-}
-
-// catalogObject returns m[key] as an object.
-func catalogObject(t testing.TB, m map[string]any, key string) map[string]any {
-	t.Helper()
-	v, ok := m[key].(map[string]any)
-	if !ok {
-		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
-	}
-	return v
-}
-
-// catalogList returns m[key] as an array of objects.
-func catalogList(t testing.TB, m map[string]any, key string) []map[string]any {
-	t.Helper()
-	raw, ok := m[key].([]any)
-	if !ok {
-		t.Fatalf("%q is %T (%v), want an array", key, m[key], m[key])
-	}
-	out := make([]map[string]any, len(raw))
-	for i, v := range raw {
-		if out[i], ok = v.(map[string]any); !ok {
-			t.Fatalf("%q[%d] is %T, want an object", key, i, v)
-		}
-	}
-	return out
-}
-
-// catalogIDs returns the _id of each object.
-func catalogIDs(items []map[string]any) []string {
-	out := make([]string, len(items))
-	for i, m := range items {
-		out[i], _ = m["_id"].(string)
-	}
-	return out
-}
-
-// catalogKeys asserts that m has exactly keys.
-func catalogKeys(t testing.TB, where string, m map[string]any, keys ...string) {
-	t.Helper()
-	got := slices.Sorted(maps.Keys(m))
-	slices.Sort(keys)
-	if !slices.Equal(got, keys) {
-		t.Errorf("%s keys %v, want %v", where, got, keys)
-	}
 }
 
 // catalogCourseKeys are the keys of a course in every response.

@@ -23,11 +23,11 @@ import (
 func (s *catalogServer) wantTotals(t *testing.T, token, courseID string, n int, duration float64, lectureIDs ...string) {
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
-	c := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, ""), "data")
+	c := object(t, wantOK(t, resp, http.StatusOK, ""), "data")
 	if c["totalLectures"] != float64(n) || c["totalDuration"] != duration {
 		t.Errorf("totals %v lectures / %v s, want %d / %v", c["totalLectures"], c["totalDuration"], n, duration)
 	}
-	if got := catalogIDs(catalogList(t, c, "lectures")); lectureIDs != nil && !slices.Equal(got, lectureIDs) {
+	if got := idsOf(objects(t, c, "lectures")); lectureIDs != nil && !slices.Equal(got, lectureIDs) {
 		t.Errorf("lectures %v, want %v", got, lectureIDs)
 	}
 	// The stored list of lecture ids agrees.
@@ -49,10 +49,10 @@ func TestCatalogLectures(t *testing.T) {
 	t.Run("add", func(t *testing.T) {
 		fields := map[string]string{"title": "  Welcome  ", "description": "The first one", "order": "1", "isPreview": "true"}
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, fields, catalogVideo(12.5))
-		m := catalogWantOK(t, resp, http.StatusCreated, "Lecture added successfully")
-		catalogKeys(t, "envelope", m, "success", "message", "lecture")
-		l := catalogObject(t, m, "lecture")
-		catalogKeys(t, "lecture", l, catalogLectureKeys...)
+		m := wantOK(t, resp, http.StatusCreated, "Lecture added successfully")
+		wantKeys(t, "envelope", m, "success", "message", "lecture")
+		l := object(t, m, "lecture")
+		wantKeys(t, "lecture", l, catalogLectureKeys...)
 		want := map[string]any{"course": id, "title": "Welcome", "description": "The first one", "duration": 12.5,
 			"isPreview": true, "order": 1.0, "locked": false}
 		for k, v := range want {
@@ -68,27 +68,27 @@ func TestCatalogLectures(t *testing.T) {
 
 	t.Run("defaults", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Plain", "order": "0"}, catalogVideo(2))
-		l := catalogObject(t, catalogWantOK(t, resp, http.StatusCreated, ""), "lecture")
+		l := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
 		if l["isPreview"] != false || l["description"] != "" || l["order"] != 0.0 {
 			t.Errorf("lecture defaults: %v", l)
 		}
-		catalogWantOK(t, s.Do(t, http.MethodDelete, lectures+"/"+l["_id"].(string), nil, inst.Token), http.StatusOK, "Lecture removed successfully")
+		wantOK(t, s.Do(t, http.MethodDelete, lectures+"/"+l["_id"].(string), nil, inst.Token), http.StatusOK, "Lecture removed successfully")
 	})
 
 	t.Run("validation", func(t *testing.T) {
 		files := s.mediaFiles(t)
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "No video", "order": "2"})
-		catalogWantError(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
+		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Empty input", "order": "2"}, catalogFile{field: "video"})
-		catalogWantError(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
+		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"description": "x"}, catalogVideo(1))
-		catalogWantValidation(t, resp, map[string]string{"title": "", "order": ""})
+		wantValidationMessages(t, resp, map[string]string{"title": "", "order": ""})
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{
 			"title": strings.Repeat("x", 101), "description": strings.Repeat("d", 501), "order": "-1",
 		}, catalogVideo(1))
-		catalogWantValidation(t, resp, map[string]string{"title": "", "description": "", "order": ""})
+		wantValidationMessages(t, resp, map[string]string{"title": "", "description": "", "order": ""})
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "T", "order": "first", "isPreview": "maybe"}, catalogVideo(1))
-		catalogWantValidation(t, resp, map[string]string{"order": "", "isPreview": ""})
+		wantValidationMessages(t, resp, map[string]string{"order": "", "isPreview": ""})
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "T", "order": "1", "duration": "999"}, catalogVideo(1))
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("client-set duration: status %d, want 400", resp.StatusCode)
@@ -106,7 +106,7 @@ func TestCatalogLectures(t *testing.T) {
 	})
 
 	t.Run("update, totals and media", func(t *testing.T) {
-		l1 := catalogList(t, s.getCourse(t, inst.Token, id), "lectures")[0]
+		l1 := objects(t, s.getCourse(t, inst.Token, id), "lectures")[0]
 		l1ID := l1["_id"].(string)
 		l2 := s.addLecture(t, inst.Token, id, "Second", 2, false, 30)
 		l2ID := l2["_id"].(string)
@@ -115,8 +115,8 @@ func TestCatalogLectures(t *testing.T) {
 		// A new video: new duration, new file, old file removed.
 		oldVideo := s.fileOf(t, l1["videoUrl"].(string))
 		resp := s.sendForm(t, http.MethodPatch, lectures+"/"+l1ID, inst.Token, map[string]string{"title": "Welcome v2"}, catalogVideo(20))
-		got := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
-		catalogKeys(t, "lecture", got, catalogLectureKeys...)
+		got := object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
+		wantKeys(t, "lecture", got, catalogLectureKeys...)
 		if got["duration"] != 20.0 || got["title"] != "Welcome v2" || got["description"] != "The first one" || got["isPreview"] != true {
 			t.Errorf("updated lecture %v", got)
 		}
@@ -131,7 +131,7 @@ func TestCatalogLectures(t *testing.T) {
 
 		// JSON: reorder, keep the video and duration.
 		resp = s.Do(t, http.MethodPatch, lectures+"/"+l1ID, map[string]any{"order": 3, "isPreview": false, "description": ""}, inst.Token)
-		got = catalogObject(t, catalogWantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
+		got = object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
 		if got["order"] != 3.0 || got["duration"] != 20.0 || got["isPreview"] != false || got["description"] != "" {
 			t.Errorf("JSON-updated lecture %v", got)
 		}
@@ -148,10 +148,10 @@ func TestCatalogLectures(t *testing.T) {
 			}
 		}
 		resp = s.Do(t, http.MethodPatch, lectures+"/"+l1ID, map[string]any{"title": "", "order": -2}, inst.Token)
-		catalogWantValidation(t, resp, map[string]string{"title": "", "order": ""})
+		wantValidationMessages(t, resp, map[string]string{"title": "", "order": ""})
 		files := s.mediaFiles(t)
 		resp = s.sendForm(t, http.MethodPatch, lectures+"/"+l1ID, inst.Token, map[string]string{"order": "x"}, catalogVideo(1))
-		catalogWantValidation(t, resp, map[string]string{"order": ""})
+		wantValidationMessages(t, resp, map[string]string{"order": ""})
 		s.wantMediaFiles(t, files)
 		s.wantTotals(t, inst.Token, id, 2, 50, l2ID, l1ID)
 
@@ -160,22 +160,22 @@ func TestCatalogLectures(t *testing.T) {
 		s.insertProgress(t, student.ID, id, l1ID, l2ID)
 		l2Video := s.fileOf(t, l2["videoUrl"].(string))
 		resp = s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token)
-		m := catalogWantOK(t, resp, http.StatusOK, "Lecture removed successfully")
-		catalogKeys(t, "envelope", m, "success", "message")
+		m := wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
+		wantKeys(t, "envelope", m, "success", "message")
 		if catalogExists(t, l2Video) {
 			t.Errorf("deleted lecture's video %s still on disk", l2Video)
 		}
-		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": catalogOID(t, l2ID)}); n != 0 {
+		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l2ID)}); n != 0 {
 			t.Errorf("%d progress records still list the deleted lecture", n)
 		}
-		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": catalogOID(t, l1ID)}); n != 1 {
+		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l1ID)}); n != 1 {
 			t.Errorf("progress entries of the remaining lecture: %d records, want 1", n)
 		}
 		s.wantTotals(t, inst.Token, id, 1, 20, l1ID)
-		catalogWantError(t, s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token), http.StatusNotFound, catalogMsgLectureGone)
+		wantFail(t, s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token), http.StatusNotFound, catalogMsgLectureGone)
 
 		resp = s.Do(t, http.MethodDelete, lectures+"/"+l1ID, nil, inst.Token)
-		catalogWantOK(t, resp, http.StatusOK, "Lecture removed successfully")
+		wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
 		s.wantTotals(t, inst.Token, id, 0, 0)
 		if n := s.count(t, "lectures", bson.M{}); n != 0 {
 			t.Errorf("%d lectures stored, want 0", n)
@@ -234,14 +234,14 @@ func TestCatalogLastLectureOfPublishedCourse(t *testing.T) {
 	inst := s.signUp(t, "instructor")
 	c := s.publishedCourse(t, inst.Token, nil)
 	courseID := c["_id"].(string)
-	lectureID := catalogIDs(catalogList(t, s.getCourse(t, inst.Token, courseID), "lectures"))[0]
+	lectureID := idsOf(objects(t, s.getCourse(t, inst.Token, courseID), "lectures"))[0]
 	path := catalogCourses + "/" + courseID + "/lectures/" + lectureID
 
-	catalogWantError(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
+	wantFail(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
 		"Cannot remove the last lecture of a published course; unpublish it first")
 	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
-	catalogWantOK(t, resp, http.StatusOK, "Course unpublished successfully")
-	catalogWantOK(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusOK, "Lecture removed successfully")
+	wantOK(t, resp, http.StatusOK, "Course unpublished successfully")
+	wantOK(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusOK, "Lecture removed successfully")
 }
 
 // A new video for a lecture that does not exist is refused before it is
@@ -267,7 +267,7 @@ func TestCatalogLectureUpdateCheckedBeforeUpload(t *testing.T) {
 	go func() { got <- req.Send(t) }()
 	select {
 	case resp := <-got:
-		catalogWantError(t, resp, http.StatusNotFound, "Lecture not found in this course")
+		wantFail(t, resp, http.StatusNotFound, "Lecture not found in this course")
 	case <-time.After(30 * time.Second):
 		t.Fatal("no answer: the server is reading the upload before checking the lecture")
 	}

@@ -30,9 +30,9 @@ func TestCatalogGatedPlayback(t *testing.T) {
 	preview := catalogVideo(12.5)
 	locked := catalogFile{field: "video", name: "l.mp4", contentType: "video/mp4", data: catalogMP4(7, 4096)}
 	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Preview", "order": "1", "isPreview": "true"}, preview)
-	previewID := catalogObject(t, catalogWantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
+	previewID := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Paid", "order": "2"}, locked)
-	lockedID := catalogObject(t, catalogWantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
+	lockedID := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	s.publish(t, owner.Token, id)
 	s.enrol(t, enrolled.ID, id)
 
@@ -40,15 +40,15 @@ func TestCatalogGatedPlayback(t *testing.T) {
 	// list as token's user, checking that both agree.
 	lectures := func(t *testing.T, token string) map[string]map[string]any {
 		t.Helper()
-		page := catalogList(t, s.getCourse(t, token, id), "lectures")
+		page := objects(t, s.getCourse(t, token, id), "lectures")
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, token)
-		list := catalogList(t, catalogWantOK(t, resp, http.StatusOK, ""), "data")
+		list := objects(t, wantOK(t, resp, http.StatusOK, ""), "data")
 		if len(page) != 2 || len(list) != 2 {
 			t.Fatalf("%d lectures on the page, %d listed; want 2", len(page), len(list))
 		}
 		out := map[string]map[string]any{}
 		for i := range page {
-			catalogKeys(t, "lecture", page[i], catalogLectureKeys...)
+			wantKeys(t, "lecture", page[i], catalogLectureKeys...)
 			if page[i]["_id"] != list[i]["_id"] || page[i]["locked"] != list[i]["locked"] || (page[i]["videoUrl"] == nil) != (list[i]["videoUrl"] == nil) {
 				t.Errorf("course page and lecture list disagree: %v vs %v", page[i], list[i])
 			}
@@ -161,15 +161,15 @@ func TestCatalogGatedPlayback(t *testing.T) {
 				t.Errorf("%s: status %d, want 403", name, resp.StatusCode)
 				continue
 			}
-			catalogWantError(t, resp, http.StatusForbidden, catalogMsgBadMediaLink)
+			wantFail(t, resp, http.StatusForbidden, catalogMsgBadMediaLink)
 		}
 	})
 
 	t.Run("preview flag follows updates", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+id+"/lectures/"+lockedID, map[string]bool{"isPreview": true}, owner.Token)
-		catalogWantOK(t, resp, http.StatusOK, "Lecture updated successfully")
+		wantOK(t, resp, http.StatusOK, "Lecture updated successfully")
 		resp = s.Do(t, http.MethodPatch, catalogCourses+"/"+id+"/lectures/"+previewID, map[string]bool{"isPreview": false}, owner.Token)
-		catalogWantOK(t, resp, http.StatusOK, "Lecture updated successfully")
+		wantOK(t, resp, http.StatusOK, "Lecture updated successfully")
 		ls := lectures(t, "")
 		if ls[lockedID]["videoUrl"] == nil || ls[lockedID]["locked"] != false || ls[previewID]["videoUrl"] != nil || ls[previewID]["locked"] != true {
 			t.Errorf("after swapping previews, anonymous sees %v and %v", ls[lockedID], ls[previewID])
@@ -207,10 +207,10 @@ func TestCatalogExpiredVideoURL(t *testing.T) {
 		t.Fatalf("exp %q, want within the 1 s TTL", u.Query().Get("exp"))
 	}
 	time.Sleep(time.Until(time.Unix(exp, 0)) + 1100*time.Millisecond)
-	catalogWantError(t, s.fetch(t, link, nil), http.StatusForbidden, catalogMsgBadMediaLink)
-	catalogWantError(t, s.fetch(t, link, http.Header{"Range": {"bytes=0-9"}}), http.StatusForbidden, catalogMsgBadMediaLink)
+	wantFail(t, s.fetch(t, link, nil), http.StatusForbidden, catalogMsgBadMediaLink)
+	wantFail(t, s.fetch(t, link, http.Header{"Range": {"bytes=0-9"}}), http.StatusForbidden, catalogMsgBadMediaLink)
 	// A fresh page gives a fresh link.
-	fresh := catalogList(t, s.getCourse(t, owner.Token, id), "lectures")[0]["videoUrl"].(string)
+	fresh := objects(t, s.getCourse(t, owner.Token, id), "lectures")[0]["videoUrl"].(string)
 	if resp := s.fetch(t, fresh, http.Header{"Range": {"bytes=0-9"}}); resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusForbidden {
 		t.Errorf("fresh link: status %d", resp.StatusCode)
 	}
@@ -248,7 +248,7 @@ func TestCatalogUploadTypes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
-			catalogWantError(t, resp, http.StatusBadRequest, catalogMsgBadType)
+			wantFail(t, resp, http.StatusBadRequest, catalogMsgBadType)
 		})
 	}
 	s.wantMediaFiles(t, files)
@@ -263,7 +263,7 @@ func TestCatalogUploadTypes(t *testing.T) {
 	// A real WebM and a real GIF are accepted (content decides, not the name).
 	gif := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, catalogFile{"thumbnail", "cover.png", "image/png", gif})
-	got := catalogObject(t, catalogWantOK(t, resp, http.StatusOK, ""), "course")
+	got := object(t, wantOK(t, resp, http.StatusOK, ""), "course")
 	if th, _ := got["thumbnail"].(string); !strings.HasSuffix(th, ".gif") {
 		t.Errorf("GIF thumbnail stored as %q", th)
 	}
@@ -303,7 +303,7 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
-			catalogWantError(t, resp, http.StatusRequestEntityTooLarge, catalogMsgTooLarge)
+			wantFail(t, resp, http.StatusRequestEntityTooLarge, catalogMsgTooLarge)
 			s.wantMediaFiles(t, files)
 		})
 	}
@@ -314,10 +314,10 @@ func TestCatalogOversizedUploads(t *testing.T) {
 
 	// Exactly at the caps: accepted.
 	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, catalogFile{"thumbnail", "a.png", "image/png", pad(catalogPNG(t), imageCap)})
-	catalogWantOK(t, resp, http.StatusOK, "Course updated successfully")
+	wantOK(t, resp, http.StatusOK, "Course updated successfully")
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Max", "order": "2"},
 		catalogFile{"video", "v.mp4", "video/mp4", catalogMP4(9, videoCap-len(catalogMP4(9, 0)))})
-	got := catalogObject(t, catalogWantOK(t, resp, http.StatusCreated, ""), "lecture")
+	got := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
 	if got["duration"] != 9.0 {
 		t.Errorf("duration %v, want 9", got["duration"])
 	}

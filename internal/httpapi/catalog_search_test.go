@@ -38,19 +38,19 @@ func catalogSearchFixture() []catalogListing {
 func (s *catalogServer) search(t *testing.T, path string, q url.Values, token string) ([]string, map[string]any) {
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, path+"?"+q.Encode(), nil, token)
-	m := catalogWantOK(t, resp, http.StatusOK, "")
-	catalogKeys(t, "envelope", m, "success", "data")
-	data := catalogObject(t, m, "data")
-	catalogKeys(t, "data", data, "courses", "pagination")
-	courses := catalogList(t, data, "courses")
+	m := wantOK(t, resp, http.StatusOK, "")
+	wantKeys(t, "envelope", m, "success", "data")
+	data := object(t, m, "data")
+	wantKeys(t, "data", data, "courses", "pagination")
+	courses := objects(t, data, "courses")
 	for _, c := range courses {
-		catalogKeys(t, "listed course", c, catalogCourseKeys...)
-		in := catalogObject(t, c, "instructor")
-		catalogKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
+		wantKeys(t, "listed course", c, catalogCourseKeys...)
+		in := object(t, c, "instructor")
+		wantKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
 	}
-	p := catalogObject(t, data, "pagination")
-	catalogKeys(t, "pagination", p, "page", "limit", "total", "pages")
-	return catalogIDs(courses), p
+	p := object(t, data, "pagination")
+	wantKeys(t, "pagination", p, "page", "limit", "total", "pages")
+	return idsOf(courses), p
 }
 
 // catalogIDsOf returns the ids of the fixture courses kept by keep, sorted
@@ -205,8 +205,8 @@ func TestCatalogSearch(t *testing.T) {
 
 	t.Run("listed course", func(t *testing.T) {
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/search?title=watercolor", nil, "")
-		c := catalogList(t, catalogObject(t, catalogWantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
-		in := catalogObject(t, c, "instructor")
+		c := objects(t, object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
+		in := object(t, c, "instructor")
 		if in["_id"] != inst.ID || in["name"] != inst.Name {
 			t.Errorf("instructor %v, want %s %s", in, inst.ID, inst.Name)
 		}
@@ -235,10 +235,10 @@ func TestCatalogSearch(t *testing.T) {
 			if tc.field == "level" {
 				want[tc.field] = catalogMsgBadLevel
 			}
-			catalogWantValidation(t, resp, want)
+			wantValidationMessages(t, resp, want)
 		}
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/search?title=go&page=0&limit=500", nil, "")
-		catalogWantValidation(t, resp, map[string]string{"page": "", "limit": ""})
+		wantValidationMessages(t, resp, map[string]string{"page": "", "limit": ""})
 	})
 }
 
@@ -269,8 +269,8 @@ func TestCatalogPublishedAndInstructorLists(t *testing.T) {
 			t.Errorf("page 2 of 2: %v %v", got, p)
 		}
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/published", nil, "")
-		c := catalogList(t, catalogObject(t, catalogWantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
-		if in := catalogObject(t, c, "instructor"); in["_id"] != a.ID || in["name"] != a.Name {
+		c := objects(t, object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
+		if in := object(t, c, "instructor"); in["_id"] != a.ID || in["name"] != a.Name {
 			t.Errorf("instructor not populated: %v", in)
 		}
 		for _, raw := range []string{"page=0", "limit=0", "limit=101", "page=x"} {
@@ -297,8 +297,8 @@ func TestCatalogPublishedAndInstructorLists(t *testing.T) {
 		if len(got) != 0 || p["total"] != 0.0 {
 			t.Errorf("admin's own courses: %v %v, want none", got, p)
 		}
-		catalogWantError(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, ""), http.StatusUnauthorized, catalogMsgNotLoggedIn)
-		catalogWantError(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, student.Token), http.StatusForbidden, catalogMsgNoPermission)
+		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, ""), http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, student.Token), http.StatusForbidden, catalogMsgNoPermission)
 		if resp := s.Do(t, http.MethodGet, catalogCourses+"/instructor?limit=101", nil, a.Token); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("limit 101: status %d, want 400", resp.StatusCode)
 		}

@@ -8,24 +8,35 @@ import (
 	"strings"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/bson/primitive"
+
 	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
-// wantError asserts an error response: the status, a JSON content type and
-// exactly the body {"status": word, "message": message} (message "" matches
-// any non-empty message).
-func wantError(t *testing.T, resp *apptest.Response, status int, word, message string) {
+// wantJSON asserts that a response says its body is JSON.
+func wantJSON(t testing.TB, resp *apptest.Response) {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s %s: Content-Type %q, want application/json", resp.Request.Method, resp.Request.URL.Path, ct)
+	}
+}
+
+// wantStatus fails the test now unless the response has this status.
+func wantStatus(t testing.TB, resp *apptest.Response, status int) {
 	t.Helper()
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
-		t.Fatalf("body is not a JSON object: %v\n%s", err, resp.Body)
-	}
+}
+
+// wantError asserts an error response: the status, a JSON content type and
+// exactly the body {"status": word, "message": message} (message "" matches
+// any non-empty message).
+func wantError(t testing.TB, resp *apptest.Response, status int, word, message string) {
+	t.Helper()
+	wantStatus(t, resp, status)
+	wantJSON(t, resp)
+	body := resp.JSON(t)
 	if got := sortedKeys(body); !slices.Equal(got, []string{"message", "status"}) {
 		t.Errorf("body keys %v, want [message status]; body %s", got, resp.Body)
 	}
@@ -34,7 +45,102 @@ func wantError(t *testing.T, resp *apptest.Response, status int, word, message s
 	}
 	msg, _ := body["message"].(string)
 	if message == "" && msg == "" || message != "" && msg != message {
-		t.Errorf("message %q, want %q", msg, message)
+		t.Errorf("%s %s: message %q, want %q", resp.Request.Method, resp.Request.URL.Path, msg, message)
+	}
+}
+
+// wantFail asserts a refused request: wantError with the status word "fail".
+func wantFail(t testing.TB, resp *apptest.Response, status int, message string) {
+	t.Helper()
+	wantError(t, resp, status, "fail", message)
+}
+
+// wantAnyFail asserts a refused request with any message: the body of
+// wantFail, or for "Validation failed" that body plus "errors".
+func wantAnyFail(t testing.TB, resp *apptest.Response, status int) {
+	t.Helper()
+	wantStatus(t, resp, status)
+	if resp.JSON(t)["message"] != "Validation failed" {
+		wantFail(t, resp, status, "")
+		return
+	}
+	wantJSON(t, resp)
+	body := resp.JSON(t)
+	wantKeys(t, "validation error", body, "status", "message", "errors")
+	if body["status"] != "fail" {
+		t.Errorf("status %v, want \"fail\"", body["status"])
+	}
+}
+
+// wantOK asserts a success: the status, a JSON content type, {"success":
+// true} and, unless message is "", that message. It returns the body.
+func wantOK(t testing.TB, resp *apptest.Response, status int, message string) map[string]any {
+	t.Helper()
+	wantStatus(t, resp, status)
+	wantJSON(t, resp)
+	m := resp.JSON(t)
+	if m["success"] != true {
+		t.Errorf("success = %v, want true; body %s", m["success"], resp.Body)
+	}
+	if message != "" && m["message"] != message {
+		t.Errorf("message = %q, want %q", m["message"], message)
+	}
+	return m
+}
+
+// wantValidation asserts a 400 "Validation failed" with exactly one error,
+// with a message, for each of fields.
+func wantValidation(t testing.TB, resp *apptest.Response, fields ...string) {
+	t.Helper()
+	want := map[string]string{}
+	for _, f := range fields {
+		if _, dup := want[f]; dup {
+			t.Fatalf("wantValidation: field %q named twice", f)
+		}
+		want[f] = ""
+	}
+	wantValidationMessages(t, resp, want)
+}
+
+// wantValidationMessages asserts a 400 "Validation failed" with exactly one
+// error, with a message, for each field of want; a non-empty message in want
+// must match exactly.
+func wantValidationMessages(t testing.TB, resp *apptest.Response, want map[string]string) {
+	t.Helper()
+	wantStatus(t, resp, http.StatusBadRequest)
+	var body struct {
+		Status, Message string
+		Errors          []struct{ Field, Message string }
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		t.Fatalf("body: %v\n%s", err, resp.Body)
+	}
+	if body.Status != "fail" || body.Message != "Validation failed" {
+		t.Errorf("body %s, want a validation failure", resp.Body)
+	}
+	got := map[string]string{}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			t.Errorf("field %q has no message", e.Field)
+		}
+		if _, dup := got[e.Field]; dup {
+			t.Errorf("field %q reported twice", e.Field)
+		}
+		got[e.Field] = e.Message
+	}
+	for f, msg := range want {
+		g, ok := got[f]
+		switch {
+		case !ok:
+			t.Errorf("no error for field %q; body %s", f, resp.Body)
+		case msg != "" && g != msg:
+			t.Errorf("field %q: message %q, want %q", f, g, msg)
+		}
+	}
+	for f := range got {
+		if _, ok := want[f]; !ok {
+			t.Errorf("unexpected error for field %q; body %s", f, resp.Body)
+		}
 	}
 }
 
@@ -43,8 +149,17 @@ func sortedKeys(m map[string]any) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
+// wantKeys asserts that m has exactly keys.
+func wantKeys(t testing.TB, where string, m map[string]any, keys ...string) {
+	t.Helper()
+	want := slices.Sorted(slices.Values(keys))
+	if got := sortedKeys(m); !slices.Equal(got, want) {
+		t.Errorf("%s keys %v, want %v", where, got, want)
+	}
+}
+
 // object returns m[key] as a JSON object, failing the test otherwise.
-func object(t *testing.T, m map[string]any, key string) map[string]any {
+func object(t testing.TB, m map[string]any, key string) map[string]any {
 	t.Helper()
 	v, ok := m[key].(map[string]any)
 	if !ok {
@@ -53,13 +168,40 @@ func object(t *testing.T, m map[string]any, key string) map[string]any {
 	return v
 }
 
-// wantKeys asserts that m has exactly keys.
-func wantKeys(t *testing.T, where string, m map[string]any, keys ...string) {
+// objects returns m[key] as an array of JSON objects, failing the test
+// otherwise.
+func objects(t testing.TB, m map[string]any, key string) []map[string]any {
 	t.Helper()
-	slices.Sort(keys)
-	if got := sortedKeys(m); !slices.Equal(got, keys) {
-		t.Errorf("%s keys %v, want %v", where, got, keys)
+	raw, ok := m[key].([]any)
+	if !ok {
+		t.Fatalf("%q is %T (%v), want an array", key, m[key], m[key])
 	}
+	out := make([]map[string]any, len(raw))
+	for i, v := range raw {
+		if out[i], ok = v.(map[string]any); !ok {
+			t.Fatalf("%q[%d] is %T, want an object", key, i, v)
+		}
+	}
+	return out
+}
+
+// idsOf returns the "_id" of each object.
+func idsOf(items []map[string]any) []string {
+	out := make([]string, len(items))
+	for i, m := range items {
+		out[i], _ = m["_id"].(string)
+	}
+	return out
+}
+
+// objectID parses a hex ObjectId, failing the test otherwise.
+func objectID(t testing.TB, id string) primitive.ObjectID {
+	t.Helper()
+	oid, err := primitive.ObjectIDFromHex(id)
+	if err != nil {
+		t.Fatalf("ObjectId %q: %v", id, err)
+	}
+	return oid
 }
 
 // send sends a request with a header set and returns the finished response.

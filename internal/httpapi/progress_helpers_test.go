@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -95,7 +94,7 @@ func (s *progServer) addLecture(t *testing.T, courseID string, order int) string
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
-	cid, lid := progOID(t, courseID), primitive.NewObjectID()
+	cid, lid := objectID(t, courseID), primitive.NewObjectID()
 	_, err := s.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
 		"_id": lid, "course": cid, "title": "Lecture " + lid.Hex(), "description": "", "video": "videos/" + lid.Hex() + ".mp4",
 		"duration": 60.0, "isPreview": false, "order": order, "createdAt": now, "updatedAt": now,
@@ -115,7 +114,7 @@ func (s *progServer) addLecture(t *testing.T, courseID string, order int) string
 func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 	t.Helper()
 	ctx := context.Background()
-	cid, lid := progOID(t, courseID), progOID(t, lectureID)
+	cid, lid := objectID(t, courseID), objectID(t, lectureID)
 	if _, err := s.Mongo.Collection("lectures").DeleteOne(ctx, bson.M{"_id": lid}); err != nil {
 		t.Fatalf("delete lecture: %v", err)
 	}
@@ -128,7 +127,7 @@ func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 // setAvatar sets a user's stored avatar key.
 func (s *progServer) setAvatar(t *testing.T, userID, key string) {
 	t.Helper()
-	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": progOID(t, userID)},
+	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": objectID(t, userID)},
 		bson.M{"$set": bson.M{"avatar": key}}); err != nil {
 		t.Fatalf("set avatar: %v", err)
 	}
@@ -149,7 +148,7 @@ func (s *progServer) stored(t *testing.T, userID, courseID string) bson.M {
 	t.Helper()
 	var doc bson.M
 	err := s.Mongo.Collection("courseprogresses").FindOne(context.Background(),
-		bson.M{"user": progOID(t, userID), "course": progOID(t, courseID)}).Decode(&doc)
+		bson.M{"user": objectID(t, userID), "course": objectID(t, courseID)}).Decode(&doc)
 	if err != nil {
 		t.Fatalf("find progress: %v", err)
 	}
@@ -227,12 +226,10 @@ var (
 // data object.
 func progWantData(t *testing.T, resp *apptest.Response) (progRecord, map[string]any) {
 	t.Helper()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
-	}
-	progWantJSON(t, resp)
+	wantStatus(t, resp, http.StatusOK)
+	wantJSON(t, resp)
 	m := resp.JSON(t)
-	progWantKeys(t, "envelope", m, "status", "data")
+	wantKeys(t, "envelope", m, "status", "data")
 	if m["status"] != "success" {
 		t.Errorf("status %v, want success", m["status"])
 	}
@@ -240,14 +237,14 @@ func progWantData(t *testing.T, resp *apptest.Response) (progRecord, map[string]
 	if !ok {
 		t.Fatalf("data is %T, want an object; body %s", m["data"], resp.Body)
 	}
-	progWantKeys(t, "record", data, progRecordKeys...)
+	wantKeys(t, "record", data, progRecordKeys...)
 	entries, _ := data["lectureProgress"].([]any)
 	if entries == nil {
 		t.Errorf("lectureProgress is %v, want an array", data["lectureProgress"])
 	}
 	for _, e := range entries {
 		em, _ := e.(map[string]any)
-		progWantKeys(t, "entry", em, progEntryKeys...)
+		wantKeys(t, "entry", em, progEntryKeys...)
 	}
 	var body struct {
 		Data progRecord `json:"data"`
@@ -268,68 +265,13 @@ func progWantData(t *testing.T, resp *apptest.Response) (progRecord, map[string]
 // progWantMessage asserts a 200 {"status": "success", "message": message}.
 func progWantMessage(t *testing.T, resp *apptest.Response, message string) {
 	t.Helper()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: status %d, want 200; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, resp.Body)
-	}
-	progWantJSON(t, resp)
+	wantStatus(t, resp, http.StatusOK)
+	wantJSON(t, resp)
 	m := resp.JSON(t)
-	progWantKeys(t, "envelope", m, "status", "message")
+	wantKeys(t, "envelope", m, "status", "message")
 	if m["status"] != "success" || m["message"] != message {
 		t.Errorf("body %s, want status success, message %q", resp.Body, message)
 	}
-}
-
-// progWantFail asserts a 4xx {"status": "fail", "message": message}; an
-// empty message matches any non-empty one. A "Validation failed" body may
-// also carry "errors".
-func progWantFail(t *testing.T, resp *apptest.Response, status int, message string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
-	}
-	progWantJSON(t, resp)
-	m := resp.JSON(t)
-	if m["message"] == "Validation failed" {
-		progWantKeys(t, "validation error", m, "status", "message", "errors")
-	} else {
-		progWantKeys(t, "error", m, "status", "message")
-	}
-	msg, _ := m["message"].(string)
-	if m["status"] != "fail" || msg == "" || message != "" && msg != message {
-		t.Errorf("body %s, want status fail, message %q", resp.Body, message)
-	}
-}
-
-func progWantJSON(t *testing.T, resp *apptest.Response) {
-	t.Helper()
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want JSON", ct)
-	}
-}
-
-// progWantKeys asserts that m has exactly keys.
-func progWantKeys(t *testing.T, what string, m map[string]any, keys ...string) {
-	t.Helper()
-	var got []string
-	for k := range m {
-		got = append(got, k)
-	}
-	slices.Sort(got)
-	want := slices.Clone(keys)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("%s keys %v, want %v", what, got, want)
-	}
-}
-
-// progOID parses a hex ObjectId.
-func progOID(t *testing.T, id string) primitive.ObjectID {
-	t.Helper()
-	oid, err := primitive.ObjectIDFromHex(id)
-	if err != nil {
-		t.Fatalf("ObjectId %q: %v", id, err)
-	}
-	return oid
 }
 
 // progAll runs f(0..n-1) on n goroutines released together and waits.
