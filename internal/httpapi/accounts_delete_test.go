@@ -17,7 +17,7 @@ func TestAccountsDeleteAccount(t *testing.T) {
 	adaID, bobID := objectID(t, ada.ID), objectID(t, bob.ID)
 
 	// An avatar, progress records and a purchase to see what goes and what stays.
-	body, ct := acctMultipart(t, nil, "avatar", "a.png", "image/png", acctPNG(t, 8, 8, false))
+	body, ct := multipartForm(t, nil, formFile{"avatar", "a.png", "image/png", pngImage(t, 8, 8, false)})
 	avatar := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, ""), "data")["avatar"].(string)
 	now := time.Now().UTC()
 	course := primitive.NewObjectID()

@@ -2,14 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
-	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -115,57 +109,6 @@ func TestAccountsUpdateProfileJSON(t *testing.T) {
 	}
 }
 
-// acctPNG returns a w×h PNG; noisy pixels make it compress badly, so its
-// size grows with the area.
-func acctPNG(t *testing.T, w, h int, noisy bool) []byte {
-	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	rng := rand.New(rand.NewPCG(1, 2))
-	for y := range h {
-		for x := range w {
-			c := color.NRGBA{R: uint8(x), G: uint8(y), B: 200, A: 255}
-			if noisy {
-				c = color.NRGBA{R: uint8(rng.Uint32()), G: uint8(rng.Uint32()), B: uint8(rng.Uint32()), A: 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// acctMultipart builds a multipart body with text fields and one file part
-// (skipped when fileField is "").
-func acctMultipart(t *testing.T, fields map[string]string, fileField, fileName, fileType string, content []byte) (body []byte, contentType string) {
-	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if fileField != "" {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", `form-data; name="`+fileField+`"; filename="`+fileName+`"`)
-		h.Set("Content-Type", fileType)
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(content); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes(), mw.FormDataContentType()
-}
-
 // patchProfile sends a multipart profile update.
 func (s *acctServer) patchProfile(t *testing.T, token string, body []byte, contentType string) *apptest.Response {
 	t.Helper()
@@ -214,8 +157,8 @@ func TestAccountsAvatar(t *testing.T) {
 	s := acctStart(t, map[string]string{"MAX_IMAGE_BYTES": "20000"})
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 
-	first := acctPNG(t, 16, 16, false)
-	body, ct := acctMultipart(t, map[string]string{"name": "Ada Avatar", "bio": "hi"}, "avatar", "me.png", "image/png", first)
+	first := pngImage(t, 16, 16, false)
+	body, ct := multipartForm(t, map[string]string{"name": "Ada Avatar", "bio": "hi"}, formFile{"avatar", "me.png", "image/png", first})
 	data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 	if data["name"] != "Ada Avatar" || data["bio"] != "hi" {
 		t.Errorf("profile %v", data)
@@ -233,8 +176,8 @@ func TestAccountsAvatar(t *testing.T) {
 	}
 
 	t.Run("replaced avatar is removed", func(t *testing.T) {
-		second := acctPNG(t, 8, 8, false)
-		body, ct := acctMultipart(t, nil, "avatar", "x.gif", "image/gif", second) // the name and type claimed do not matter
+		second := pngImage(t, 8, 8, false)
+		body, ct := multipartForm(t, nil, formFile{"avatar", "x.gif", "image/gif", second}) // the name and type claimed do not matter
 		data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 		secondURL, _ := data["avatar"].(string)
 		if secondURL == firstURL || !strings.HasSuffix(secondURL, ".png") || data["name"] != "Ada Avatar" {
@@ -259,17 +202,17 @@ func TestAccountsAvatar(t *testing.T) {
 			append([]byte("\x89PNX\r\n\x1a\n"), first[8:]...), // a broken signature
 			{},
 		} {
-			body, ct := acctMultipart(t, map[string]string{"name": "Mallory"}, "avatar", "cat.png", "image/png", content)
+			body, ct := multipartForm(t, map[string]string{"name": "Mallory"}, formFile{"avatar", "cat.png", "image/png", content})
 			wantFail(t, s.patchProfile(t, ada.Token, body, ct), http.StatusBadRequest, "Unsupported file type")
 		}
 	})
 
 	t.Run("oversized", func(t *testing.T) {
-		big := acctPNG(t, 100, 100, true)
+		big := pngImage(t, 100, 100, true)
 		if len(big) <= 20000 {
 			t.Fatalf("setup: PNG of %d bytes is not over the cap", len(big))
 		}
-		body, ct := acctMultipart(t, map[string]string{"bio": "too big"}, "avatar", "big.png", "image/png", big)
+		body, ct := multipartForm(t, map[string]string{"bio": "too big"}, formFile{"avatar", "big.png", "image/png", big})
 		resp := s.patchProfile(t, ada.Token, body, ct)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d, want 413; body %s", resp.StatusCode, resp.Body)
@@ -281,29 +224,24 @@ func TestAccountsAvatar(t *testing.T) {
 
 	t.Run("other fields are refused", func(t *testing.T) {
 		for _, fields := range []map[string]string{{"role": "admin"}, {"email": "m@example.com"}, {"ROLE": "admin"}, {"tokenVersion": "0"}} {
-			body, ct := acctMultipart(t, fields, "avatar", "ok.png", "image/png", acctPNG(t, 4, 4, false))
+			body, ct := multipartForm(t, fields, formFile{"avatar", "ok.png", "image/png", pngImage(t, 4, 4, false)})
 			resp := s.patchProfile(t, ada.Token, body, ct)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("%v: status %d, want 400", fields, resp.StatusCode)
 			}
 		}
 		// A file where a text field belongs, and a second avatar.
-		body, ct := acctMultipart(t, nil, "name", "name.png", "image/png", acctPNG(t, 4, 4, false))
+		body, ct := multipartForm(t, nil, formFile{"name", "name.png", "image/png", pngImage(t, 4, 4, false)})
 		if resp := s.patchProfile(t, ada.Token, body, ct); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("file as name: status %d, want 400", resp.StatusCode)
 		}
-		var b bytes.Buffer
-		mw := multipart.NewWriter(&b)
-		for range 2 {
-			w, _ := mw.CreateFormFile("avatar", "a.png")
-			_, _ = w.Write(acctPNG(t, 4, 4, false))
-		}
-		_ = mw.Close()
-		if resp := s.patchProfile(t, ada.Token, b.Bytes(), mw.FormDataContentType()); resp.StatusCode != http.StatusBadRequest {
+		avatar := formFile{"avatar", "a.png", "", pngImage(t, 4, 4, false)}
+		body, ct = multipartForm(t, nil, avatar, avatar)
+		if resp := s.patchProfile(t, ada.Token, body, ct); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("two avatars: status %d, want 400", resp.StatusCode)
 		}
 		// A valid avatar with an invalid name is not kept either.
-		body, ct = acctMultipart(t, map[string]string{"name": "A"}, "avatar", "ok.png", "image/png", acctPNG(t, 4, 4, false))
+		body, ct = multipartForm(t, map[string]string{"name": "A"}, formFile{"avatar", "ok.png", "image/png", pngImage(t, 4, 4, false)})
 		wantValidation(t, s.patchProfile(t, ada.Token, body, ct), "name")
 	})
 
@@ -320,7 +258,7 @@ func TestAccountsAvatar(t *testing.T) {
 	}
 
 	t.Run("not logged in", func(t *testing.T) {
-		body, ct := acctMultipart(t, nil, "avatar", "ok.png", "image/png", first)
+		body, ct := multipartForm(t, nil, formFile{"avatar", "ok.png", "image/png", first})
 		wantFail(t, s.patchProfile(t, "", body, ct), http.StatusUnauthorized, acctNotLoggedIn)
 		if files := s.storedImages(t); len(files) != 1 {
 			t.Errorf("stored images %v after an anonymous upload", files)
@@ -334,22 +272,10 @@ func TestAccountsAvatar(t *testing.T) {
 func TestAccountsAvatarStreamsOversized(t *testing.T) {
 	s := acctStart(t, map[string]string{"MAX_IMAGE_BYTES": "1024"})
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
-	head := acctPNG(t, 4, 4, false)
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		w, _ := mw.CreateFormFile("avatar", "huge.png")
-		_, _ = w.Write(head)
-		zeros := make([]byte, 64<<10)
-		for range 256 { // 16 MiB, far past the cap
-			if _, err := w.Write(zeros); err != nil {
-				pw.CloseWithError(err)
-				return
-			}
-		}
-		pw.CloseWithError(mw.Close())
-	}()
-	req := s.NewRequest(t, http.MethodPatch, acctProfile, pr).WithHeader("Content-Type", mw.FormDataContentType()).WithCookie(ada.Token)
+	head := pngImage(t, 4, 4, false)
+	content := io.MultiReader(bytes.NewReader(head), io.LimitReader(zeroReader{}, 16<<20)) // 16 MiB, far past the cap
+	pr, contentType := multipartStream(nil, formFile{field: "avatar", name: "huge.png"}, content)
+	req := s.NewRequest(t, http.MethodPatch, acctProfile, pr).WithHeader("Content-Type", contentType).WithCookie(ada.Token)
 	resp, err := http.DefaultTransport.RoundTrip(req.Request)
 	if err != nil {
 		t.Fatalf("upload: %v", err)

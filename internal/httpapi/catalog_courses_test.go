@@ -122,7 +122,7 @@ func TestCatalogCreateCourseValidation(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil))
 		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 		// A browser form with an empty file input sends filename="" and no bytes.
-		resp = s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil), catalogFile{field: "thumbnail"})
+		resp = s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil), formFile{field: "thumbnail"})
 		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 	})
 	t.Run("thumbnail not a file", func(t *testing.T) {
@@ -253,7 +253,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 		// A failed update with a thumbnail leaves no new file behind.
 		files := s.mediaFiles(t)
 		// An empty file input (as a browser sends it) keeps the thumbnail.
-		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"subtitle": "same cover"}, catalogFile{field: "thumbnail"})
+		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"subtitle": "same cover"}, formFile{field: "thumbnail"})
 		got = object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["thumbnail"] != newURL || got["subtitle"] != "same cover" {
 			t.Errorf("update with an empty file input: thumbnail %v subtitle %v", got["thumbnail"], got["subtitle"])

@@ -3,17 +3,10 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"io/fs"
-	"maps"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -112,133 +105,21 @@ func (s *catalogServer) admin(t testing.TB) catalogUser {
 	return catalogUser{ID: u["_id"].(string), Name: "Admin User", Role: "admin", Token: m["token"].(string)}
 }
 
-// catalogFile is a file part of a multipart form.
-type catalogFile struct {
-	field, name, contentType string
-	data                     []byte
-}
-
-// catalogForm encodes a multipart form of text fields (in key order) and
-// files; it returns the body and its Content-Type.
-func catalogForm(t testing.TB, fields map[string]string, files ...catalogFile) ([]byte, string) {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if err := w.WriteField(k, fields[k]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range files {
-		pw, err := w.CreatePart(catalogFileHeader(f.field, f.name, f.contentType))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes(), w.FormDataContentType()
-}
-
-// catalogFileHeader is the part header of a file field.
-func catalogFileHeader(field, name, contentType string) textproto.MIMEHeader {
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, name))
-	if contentType == "" {
-		contentType = "application/octet-stream"
-	}
-	h.Set("Content-Type", contentType)
-	return h
-}
-
 // sendForm sends a multipart form.
-func (s *catalogServer) sendForm(t testing.TB, method, path, token string, fields map[string]string, files ...catalogFile) *apptest.Response {
+func (s *catalogServer) sendForm(t testing.TB, method, path, token string, fields map[string]string, files ...formFile) *apptest.Response {
 	t.Helper()
-	body, ct := catalogForm(t, fields, files...)
+	body, ct := multipartForm(t, fields, files...)
 	return s.NewRequest(t, method, path, body).WithHeader("Content-Type", ct).WithCookie(token).Send(t)
 }
 
 // catalogThumb is a PNG thumbnail part.
-func catalogThumb(t testing.TB) catalogFile {
-	return catalogFile{field: "thumbnail", name: "cover.png", contentType: "image/png", data: catalogPNG(t)}
+func catalogThumb(t testing.TB) formFile {
+	return formFile{field: "thumbnail", name: "cover.png", contentType: "image/png", data: pngImage(t, 8, 8, false)}
 }
 
 // catalogVideo is an MP4 video part lasting seconds.
-func catalogVideo(seconds float64) catalogFile {
-	return catalogFile{field: "video", name: "lesson.mp4", contentType: "video/mp4", data: catalogMP4(seconds, 1024)}
-}
-
-// catalogPNG encodes a small real PNG.
-func catalogPNG(t testing.TB) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	for i := range 8 {
-		img.Set(i, i, color.RGBA{R: 200, G: 40, B: byte(i * 30), A: 255})
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// catalogBox returns an ISO BMFF box with a 32-bit size.
-func catalogBox(typ string, payload ...[]byte) []byte {
-	body := bytes.Join(payload, nil)
-	b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
-	b = append(b, typ...)
-	return append(b, body...)
-}
-
-// catalogFtyp is the ftyp box of an MP4 (major brand isom).
-func catalogFtyp() []byte {
-	return catalogBox("ftyp", []byte("isom"), binary.BigEndian.AppendUint32(nil, 0x200), []byte("isomiso2avc1mp41"))
-}
-
-// catalogMoov is a moov box holding a version-0 mvhd of duration seconds
-// (timescale 1000).
-func catalogMoov(seconds float64) []byte {
-	p := []byte{0, 0, 0, 0}
-	p = binary.BigEndian.AppendUint32(p, 1) // creation
-	p = binary.BigEndian.AppendUint32(p, 2) // modification
-	p = binary.BigEndian.AppendUint32(p, 1000)
-	p = binary.BigEndian.AppendUint32(p, uint32(seconds*1000))
-	p = append(p, make([]byte, 80)...) // rate, volume, matrix, next track id
-	return catalogBox("moov", catalogBox("mvhd", p))
-}
-
-// catalogMP4 returns an MP4 file: ftyp, an mdat of mdatSize patterned bytes,
-// and moov/mvhd with the duration.
-func catalogMP4(seconds float64, mdatSize int) []byte {
-	mdat := make([]byte, mdatSize)
-	for i := range mdat {
-		mdat[i] = byte(i * 7)
-	}
-	return slices.Concat(catalogFtyp(), catalogBox("mdat", mdat), catalogMoov(seconds))
-}
-
-// catalogMP4Stream generates an MP4 of about size bytes on the fly: ftyp,
-// a zero-filled mdat and moov at the end. It returns the reader and the
-// exact size.
-func catalogMP4Stream(seconds float64, mdatSize int64) (io.Reader, int64) {
-	head := catalogFtyp()
-	head = binary.BigEndian.AppendUint32(head, uint32(8+mdatSize))
-	head = append(head, "mdat"...)
-	moov := catalogMoov(seconds)
-	return io.MultiReader(bytes.NewReader(head), io.LimitReader(catalogZeros{}, mdatSize), bytes.NewReader(moov)),
-		int64(len(head)) + mdatSize + int64(len(moov))
-}
-
-// catalogZeros reads as an endless run of zero bytes.
-type catalogZeros struct{}
-
-func (catalogZeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
+func catalogVideo(seconds float64) formFile {
+	return formFile{field: "video", name: "lesson.mp4", contentType: "video/mp4", data: mp4File(seconds, 1024)}
 }
 
 // catalogCourseFields are valid course form fields; extra entries override

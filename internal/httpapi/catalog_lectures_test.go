@@ -1,10 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,7 +79,7 @@ func TestCatalogLectures(t *testing.T) {
 		files := s.mediaFiles(t)
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "No video", "order": "2"})
 		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
-		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Empty input", "order": "2"}, catalogFile{field: "video"})
+		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Empty input", "order": "2"}, formFile{field: "video"})
 		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"description": "x"}, catalogVideo(1))
 		wantValidationMessages(t, resp, map[string]string{"title": "", "order": ""})
@@ -196,7 +196,7 @@ func TestCatalogConcurrentLectures(t *testing.T) {
 	bodies := make([][]byte, n)
 	types := make([]string, n)
 	for i := range n {
-		bodies[i], types[i] = catalogForm(t, map[string]string{"title": fmt.Sprintf("Lecture %d", i), "order": strconv.Itoa(i)}, catalogVideo(float64(i+1)))
+		bodies[i], types[i] = multipartForm(t, map[string]string{"title": fmt.Sprintf("Lecture %d", i), "order": strconv.Itoa(i)}, catalogVideo(float64(i+1)))
 	}
 	results := make([]catalogResult, n)
 	var wg sync.WaitGroup
@@ -251,18 +251,13 @@ func TestCatalogLectureUpdateCheckedBeforeUpload(t *testing.T) {
 	inst := s.signUp(t, "instructor")
 	courseID := s.createCourse(t, inst.Token, nil)["_id"].(string)
 
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		part, _ := mw.CreateFormFile("video", "v.mp4")
-		_, _ = part.Write(catalogMP4(3, 1000))
-		<-done // the rest of the upload never comes while the test waits
-		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
-	}()
+	// The rest of the upload never comes while the test waits.
+	content := io.MultiReader(bytes.NewReader(mp4File(3, 1000)), stalledReader{done})
+	pr, contentType := multipartStream(nil, formFile{field: "video", name: "v.mp4"}, content)
 	req := s.NewRequest(t, http.MethodPatch, catalogCourses+"/"+courseID+"/lectures/"+strings.Repeat("a", 24), io.Reader(pr)).
-		WithCookie(inst.Token).WithHeader("Content-Type", mw.FormDataContentType())
+		WithCookie(inst.Token).WithHeader("Content-Type", contentType)
 	got := make(chan *apptest.Response, 1)
 	go func() { got <- req.Send(t) }()
 	select {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -28,7 +27,7 @@ func TestCatalogGatedPlayback(t *testing.T) {
 	c := s.createCourse(t, owner.Token, nil)
 	id := c["_id"].(string)
 	preview := catalogVideo(12.5)
-	locked := catalogFile{field: "video", name: "l.mp4", contentType: "video/mp4", data: catalogMP4(7, 4096)}
+	locked := formFile{field: "video", name: "l.mp4", contentType: "video/mp4", data: mp4File(7, 4096)}
 	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Preview", "order": "1", "isPreview": "true"}, preview)
 	previewID := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Paid", "order": "2"}, locked)
@@ -229,22 +228,22 @@ func TestCatalogUploadTypes(t *testing.T) {
 
 	html := []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
 	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>`)
-	png := catalogPNG(t)
+	png := pngImage(t, 8, 8, false)
 	for _, tc := range []struct {
 		name   string
 		method string
 		path   string
 		fields map[string]string
-		file   catalogFile
+		file   formFile
 	}{
-		{"HTML as PNG thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "cover.png", "image/png", html}},
-		{"SVG thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "cover.svg", "image/svg+xml", svg}},
-		{"MP4 as thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "cover.png", "image/png", catalogMP4(1, 64)}},
-		{"empty thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "cover.png", "image/png", nil}},
-		{"HTML as PNG on update", http.MethodPatch, catalogCourses + "/" + id, nil, catalogFile{"thumbnail", "cover.png", "image/png", html}},
-		{"PNG as MP4 video", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, catalogFile{"video", "v.mp4", "video/mp4", png}},
-		{"HTML as MP4 video", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, catalogFile{"video", "v.mp4", "video/mp4", html}},
-		{"PNG as MP4 on update", http.MethodPatch, catalogCourses + "/" + id + "/lectures/" + l["_id"].(string), nil, catalogFile{"video", "v.mp4", "video/mp4", png}},
+		{"HTML as PNG thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "cover.png", "image/png", html}},
+		{"SVG thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "cover.svg", "image/svg+xml", svg}},
+		{"MP4 as thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "cover.png", "image/png", mp4File(1, 64)}},
+		{"empty thumbnail", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "cover.png", "image/png", nil}},
+		{"HTML as PNG on update", http.MethodPatch, catalogCourses + "/" + id, nil, formFile{"thumbnail", "cover.png", "image/png", html}},
+		{"PNG as MP4 video", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, formFile{"video", "v.mp4", "video/mp4", png}},
+		{"HTML as MP4 video", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, formFile{"video", "v.mp4", "video/mp4", html}},
+		{"PNG as MP4 on update", http.MethodPatch, catalogCourses + "/" + id + "/lectures/" + l["_id"].(string), nil, formFile{"video", "v.mp4", "video/mp4", png}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
@@ -262,7 +261,7 @@ func TestCatalogUploadTypes(t *testing.T) {
 
 	// A real WebM and a real GIF are accepted (content decides, not the name).
 	gif := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, catalogFile{"thumbnail", "cover.png", "image/png", gif})
+	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, formFile{"thumbnail", "cover.png", "image/png", gif})
 	got := object(t, wantOK(t, resp, http.StatusOK, ""), "course")
 	if th, _ := got["thumbnail"].(string); !strings.HasSuffix(th, ".gif") {
 		t.Errorf("GIF thumbnail stored as %q", th)
@@ -282,24 +281,24 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	files := s.mediaFiles(t)
 
 	pad := func(b []byte, n int) []byte { return append(append([]byte(nil), b...), make([]byte, n-len(b))...) }
-	bigPNG := pad(catalogPNG(t), imageCap+1)
-	hugePNG := pad(catalogPNG(t), 200<<10)
-	bigMP4 := catalogMP4(9, videoCap+1-len(catalogMP4(9, 0)))
-	hugeMP4 := catalogMP4(9, 200<<10)
+	bigPNG := pad(pngImage(t, 8, 8, false), imageCap+1)
+	hugePNG := pad(pngImage(t, 8, 8, false), 200<<10)
+	bigMP4 := mp4File(9, videoCap+1-len(mp4File(9, 0)))
+	hugeMP4 := mp4File(9, 200<<10)
 	if len(bigMP4) != videoCap+1 {
 		t.Fatalf("bigMP4 is %d bytes", len(bigMP4))
 	}
 	for _, tc := range []struct {
 		name, method, path string
 		fields             map[string]string
-		file               catalogFile
+		file               formFile
 	}{
-		{"thumbnail one byte over", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "a.png", "image/png", bigPNG}},
-		{"thumbnail far over", http.MethodPost, catalogCourses, catalogCourseFields(nil), catalogFile{"thumbnail", "a.png", "image/png", hugePNG}},
-		{"thumbnail on update", http.MethodPatch, catalogCourses + "/" + id, map[string]string{"title": "x"}, catalogFile{"thumbnail", "a.png", "image/png", bigPNG}},
-		{"video one byte over", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, catalogFile{"video", "v.mp4", "video/mp4", bigMP4}},
-		{"video far over", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, catalogFile{"video", "v.mp4", "video/mp4", hugeMP4}},
-		{"video on update", http.MethodPatch, catalogCourses + "/" + id + "/lectures/" + l["_id"].(string), nil, catalogFile{"video", "v.mp4", "video/mp4", bigMP4}},
+		{"thumbnail one byte over", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "a.png", "image/png", bigPNG}},
+		{"thumbnail far over", http.MethodPost, catalogCourses, catalogCourseFields(nil), formFile{"thumbnail", "a.png", "image/png", hugePNG}},
+		{"thumbnail on update", http.MethodPatch, catalogCourses + "/" + id, map[string]string{"title": "x"}, formFile{"thumbnail", "a.png", "image/png", bigPNG}},
+		{"video one byte over", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, formFile{"video", "v.mp4", "video/mp4", bigMP4}},
+		{"video far over", http.MethodPost, catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "2"}, formFile{"video", "v.mp4", "video/mp4", hugeMP4}},
+		{"video on update", http.MethodPatch, catalogCourses + "/" + id + "/lectures/" + l["_id"].(string), nil, formFile{"video", "v.mp4", "video/mp4", bigMP4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
@@ -313,10 +312,10 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	}
 
 	// Exactly at the caps: accepted.
-	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, catalogFile{"thumbnail", "a.png", "image/png", pad(catalogPNG(t), imageCap)})
+	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, formFile{"thumbnail", "a.png", "image/png", pad(pngImage(t, 8, 8, false), imageCap)})
 	wantOK(t, resp, http.StatusOK, "Course updated successfully")
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Max", "order": "2"},
-		catalogFile{"video", "v.mp4", "video/mp4", catalogMP4(9, videoCap-len(catalogMP4(9, 0)))})
+		formFile{"video", "v.mp4", "video/mp4", mp4File(9, videoCap-len(mp4File(9, 0)))})
 	got := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
 	if got["duration"] != 9.0 {
 		t.Errorf("duration %v, want 9", got["duration"])
@@ -336,28 +335,10 @@ func TestCatalogLargeVideoUpload(t *testing.T) {
 
 	const mdat = 300 << 20
 	const seconds = 3723.5
-	video, size := catalogMP4Stream(seconds, mdat)
+	video, size := mp4Stream(seconds, mdat)
 
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		err := func() error {
-			for _, f := range [][2]string{{"title", "Large"}, {"order", "1"}} {
-				if err := mw.WriteField(f[0], f[1]); err != nil {
-					return err
-				}
-			}
-			part, err := mw.CreatePart(catalogFileHeader("video", "big.mp4", "video/mp4"))
-			if err != nil {
-				return err
-			}
-			if _, err := io.CopyBuffer(part, video, make([]byte, 64<<10)); err != nil {
-				return err
-			}
-			return mw.Close()
-		}()
-		pw.CloseWithError(err)
-	}()
+	pr, contentType := multipartStream(map[string]string{"title": "Large", "order": "1"},
+		formFile{field: "video", name: "big.mp4", contentType: "video/mp4"}, video)
 
 	// Sample the heap while the upload runs.
 	runtime.GC()
@@ -388,7 +369,7 @@ func TestCatalogLargeVideoUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.AddCookie(&http.Cookie{Name: "token", Value: owner.Token})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
