@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -219,48 +217,6 @@ func acctWantCleared(t *testing.T, resp *apptest.Response, secure bool) {
 	if c.Value != "" || c.MaxAge >= 0 || c.Path != "/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != secure {
 		t.Errorf("cleared cookie %q, want empty, Max-Age=0, Path=/, HttpOnly, SameSite=Strict, Secure=%v", c.String(), secure)
 	}
-}
-
-// acctResult is the outcome of a request sent from a goroutine, where the
-// test may not fail.
-type acctResult struct {
-	status int
-	body   []byte
-	err    error
-}
-
-// acctPost posts a JSON body without touching testing.T, for goroutines.
-func acctPost(url string, body any) acctResult {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return acctResult{err: err}
-	}
-	resp, err := http.Post(url, "application/json", bytes.NewReader(raw))
-	if err != nil {
-		return acctResult{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return acctResult{status: resp.StatusCode, body: b, err: err}
-}
-
-// acctConcurrently runs n calls of f at once (released together) and
-// returns their results in order.
-func acctConcurrently(n int, f func(i int) acctResult) []acctResult {
-	out := make([]acctResult, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return out
 }
 
 // acctResetLinks returns every reset link the service logged for email,

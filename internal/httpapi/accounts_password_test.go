@@ -191,8 +191,8 @@ func TestAccountsConcurrentReset(t *testing.T) {
 	token := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 0), "http://spa.test/reset-password/")
 
 	const n = 20
-	results := acctConcurrently(n, func(i int) acctResult {
-		return acctPost(s.URL+acctResetPW+token, map[string]string{"password": "concurrent pw " + string(rune('a'+i))})
+	results := concurrently(n, func(i int) result {
+		return sendRaw(http.MethodPost, s.URL+acctResetPW+token, "application/json", "", map[string]string{"password": "concurrent pw " + string(rune('a'+i))})
 	})
 	winner := -1
 	for i, r := range results {

@@ -298,8 +298,8 @@ func TestAccountsOperatorInjection(t *testing.T) {
 func TestAccountsConcurrentDuplicateSignUps(t *testing.T) {
 	s := acctStart(t, nil)
 	emails := []string{"dup@example.com", "DUP@example.com", "Dup@Example.com", " dup@example.com", "dup@EXAMPLE.COM"}
-	results := acctConcurrently(10, func(i int) acctResult {
-		return acctPost(s.URL+acctSignUp, map[string]string{"name": "Dup", "email": emails[i%len(emails)], "password": acctPassword})
+	results := concurrently(10, func(i int) result {
+		return sendRaw(http.MethodPost, s.URL+acctSignUp, "application/json", "", map[string]string{"name": "Dup", "email": emails[i%len(emails)], "password": acctPassword})
 	})
 	ok := 0
 	for i, r := range results {

@@ -1,10 +1,8 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -295,32 +293,3 @@ var catalogCourseKeys = []string{"_id", "title", "subtitle", "description", "cat
 // catalogLectureKeys are the keys of a lecture in every response.
 var catalogLectureKeys = []string{"_id", "course", "title", "description", "videoUrl", "duration", "isPreview", "order",
 	"locked", "createdAt", "updatedAt"}
-
-// catalogResult is the outcome of a request sent from a goroutine, where
-// the test may not fail.
-type catalogResult struct {
-	status int
-	body   []byte
-	err    error
-}
-
-// catalogSendRaw sends a request without touching testing.T.
-func catalogSendRaw(method, url, contentType, token string, body []byte) catalogResult {
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		return catalogResult{err: err}
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.AddCookie(&http.Cookie{Name: "token", Value: token})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return catalogResult{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return catalogResult{status: resp.StatusCode, body: b, err: err}
-}

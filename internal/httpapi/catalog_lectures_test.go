@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -198,17 +197,9 @@ func TestCatalogConcurrentLectures(t *testing.T) {
 	for i := range n {
 		bodies[i], types[i] = multipartForm(t, map[string]string{"title": fmt.Sprintf("Lecture %d", i), "order": strconv.Itoa(i)}, catalogVideo(float64(i+1)))
 	}
-	results := make([]catalogResult, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			results[i] = catalogSendRaw(http.MethodPost, url, types[i], inst.Token, bodies[i])
-		})
-	}
-	close(start)
-	wg.Wait()
+	results := concurrently(n, func(i int) result {
+		return sendRaw(http.MethodPost, url, types[i], inst.Token, bodies[i])
+	})
 	ids := make([]string, n)
 	for i, r := range results {
 		if r.err != nil || r.status != http.StatusCreated {

@@ -1,11 +1,14 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson/primitive"
@@ -226,5 +229,70 @@ func logLines(t *testing.T, s *apptest.Server) []map[string]any {
 			out = append(out, m)
 		}
 	}
+	return out
+}
+
+// result is what a request sent from a goroutine got, for checking on the
+// test goroutine afterwards: other goroutines may not fail the test.
+type result struct {
+	status int
+	body   []byte
+	err    error
+}
+
+// sendRaw sends a request without touching testing.T, for goroutines. A body
+// that is a string or []byte is sent as is, anything else as JSON; the
+// Content-Type and the session cookie are set unless "".
+func sendRaw(method, url, contentType, token string, body any) result {
+	var raw []byte
+	switch b := body.(type) {
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			return result{err: err}
+		}
+	}
+	req, err := http.NewRequest(method, url, bytes.NewReader(raw))
+	if err != nil {
+		return result{err: err}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: "token", Value: token})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return result{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return result{status: resp.StatusCode, body: b, err: err}
+}
+
+// concurrently runs f(0..n-1) on n goroutines, released together once all
+// have started, and returns their results in order.
+func concurrently(n int, f func(i int) result) []result {
+	out := make([]result, n)
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			out[i] = f(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
 	return out
 }

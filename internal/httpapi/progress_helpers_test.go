@@ -3,10 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -272,49 +270,4 @@ func progWantMessage(t *testing.T, resp *apptest.Response, message string) {
 	if m["status"] != "success" || m["message"] != message {
 		t.Errorf("body %s, want status success, message %q", resp.Body, message)
 	}
-}
-
-// progAll runs f(0..n-1) on n goroutines released together and waits.
-func progAll(n int, f func(i int)) {
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	ready.Add(n)
-	done.Add(n)
-	for i := range n {
-		go func() {
-			defer done.Done()
-			ready.Done()
-			<-start
-			f(i)
-		}()
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-}
-
-// progResult is what a concurrent request got, for checking afterwards on
-// the test goroutine.
-type progResult struct {
-	status int
-	body   []byte
-	err    error
-}
-
-// progSend sends a request from any goroutine; it must not call t.Fatal.
-func progSend(method, url, token string, body string) progResult {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return progResult{err: err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: "token", Value: token})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return progResult{err: err}
-	}
-	defer resp.Body.Close()
-	var buf strings.Builder
-	_, err = io.Copy(&buf, resp.Body)
-	return progResult{status: resp.StatusCode, body: []byte(buf.String()), err: err}
 }

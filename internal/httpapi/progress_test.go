@@ -451,9 +451,8 @@ func TestProgressConcurrentLectures(t *testing.T) {
 	progWantData(t, s.patch(t, u, c.ID, c.Lectures[0], true)) // creates
 
 	for round := range rounds {
-		results := make([]progResult, lectures)
-		progAll(lectures, func(i int) {
-			results[i] = progSend(http.MethodPatch, s.URL+progBase+c.ID+"/lectures/"+c.Lectures[i], u.Token, `{"isCompleted":true}`)
+		results := concurrently(lectures, func(i int) result {
+			return sendRaw(http.MethodPatch, s.URL+progBase+c.ID+"/lectures/"+c.Lectures[i], "application/json", u.Token, `{"isCompleted":true}`)
 		})
 		for i, r := range results {
 			if r.err != nil || r.status != http.StatusOK {
@@ -484,9 +483,8 @@ func TestProgressConcurrentFirstPatches(t *testing.T) {
 	u := s.signUp(t, "Ada Lovelace")
 	c := s.course(t, "Go", 2)
 
-	results := make([]progResult, n)
-	progAll(n, func(i int) {
-		results[i] = progSend(http.MethodPatch, s.URL+progBase+c.ID+"/lectures/"+c.Lectures[0], u.Token, `{"isCompleted":true}`)
+	results := concurrently(n, func(i int) result {
+		return sendRaw(http.MethodPatch, s.URL+progBase+c.ID+"/lectures/"+c.Lectures[0], "application/json", u.Token, `{"isCompleted":true}`)
 	})
 	notApplied, ids := 0, map[string]bool{}
 	for i, r := range results {
