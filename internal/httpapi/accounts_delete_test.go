@@ -8,6 +8,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 func TestAccountsDeleteAccount(t *testing.T) {
@@ -18,7 +20,7 @@ func TestAccountsDeleteAccount(t *testing.T) {
 
 	// An avatar, progress records and a purchase to see what goes and what stays.
 	body, ct := multipartForm(t, nil, formFile{"avatar", "a.png", "image/png", pngImage(t, 8, 8, false)})
-	avatar := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, ""), "data")["avatar"].(string)
+	avatar := apptest.Object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, ""), "data")["avatar"].(string)
 	now := time.Now().UTC()
 	course := primitive.NewObjectID()
 	for _, user := range []primitive.ObjectID{adaID, bobID} {
@@ -26,15 +28,15 @@ func TestAccountsDeleteAccount(t *testing.T) {
 		s.insert(t, "coursepurchases", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "amount": 10, "status": "completed", "createdAt": now})
 	}
 
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword + "x"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword + "x"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
 	wantValidation(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{}, ada.Token), "password")
 	if resp := s.call(t, http.MethodDelete, acctAccount, nil, ada.Token); resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("no body: status %d, want 400 or 415", resp.StatusCode)
 	}
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ""), http.StatusUnauthorized, acctNotLoggedIn)
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ""), http.StatusUnauthorized, acctNotLoggedIn)
 	// Bob's password does not delete Ada.
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": bob.Password + "!"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": bob.Password + "!"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
 	s.wantSession(t, ada.Token, true)
 
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token)
@@ -42,9 +44,9 @@ func TestAccountsDeleteAccount(t *testing.T) {
 	acctWantCleared(t, resp, false)
 
 	s.wantSession(t, ada.Token, false)
-	wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token), http.StatusUnauthorized, acctTokenError)
-	if n := s.count(t, "users", bson.M{"_id": adaID}); n != 0 {
+	apptest.WantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, ada.Token), http.StatusUnauthorized, acctTokenError)
+	if n := s.Count(t, "users", bson.M{"_id": adaID}); n != 0 {
 		t.Error("user still stored")
 	}
 	if resp := s.fetchMedia(t, avatar); resp.StatusCode != http.StatusNotFound {
@@ -53,15 +55,15 @@ func TestAccountsDeleteAccount(t *testing.T) {
 	if files := s.storedImages(t); len(files) != 0 {
 		t.Errorf("images left: %v", files)
 	}
-	if n := s.count(t, "courseprogresses", bson.M{"user": adaID}); n != 0 {
+	if n := s.Count(t, "courseprogresses", bson.M{"user": adaID}); n != 0 {
 		t.Errorf("%d progress records left", n)
 	}
-	if n := s.count(t, "coursepurchases", bson.M{"user": adaID}); n != 1 {
+	if n := s.Count(t, "coursepurchases", bson.M{"user": adaID}); n != 1 {
 		t.Errorf("%d purchases kept, want 1 (money history)", n)
 	}
 	// Bob is untouched.
 	s.wantSession(t, bob.Token, true)
-	if s.count(t, "courseprogresses", bson.M{"user": bobID}) != 1 || s.count(t, "coursepurchases", bson.M{"user": bobID}) != 1 {
+	if s.Count(t, "courseprogresses", bson.M{"user": bobID}) != 1 || s.Count(t, "coursepurchases", bson.M{"user": bobID}) != 1 {
 		t.Error("another user's records were touched")
 	}
 	// The email is free again.
@@ -76,7 +78,7 @@ func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
 		"_id": courseID, "title": "Compilers", "category": "dev", "price": 0,
 		"instructor": objectID(t, grace.ID), "isPublished": true, "createdAt": time.Now(),
 	})
-	wantFail(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
+	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
 		http.StatusConflict, "Delete or transfer your courses first")
 	s.wantSession(t, grace.Token, true)
 	s.signIn(t, "grace@example.com", acctPassword)

@@ -86,7 +86,7 @@ func (s *acctServer) signUp(t *testing.T, name, email, role string) acctUser {
 	}
 	resp := s.call(t, http.MethodPost, acctSignUp, body, "")
 	m := wantOK(t, resp, http.StatusOK, "Account created successfully")
-	u := object(t, m, "user")
+	u := apptest.Object(t, m, "user")
 	return acctUser{ID: u["_id"].(string), Name: name, Email: u["email"].(string), Password: acctPassword, Token: m["token"].(string)}
 }
 
@@ -106,7 +106,7 @@ func (s *acctServer) wantSession(t *testing.T, token string, valid bool) {
 		wantOK(t, resp, http.StatusOK, "")
 		return
 	}
-	wantFail(t, resp, http.StatusUnauthorized, acctTokenError)
+	apptest.WantError(t, resp, http.StatusUnauthorized, acctTokenError)
 }
 
 // userDoc reads the stored user with this email.
@@ -117,16 +117,6 @@ func (s *acctServer) userDoc(t *testing.T, email string) bson.M {
 		t.Fatalf("find user %s: %v", email, err)
 	}
 	return doc
-}
-
-// count counts the documents of a collection matching filter.
-func (s *acctServer) count(t *testing.T, coll string, filter bson.M) int64 {
-	t.Helper()
-	n, err := s.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
-	if err != nil {
-		t.Fatalf("count %s: %v", coll, err)
-	}
-	return n
 }
 
 // insert adds a document to a collection.

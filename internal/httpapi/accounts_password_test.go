@@ -20,6 +20,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 func TestAccountsChangePassword(t *testing.T) {
@@ -27,7 +29,7 @@ func TestAccountsChangePassword(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	other := s.signIn(t, "ada@example.com", acctPassword) // the same user elsewhere
 
-	wantFail(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": "wrong password", "newPassword": "new password 1"}, ada.Token),
+	apptest.WantError(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": "wrong password", "newPassword": "new password 1"}, ada.Token),
 		http.StatusUnauthorized, "Current password is incorrect")
 	wantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{}, ada.Token), "currentPassword", "newPassword")
 	wantValidation(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": "short"}, ada.Token), "newPassword")
@@ -36,7 +38,7 @@ func TestAccountsChangePassword(t *testing.T) {
 	pw72 := strings.Repeat("q", 72)
 	wantOK(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": acctPassword, "newPassword": pw72}, ada.Token), http.StatusOK, "Password changed successfully")
 	fresh := s.signIn(t, "ada@example.com", pw72)
-	wantFail(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": pw72 + "q", "newPassword": acctPassword}, fresh),
+	apptest.WantError(t, s.call(t, http.MethodPatch, acctChangePW, map[string]string{"currentPassword": pw72 + "q", "newPassword": acctPassword}, fresh),
 		http.StatusUnauthorized, "Current password is incorrect")
 	// Failed attempts revoke nothing.
 	s.wantSession(t, fresh, true)
@@ -58,7 +60,7 @@ func TestAccountsChangePassword(t *testing.T) {
 	// The new password signs in; the old ones do not.
 	s.signIn(t, "ada@example.com", "new password 2")
 	for _, pw := range []string{acctPassword, pw72} {
-		wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": pw}, ""), http.StatusUnauthorized, acctInvalidCreds)
+		apptest.WantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": pw}, ""), http.StatusUnauthorized, acctInvalidCreds)
 	}
 }
 
@@ -112,7 +114,7 @@ func TestAccountsForgotPasswordLogged(t *testing.T) {
 	if token2 == token {
 		t.Fatal("the same token twice")
 	}
-	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
+	apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
 
 	// Reset: validated first, then single use; it ends every session.
 	wantValidation(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "short"}, ""), "password")
@@ -123,16 +125,16 @@ func TestAccountsForgotPasswordLogged(t *testing.T) {
 		t.Error("the reset answer shows the token")
 	}
 	s.wantSession(t, ada.Token, false)
-	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "reset password 2"}, ""), http.StatusBadRequest, acctBadReset)
+	apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+token2, map[string]string{"password": "reset password 2"}, ""), http.StatusBadRequest, acctBadReset)
 	s.signIn(t, "ada@example.com", "reset password 1")
-	wantFail(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
+	apptest.WantError(t, s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": acctPassword}, ""), http.StatusUnauthorized, acctInvalidCreds)
 	doc = s.userDoc(t, "ada@example.com")
 	if _, ok := doc["resetPasswordToken"]; ok {
 		t.Errorf("reset token still stored: %v", doc)
 	}
 
 	for _, bad := range []string{"unknown", strings.Repeat("x", 200), "%24ne", url0(token2)} {
-		wantFail(t, s.call(t, http.MethodPost, acctResetPW+bad, map[string]string{"password": "reset password 3"}, ""), http.StatusBadRequest, acctBadReset)
+		apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+bad, map[string]string{"password": "reset password 3"}, ""), http.StatusBadRequest, acctBadReset)
 	}
 	if resp := s.call(t, http.MethodPost, acctResetPW, map[string]string{"password": "reset password 3"}, ""); resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("reset without a token: status %d", resp.StatusCode)
@@ -227,7 +229,7 @@ func TestAccountsConcurrentReset(t *testing.T) {
 	for i := range n {
 		if i != winner {
 			resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": "concurrent pw " + string(rune('a'+i))}, "")
-			wantFail(t, resp, http.StatusUnauthorized, acctInvalidCreds)
+			apptest.WantError(t, resp, http.StatusUnauthorized, acctInvalidCreds)
 			break
 		}
 	}
@@ -246,7 +248,7 @@ func TestAccountsExpiredResetToken(t *testing.T) {
 		bson.M{"$set": bson.M{"resetPasswordExpires": time.Now().Add(-time.Second)}}); err != nil {
 		t.Fatal(err)
 	}
-	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
+	apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
 	s.signIn(t, "ada@example.com", acctPassword)
 	s.wantSession(t, ada.Token, true)
 }
@@ -394,7 +396,7 @@ func TestAccountsResetMailOverSMTP(t *testing.T) {
 	wantOK(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 1"}, ""), http.StatusOK, "Password reset successful")
 	s.wantSession(t, ada.Token, false)
 	s.wantSession(t, s.signIn(t, "ada@example.com", "mailed password 1"), true)
-	wantFail(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 2"}, ""), http.StatusBadRequest, acctBadReset)
+	apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "mailed password 2"}, ""), http.StatusBadRequest, acctBadReset)
 
 	select {
 	case <-smtpd.got:

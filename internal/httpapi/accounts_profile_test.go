@@ -22,7 +22,7 @@ func TestAccountsProfile(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 
 	m := wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, "")
-	data := object(t, m, "data")
+	data := apptest.Object(t, m, "data")
 	if data["_id"] != ada.ID || data["email"] != "ada@example.com" || data["totalEnrolledCourses"] != float64(0) {
 		t.Errorf("profile %v", data)
 	}
@@ -47,7 +47,7 @@ func TestAccountsProfile(t *testing.T) {
 			bson.M{"$set": bson.M{"enrolledCourses": entries}}); err != nil {
 			t.Fatal(err)
 		}
-		data := object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")
+		data := apptest.Object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")
 		ec, _ := data["enrolledCourses"].([]any)
 		if len(ec) != 2 || data["totalEnrolledCourses"] != float64(2) {
 			t.Fatalf("enrolledCourses %v, total %v: want the 2 existing courses", data["enrolledCourses"], data["totalEnrolledCourses"])
@@ -73,17 +73,17 @@ func TestAccountsUpdateProfileJSON(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 
 	resp := s.call(t, http.MethodPatch, acctProfile, map[string]string{"name": "  Ada L. ", "bio": " Counts things. "}, ada.Token)
-	data := object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data")
+	data := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data")
 	if data["name"] != "Ada L." || data["bio"] != "Counts things." || data["email"] != "ada@example.com" || data["role"] != "student" {
 		t.Errorf("updated profile %v", data)
 	}
 	resp = s.call(t, http.MethodPatch, acctProfile, map[string]string{"bio": ""}, ada.Token)
-	if data := object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data"); data["bio"] != "" || data["name"] != "Ada L." {
+	if data := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Profile updated successfully"), "data"); data["bio"] != "" || data["name"] != "Ada L." {
 		t.Errorf("after clearing bio: %v", data)
 	}
 
 	wantValidation(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{"name": "A", "bio": strings.Repeat("b", 201)}, ada.Token), "name", "bio")
-	wantFail(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{}, ada.Token), http.StatusBadRequest, "Nothing to update: send name, bio or avatar")
+	apptest.WantError(t, s.call(t, http.MethodPatch, acctProfile, map[string]string{}, ada.Token), http.StatusBadRequest, "Nothing to update: send name, bio or avatar")
 
 	// Only name and bio: anything else is refused, in any spelling.
 	for _, body := range []string{
@@ -159,7 +159,7 @@ func TestAccountsAvatar(t *testing.T) {
 
 	first := pngImage(t, 16, 16, false)
 	body, ct := multipartForm(t, map[string]string{"name": "Ada Avatar", "bio": "hi"}, formFile{"avatar", "me.png", "image/png", first})
-	data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
+	data := apptest.Object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 	if data["name"] != "Ada Avatar" || data["bio"] != "hi" {
 		t.Errorf("profile %v", data)
 	}
@@ -171,14 +171,14 @@ func TestAccountsAvatar(t *testing.T) {
 	if files := s.storedImages(t); len(files) != 1 || !strings.HasSuffix(firstURL, files[0]) || strings.Contains(files[0], "me") {
 		t.Errorf("stored images %v for avatar %s, want one generated name", files, firstURL)
 	}
-	if got := object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")["avatar"]; got != firstURL {
+	if got := apptest.Object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")["avatar"]; got != firstURL {
 		t.Errorf("profile avatar %v, want %s", got, firstURL)
 	}
 
 	t.Run("replaced avatar is removed", func(t *testing.T) {
 		second := pngImage(t, 8, 8, false)
 		body, ct := multipartForm(t, nil, formFile{"avatar", "x.gif", "image/gif", second}) // the name and type claimed do not matter
-		data := object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
+		data := apptest.Object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, "Profile updated successfully"), "data")
 		secondURL, _ := data["avatar"].(string)
 		if secondURL == firstURL || !strings.HasSuffix(secondURL, ".png") || data["name"] != "Ada Avatar" {
 			t.Fatalf("profile after replacing: %v", data)
@@ -203,7 +203,7 @@ func TestAccountsAvatar(t *testing.T) {
 			{},
 		} {
 			body, ct := multipartForm(t, map[string]string{"name": "Mallory"}, formFile{"avatar", "cat.png", "image/png", content})
-			wantFail(t, s.patchProfile(t, ada.Token, body, ct), http.StatusBadRequest, "Unsupported file type")
+			apptest.WantError(t, s.patchProfile(t, ada.Token, body, ct), http.StatusBadRequest, "Unsupported file type")
 		}
 	})
 
@@ -259,7 +259,7 @@ func TestAccountsAvatar(t *testing.T) {
 
 	t.Run("not logged in", func(t *testing.T) {
 		body, ct := multipartForm(t, nil, formFile{"avatar", "ok.png", "image/png", first})
-		wantFail(t, s.patchProfile(t, "", body, ct), http.StatusUnauthorized, acctNotLoggedIn)
+		apptest.WantError(t, s.patchProfile(t, "", body, ct), http.StatusUnauthorized, acctNotLoggedIn)
 		if files := s.storedImages(t); len(files) != 1 {
 			t.Errorf("stored images %v after an anonymous upload", files)
 		}

@@ -161,12 +161,12 @@ func TestAccountsBadTokens(t *testing.T) {
 			s.NewRequest(t, http.MethodGet, acctProfile, nil).WithHeader("Cookie", "token="),
 			s.NewRequest(t, http.MethodGet, acctProfile, nil).WithHeader("Cookie", "jwt="+ada.Token),
 		} {
-			wantFail(t, s.send(t, req), http.StatusUnauthorized, acctNotLoggedIn)
+			apptest.WantError(t, s.send(t, req), http.StatusUnauthorized, acctNotLoggedIn)
 		}
 		for _, r := range []struct{ method, path string }{
 			{http.MethodPatch, acctProfile}, {http.MethodPatch, acctChangePW}, {http.MethodDelete, acctAccount},
 		} {
-			wantFail(t, s.call(t, r.method, r.path, map[string]string{}, ""), http.StatusUnauthorized, acctNotLoggedIn)
+			apptest.WantError(t, s.call(t, r.method, r.path, map[string]string{}, ""), http.StatusUnauthorized, acctNotLoggedIn)
 		}
 	})
 	s.wantSession(t, ada.Token, true)

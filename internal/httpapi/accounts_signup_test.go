@@ -27,7 +27,7 @@ func TestAccountsSignUp(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, []string{"message", "success", "token", "user"}) {
 		t.Errorf("auth envelope keys %v", got)
 	}
-	u := object(t, m, "user")
+	u := apptest.Object(t, m, "user")
 	wantUserKeys := []string{"_id", "avatar", "bio", "createdAt", "email", "enrolledCourses", "lastActive", "name", "role", "updatedAt"}
 	if keys := slices.Sorted(maps.Keys(u)); !slices.Equal(keys, wantUserKeys) {
 		t.Errorf("user keys %v, want %v", keys, wantUserKeys)
@@ -63,7 +63,7 @@ func TestAccountsSignUp(t *testing.T) {
 		resp := s.call(t, http.MethodPost, acctSignUp, map[string]string{
 			"name": "Grace", "email": "grace@example.com", "password": acctPassword, "role": "instructor",
 		}, "")
-		if u := object(t, wantOK(t, resp, http.StatusOK, "Account created successfully"), "user"); u["role"] != "instructor" {
+		if u := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Account created successfully"), "user"); u["role"] != "instructor" {
 			t.Errorf("role %v, want instructor", u["role"])
 		}
 	})
@@ -71,7 +71,7 @@ func TestAccountsSignUp(t *testing.T) {
 	t.Run("taken email in any case", func(t *testing.T) {
 		for _, email := range []string{"ada@example.com", "ADA@example.com", " ada@EXAMPLE.com"} {
 			resp := s.call(t, http.MethodPost, acctSignUp, map[string]string{"name": "Other", "email": email, "password": acctPassword}, "")
-			wantFail(t, resp, http.StatusBadRequest, "User already exists with this email")
+			apptest.WantError(t, resp, http.StatusBadRequest, "User already exists with this email")
 			if resp.Header.Get("Set-Cookie") != "" {
 				t.Errorf("a failed sign-up set a cookie: %v", resp.Header.Values("Set-Cookie"))
 			}
@@ -102,14 +102,14 @@ func TestAccountsSignUpValidation(t *testing.T) {
 			wantValidation(t, s.call(t, http.MethodPost, acctSignUp, tc.body, ""), tc.fields...)
 		})
 	}
-	if n := s.count(t, "users", nil); n != 0 {
+	if n := s.Count(t, "users", nil); n != 0 {
 		t.Errorf("%d users stored by invalid sign-ups", n)
 	}
 
 	t.Run("role", func(t *testing.T) {
 		for _, role := range []string{"admin", "Admin", "superuser", "STUDENT", " student"} {
 			resp := s.call(t, http.MethodPost, acctSignUp, map[string]string{"name": "Al", "email": "role@example.com", "password": acctPassword, "role": role}, "")
-			wantFail(t, resp, http.StatusBadRequest, "Please select a valid role")
+			apptest.WantError(t, resp, http.StatusBadRequest, "Please select a valid role")
 		}
 		for _, body := range []string{
 			`{"name":"Al","email":"role@example.com","password":"` + acctPassword + `","role":["admin"]}`,
@@ -120,7 +120,7 @@ func TestAccountsSignUpValidation(t *testing.T) {
 				t.Errorf("role %s: status %d, want 400; body %s", body, resp.StatusCode, resp.Body)
 			}
 		}
-		if n := s.count(t, "users", nil); n != 0 {
+		if n := s.Count(t, "users", nil); n != 0 {
 			t.Errorf("%d users stored with a bad role", n)
 		}
 	})
@@ -129,7 +129,7 @@ func TestAccountsSignUpValidation(t *testing.T) {
 		for _, key := range []string{"ROLE", "Role", "rOlE"} {
 			body := `{"name":"Al","email":"variant@example.com","password":"` + acctPassword + `","` + key + `":"admin"}`
 			resp := s.send(t, s.NewRequest(t, http.MethodPost, acctSignUp, body).WithHeader("Content-Type", "application/json"))
-			wantFail(t, resp, http.StatusBadRequest, `Unknown field "`+key+`"`)
+			apptest.WantError(t, resp, http.StatusBadRequest, `Unknown field "`+key+`"`)
 		}
 		// Even alongside a valid lowercase role, and for other fields.
 		for _, body := range []string{
@@ -143,7 +143,7 @@ func TestAccountsSignUpValidation(t *testing.T) {
 				t.Errorf("%s: status %d, want 400", body, resp.StatusCode)
 			}
 		}
-		if n := s.count(t, "users", nil); n != 0 {
+		if n := s.Count(t, "users", nil); n != 0 {
 			t.Errorf("%d users stored", n)
 		}
 	})
@@ -155,15 +155,15 @@ func TestAccountsSignUpValidation(t *testing.T) {
 			t.Errorf("text/plain: status %d, want 415", resp.StatusCode)
 		}
 		resp = s.send(t, s.NewRequest(t, http.MethodPost, acctSignUp, `{"name":`).WithHeader("Content-Type", "application/json"))
-		wantFail(t, resp, http.StatusBadRequest, "Malformed JSON")
+		apptest.WantError(t, resp, http.StatusBadRequest, "Malformed JSON")
 		resp = s.send(t, s.NewRequest(t, http.MethodPost, acctSignUp, ok+ok).WithHeader("Content-Type", "application/json"))
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("two values: status %d, want 400", resp.StatusCode)
 		}
 		big := `{"name":"Al","email":"req@example.com","password":"` + strings.Repeat("p", 11<<10) + `"}`
 		resp = s.send(t, s.NewRequest(t, http.MethodPost, acctSignUp, big).WithHeader("Content-Type", "application/json"))
-		wantFail(t, resp, http.StatusRequestEntityTooLarge, "Request body too large")
-		if n := s.count(t, "users", nil); n != 0 {
+		apptest.WantError(t, resp, http.StatusRequestEntityTooLarge, "Request body too large")
+		if n := s.Count(t, "users", nil); n != 0 {
 			t.Errorf("%d users stored", n)
 		}
 	})
@@ -177,7 +177,7 @@ func TestAccountsSignIn(t *testing.T) {
 
 	resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "  ADA@example.com ", "password": acctPassword}, "")
 	m := wantOK(t, resp, http.StatusOK, "Welcome back Ada")
-	u := object(t, m, "user")
+	u := apptest.Object(t, m, "user")
 	if u["_id"] != ada.ID || u["email"] != "ada@example.com" || u["role"] != "student" {
 		t.Errorf("user %v", u)
 	}
@@ -198,8 +198,8 @@ func TestAccountsSignIn(t *testing.T) {
 	t.Run("wrong password and unknown email answer alike", func(t *testing.T) {
 		wrong := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "ada@example.com", "password": "wrong password"}, "")
 		unknown := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "nobody@example.com", "password": "wrong password"}, "")
-		wantFail(t, wrong, http.StatusUnauthorized, acctInvalidCreds)
-		wantFail(t, unknown, http.StatusUnauthorized, acctInvalidCreds)
+		apptest.WantError(t, wrong, http.StatusUnauthorized, acctInvalidCreds)
+		apptest.WantError(t, unknown, http.StatusUnauthorized, acctInvalidCreds)
 		if string(wrong.Body) != string(unknown.Body) {
 			t.Errorf("bodies differ: %s vs %s", wrong.Body, unknown.Body)
 		}
@@ -241,11 +241,11 @@ func TestAccountsPasswordLength(t *testing.T) {
 	// bcrypt would compare only the first 72 bytes; the service must not.
 	for _, extra := range []string{"x", "é", strings.Repeat("y", 100)} {
 		resp = s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "max@example.com", "password": pw72 + extra}, "")
-		wantFail(t, resp, http.StatusUnauthorized, acctInvalidCreds)
+		apptest.WantError(t, resp, http.StatusUnauthorized, acctInvalidCreds)
 	}
 	// The same for an unknown email, so length does not tell accounts apart.
 	resp = s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "nobody@example.com", "password": pw72 + "x"}, "")
-	wantFail(t, resp, http.StatusUnauthorized, acctInvalidCreds)
+	apptest.WantError(t, resp, http.StatusUnauthorized, acctInvalidCreds)
 
 	resp = s.call(t, http.MethodPost, acctSignUp, map[string]string{"name": "Max", "email": "max2@example.com", "password": pw72 + "x"}, "")
 	wantValidation(t, resp, "password")
@@ -287,7 +287,7 @@ func TestAccountsOperatorInjection(t *testing.T) {
 	// Nothing changed: the account is still there, with its password and session.
 	s.wantSession(t, ada.Token, true)
 	s.signIn(t, "ada@example.com", acctPassword)
-	if n := s.count(t, "users", nil); n != 1 {
+	if n := s.Count(t, "users", nil); n != 1 {
 		t.Errorf("%d users, want 1", n)
 	}
 	if _, ok := s.userDoc(t, "ada@example.com")["resetPasswordToken"]; ok {
@@ -322,7 +322,7 @@ func TestAccountsConcurrentDuplicateSignUps(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("%d sign-ups succeeded, want exactly 1", ok)
 	}
-	if n := s.count(t, "users", nil); n != 1 {
+	if n := s.Count(t, "users", nil); n != 1 {
 		t.Errorf("%d users stored, want 1", n)
 	}
 }
@@ -333,12 +333,12 @@ func TestAccountsPerEmailLimit(t *testing.T) {
 	s.signUp(t, "Bob", "bob@example.com", "")
 	for _, email := range []string{"ada@example.com", "ADA@example.com", " ada@example.com"} {
 		resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": email, "password": "wrong password"}, "")
-		wantFail(t, resp, http.StatusUnauthorized, acctInvalidCreds)
+		apptest.WantError(t, resp, http.StatusUnauthorized, acctInvalidCreds)
 	}
 	// The fourth attempt for that email is refused, even with the right
 	// password and another spelling.
 	resp := s.call(t, http.MethodPost, acctSignIn, map[string]string{"email": "Ada@Example.com", "password": acctPassword}, "")
-	wantFail(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
+	apptest.WantError(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
 	if ra := resp.Header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Errorf("Retry-After %q", ra)
 	}
@@ -350,18 +350,18 @@ func TestAccountsPerEmailLimit(t *testing.T) {
 			wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "bob@example.com"}, ""), http.StatusOK, acctForgotMessage)
 		}
 		resp := s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "BOB@example.com"}, "")
-		wantFail(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
+		apptest.WantError(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
 		wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "nobody@example.com"}, ""), http.StatusOK, acctForgotMessage)
 	})
 
 	t.Run("reset-password per token", func(t *testing.T) {
 		for range 3 {
 			resp := s.call(t, http.MethodPost, acctResetPW+"guessed-token", map[string]string{"password": "new password 1"}, "")
-			wantFail(t, resp, http.StatusBadRequest, acctBadReset)
+			apptest.WantError(t, resp, http.StatusBadRequest, acctBadReset)
 		}
 		resp := s.call(t, http.MethodPost, acctResetPW+"guessed-token", map[string]string{"password": "new password 1"}, "")
-		wantFail(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
+		apptest.WantError(t, resp, http.StatusTooManyRequests, "Too many attempts for this account, please try later")
 		resp = s.call(t, http.MethodPost, acctResetPW+"other-token", map[string]string{"password": "new password 1"}, "")
-		wantFail(t, resp, http.StatusBadRequest, acctBadReset)
+		apptest.WantError(t, resp, http.StatusBadRequest, acctBadReset)
 	})
 }

@@ -138,13 +138,13 @@ func TestCatalogAccessMatrix(t *testing.T) {
 	}
 	shared := newFixture(t)
 	snapshot := func() (bson.M, int64, []string) {
-		return s.courseDoc(t, shared.courseID), s.count(t, "lectures", bson.M{}), s.mediaFiles(t)
+		return s.courseDoc(t, shared.courseID), s.Count(t, "lectures", bson.M{}), s.mediaFiles(t)
 	}
 
 	for _, r := range routes {
 		t.Run(r.method+" "+r.pattern, func(t *testing.T) {
 			courseBefore, lecturesBefore, filesBefore := snapshot()
-			coursesBefore := s.count(t, "courses", bson.M{})
+			coursesBefore := s.Count(t, "courses", bson.M{})
 			denied := []struct {
 				who, token string
 				status     int
@@ -167,7 +167,7 @@ func TestCatalogAccessMatrix(t *testing.T) {
 					t.Errorf("%s: status %d, want %d; body %s", d.who, resp.StatusCode, d.status, resp.Body)
 					continue
 				}
-				wantFail(t, resp, d.status, d.message)
+				apptest.WantError(t, resp, d.status, d.message)
 			}
 			// Nothing changed, nothing stored: ownership is checked
 			// before an upload is read.
@@ -176,7 +176,7 @@ func TestCatalogAccessMatrix(t *testing.T) {
 				courseAfter["isPublished"] != courseBefore["isPublished"] || lecturesAfter != lecturesBefore {
 				t.Errorf("refused requests changed the course: %v → %v, lectures %d → %d", courseBefore, courseAfter, lecturesBefore, lecturesAfter)
 			}
-			if n := s.count(t, "courses", bson.M{}); n != coursesBefore {
+			if n := s.Count(t, "courses", bson.M{}); n != coursesBefore {
 				t.Errorf("refused requests changed the number of courses: %d → %d", coursesBefore, n)
 			}
 			if !slices.Equal(filesAfter, filesBefore) {
@@ -207,9 +207,9 @@ func TestCatalogAccessMatrix(t *testing.T) {
 			continue
 		}
 		resp := r.call(t, s, owner.Token, missing)
-		wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
 		resp = r.call(t, s, "", missing)
-		wantFail(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		apptest.WantError(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
 	}
 }
 
@@ -236,17 +236,17 @@ func TestCatalogForeignLecture(t *testing.T) {
 	} {
 		path := catalogCourses + "/" + tc.courseID + "/lectures/" + lbID
 		resp := s.sendForm(t, http.MethodPatch, path, tc.token, map[string]string{"title": "Hijacked"}, catalogVideo(99))
-		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 		resp = s.Do(t, http.MethodPatch, path, map[string]any{"title": "Hijacked"}, tc.token)
-		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 		resp = s.Do(t, http.MethodDelete, path, nil, tc.token)
-		wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 	}
 	// A lecture id that exists nowhere.
 	resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+a["_id"].(string)+"/lectures/0123456789abcdef01234567", nil, owner.Token)
-	wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+	apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 	resp = s.Do(t, http.MethodPatch, catalogCourses+"/"+a["_id"].(string)+"/lectures/0123456789abcdef01234567", map[string]any{"order": 3}, owner.Token)
-	wantFail(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+	apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 
 	// The lecture and its course are untouched; the refused uploads are gone.
 	got := s.getCourse(t, owner.Token, b["_id"].(string))

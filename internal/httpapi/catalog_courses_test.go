@@ -26,7 +26,7 @@ func TestCatalogCreateCourse(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, fields, thumb)
 		m := wantOK(t, resp, http.StatusCreated, "Course created successfully")
 		wantKeys(t, "envelope", m, "success", "message", "course")
-		c := object(t, m, "course")
+		c := apptest.Object(t, m, "course")
 		wantKeys(t, "course", c, catalogCourseKeys...)
 		want := map[string]any{
 			"title": "Go Testing", "subtitle": "", "description": "", "category": "Programming", "level": "beginner",
@@ -79,11 +79,11 @@ func TestCatalogCreateCourse(t *testing.T) {
 	t.Run("forbidden", func(t *testing.T) {
 		files := s.mediaFiles(t)
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, "", catalogCourseFields(nil), catalogThumb(t))
-		wantFail(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		apptest.WantError(t, resp, http.StatusUnauthorized, catalogMsgNotLoggedIn)
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, student.Token, catalogCourseFields(nil), catalogThumb(t))
-		wantFail(t, resp, http.StatusForbidden, catalogMsgNoPermission)
+		apptest.WantError(t, resp, http.StatusForbidden, catalogMsgNoPermission)
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, "not-a-jwt", catalogCourseFields(nil), catalogThumb(t))
-		wantFail(t, resp, http.StatusUnauthorized, "JWT token error")
+		apptest.WantError(t, resp, http.StatusUnauthorized, "JWT token error")
 		s.wantMediaFiles(t, files)
 	})
 }
@@ -120,10 +120,10 @@ func TestCatalogCreateCourseValidation(t *testing.T) {
 	})
 	t.Run("thumbnail required", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil))
-		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
+		apptest.WantError(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 		// A browser form with an empty file input sends filename="" and no bytes.
 		resp = s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(nil), formFile{field: "thumbnail"})
-		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
+		apptest.WantError(t, resp, http.StatusBadRequest, catalogMsgNoThumbnail)
 	})
 	t.Run("thumbnail not a file", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, catalogCourses, inst.Token, catalogCourseFields(map[string]string{"thumbnail": "http://evil.test/x.png"}))
@@ -154,7 +154,7 @@ func TestCatalogCreateCourseValidation(t *testing.T) {
 	})
 	// Uploads of refused forms are removed; nothing was created.
 	s.wantMediaFiles(t, files)
-	if n := s.count(t, "courses", bson.M{}); n != 0 {
+	if n := s.Count(t, "courses", bson.M{}); n != 0 {
 		t.Errorf("%d courses stored by invalid requests", n)
 	}
 }
@@ -170,7 +170,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 	t.Run("JSON", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, path, map[string]any{"title": " Renamed ", "price": 0, "level": "ADVANCED"}, inst.Token)
 		m := wantOK(t, resp, http.StatusOK, "Course updated successfully")
-		got := object(t, m, "course")
+		got := apptest.Object(t, m, "course")
 		wantKeys(t, "course", got, catalogCourseKeys...)
 		if got["title"] != "Renamed" || got["price"] != 0.0 || got["level"] != "advanced" || got["category"] != "Programming" {
 			t.Errorf("updated course %v", got)
@@ -182,7 +182,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 
 	t.Run("admin", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, path, map[string]any{"subtitle": "by admin"}, admin.Token)
-		got := object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["subtitle"] != "by admin" || got["instructor"] != inst.ID {
 			t.Errorf("admin update: subtitle %v instructor %v", got["subtitle"], got["instructor"])
 		}
@@ -239,7 +239,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 			t.Fatalf("old thumbnail %s missing before the update", oldFile)
 		}
 		resp := s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"title": "With new cover", "price": "7.5"}, catalogThumb(t))
-		got := object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["title"] != "With new cover" || got["price"] != 7.5 {
 			t.Errorf("multipart update: %v", got)
 		}
@@ -254,7 +254,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 		files := s.mediaFiles(t)
 		// An empty file input (as a browser sends it) keeps the thumbnail.
 		resp = s.sendForm(t, http.MethodPatch, path, inst.Token, map[string]string{"subtitle": "same cover"}, formFile{field: "thumbnail"})
-		got = object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
+		got = apptest.Object(t, wantOK(t, resp, http.StatusOK, "Course updated successfully"), "course")
 		if got["thumbnail"] != newURL || got["subtitle"] != "same cover" {
 			t.Errorf("update with an empty file input: thumbnail %v subtitle %v", got["thumbnail"], got["subtitle"])
 		}
@@ -266,7 +266,7 @@ func TestCatalogUpdateCourse(t *testing.T) {
 
 	t.Run("missing course", func(t *testing.T) {
 		resp := s.Do(t, http.MethodPatch, catalogCourses+"/0123456789abcdef01234567", map[string]any{"title": "x"}, inst.Token)
-		wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
 	})
 }
 
@@ -284,7 +284,7 @@ func TestCatalogPublish(t *testing.T) {
 		if want {
 			msg = "Course published successfully"
 		}
-		got := object(t, wantOK(t, resp, http.StatusOK, msg), "course")
+		got := apptest.Object(t, wantOK(t, resp, http.StatusOK, msg), "course")
 		wantKeys(t, "course", got, catalogCourseKeys...)
 		if got["isPublished"] != want {
 			t.Errorf("isPublished = %v, want %v", got["isPublished"], want)
@@ -295,8 +295,8 @@ func TestCatalogPublish(t *testing.T) {
 	}
 
 	// No lectures: cannot publish, however asked.
-	wantFail(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
-	wantFail(t, s.Do(t, http.MethodPatch, path, map[string]bool{"isPublished": true}, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	apptest.WantError(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	apptest.WantError(t, s.Do(t, http.MethodPatch, path, map[string]bool{"isPublished": true}, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
 	// Unpublishing a draft is harmless.
 	publish(t, map[string]bool{"isPublished": false}, inst.Token, false)
 
@@ -323,7 +323,7 @@ func TestCatalogPublish(t *testing.T) {
 		}
 		resp := req.WithCookie(inst.Token).Send(t)
 		wantOK(t, resp, http.StatusOK, "")
-		if got := object(t, resp.JSON(t), "course")["isPublished"]; got != (i%2 == 0) {
+		if got := apptest.Object(t, resp.JSON(t), "course")["isPublished"]; got != (i%2 == 0) {
 			t.Errorf("empty body #%d: isPublished %v, want a toggle to %v", i, got, i%2 == 0)
 		}
 	}
@@ -356,7 +356,7 @@ func TestCatalogPublish(t *testing.T) {
 		resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+id+"/lectures/"+l["_id"].(string), nil, inst.Token)
 		wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
 	}
-	wantFail(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
+	apptest.WantError(t, s.Do(t, http.MethodPatch, path, nil, inst.Token), http.StatusBadRequest, catalogMsgNoLectures)
 }
 
 func TestCatalogDeleteCourse(t *testing.T) {
@@ -382,10 +382,10 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	// Someone is enrolled: 409, nothing removed.
 	s.enrol(t, student.ID, id)
 	resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
-	wantFail(t, resp, http.StatusConflict, catalogMsgHasStudents)
+	apptest.WantError(t, resp, http.StatusConflict, catalogMsgHasStudents)
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, admin.Token)
-	wantFail(t, resp, http.StatusConflict, catalogMsgHasStudents)
-	if n := s.count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 2 {
+	apptest.WantError(t, resp, http.StatusConflict, catalogMsgHasStudents)
+	if n := s.Count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 2 {
 		t.Errorf("%d lectures left after a refused delete, want 2", n)
 	}
 	for _, f := range files {
@@ -402,20 +402,20 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
 	m := wantOK(t, resp, http.StatusOK, "Course deleted successfully")
 	wantKeys(t, "delete envelope", m, "success", "message")
-	if n := s.count(t, "courses", bson.M{"_id": objectID(t, id)}); n != 0 {
+	if n := s.Count(t, "courses", bson.M{"_id": objectID(t, id)}); n != 0 {
 		t.Errorf("course still stored")
 	}
-	if n := s.count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 0 {
+	if n := s.Count(t, "lectures", bson.M{"course": objectID(t, id)}); n != 0 {
 		t.Errorf("%d lectures left after delete", n)
 	}
-	if n := s.count(t, "courseprogresses", bson.M{"course": objectID(t, id)}); n != 0 {
+	if n := s.Count(t, "courseprogresses", bson.M{"course": objectID(t, id)}); n != 0 {
 		t.Errorf("%d progress records left after delete", n)
 	}
 	s.wantMediaFiles(t, emptyFiles)
-	wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	wantFail(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
-	wantFail(t, s.fetch(t, c["thumbnail"].(string), nil), http.StatusNotFound, "Media not found")
+	apptest.WantError(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	apptest.WantError(t, s.Do(t, http.MethodGet, catalogCourses+"/"+id+"/lectures", nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	apptest.WantError(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token), http.StatusNotFound, catalogMsgNotFound)
+	apptest.WantError(t, s.fetch(t, c["thumbnail"].(string), nil), http.StatusNotFound, "Media not found")
 
 	// An admin may delete anyone's course.
 	c2 := s.createCourse(t, inst.Token, nil)
@@ -464,7 +464,7 @@ func TestCatalogDraftVisibility(t *testing.T) {
 				if published || v.seesDraft {
 					wantOK(t, resp, http.StatusOK, "")
 				} else {
-					wantFail(t, resp, http.StatusNotFound, catalogMsgNotFound)
+					apptest.WantError(t, resp, http.StatusNotFound, catalogMsgNotFound)
 				}
 			}
 		}
@@ -478,7 +478,7 @@ func TestCatalogDraftVisibility(t *testing.T) {
 
 	// A missing course looks the same as a hidden draft.
 	for _, p := range []string{"/0123456789abcdef01234567", "/0123456789abcdef01234567/lectures"} {
-		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+p, nil, admin.Token), http.StatusNotFound, catalogMsgNotFound)
+		apptest.WantError(t, s.Do(t, http.MethodGet, catalogCourses+p, nil, admin.Token), http.StatusNotFound, catalogMsgNotFound)
 	}
 }
 
@@ -499,7 +499,7 @@ func TestCatalogCourseDetail(t *testing.T) {
 
 	d := s.getCourse(t, "", id)
 	wantKeys(t, "course", d, catalogCourseKeys...)
-	in := object(t, d, "instructor")
+	in := apptest.Object(t, d, "instructor")
 	wantKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
 	if in["_id"] != inst.ID || in["name"] != inst.Name || in["bio"] != "Teaches things" {
 		t.Errorf("instructor = %v", in)
@@ -553,7 +553,7 @@ func TestCatalogMalformedIDs(t *testing.T) {
 			if r.method == http.MethodPost || r.method == http.MethodPatch && !strings.HasSuffix(r.path, "/publish") {
 				resp = s.sendForm(t, r.method, catalogCourses+r.path, inst.Token, map[string]string{"title": "x"}, catalogVideo(1))
 			}
-			wantFail(t, resp, http.StatusBadRequest, r.message)
+			apptest.WantError(t, resp, http.StatusBadRequest, r.message)
 		}
 	}
 	s.wantMediaFiles(t, files)

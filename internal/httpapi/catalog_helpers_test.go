@@ -78,7 +78,7 @@ func (s *catalogServer) signUp(t testing.TB, role string) catalogUser {
 		t.Fatalf("sign up %s: status %d: %s", role, resp.StatusCode, resp.Body)
 	}
 	m := resp.JSON(t)
-	u := object(t, m, "user")
+	u := apptest.Object(t, m, "user")
 	return catalogUser{ID: u["_id"].(string), Name: name, Role: role, Token: m["token"].(string)}
 }
 
@@ -96,7 +96,7 @@ func (s *catalogServer) admin(t testing.TB) catalogUser {
 		t.Fatalf("admin sign in: status %d: %s", resp.StatusCode, resp.Body)
 	}
 	m := resp.JSON(t)
-	u := object(t, m, "user")
+	u := apptest.Object(t, m, "user")
 	if u["role"] != "admin" {
 		t.Fatalf("admin has role %v", u["role"])
 	}
@@ -142,7 +142,7 @@ func (s *catalogServer) createCourse(t testing.TB, token string, extra map[strin
 	t.Helper()
 	resp := s.sendForm(t, http.MethodPost, catalogCourses, token, catalogCourseFields(extra), catalogThumb(t))
 	m := wantOK(t, resp, http.StatusCreated, "Course created successfully")
-	return object(t, m, "course")
+	return apptest.Object(t, m, "course")
 }
 
 // addLecture adds a lecture with a video of seconds and returns it.
@@ -151,7 +151,7 @@ func (s *catalogServer) addLecture(t testing.TB, token, courseID, title string, 
 	fields := map[string]string{"title": title, "order": strconv.Itoa(order), "isPreview": strconv.FormatBool(preview)}
 	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", token, fields, catalogVideo(seconds))
 	m := wantOK(t, resp, http.StatusCreated, "Lecture added successfully")
-	return object(t, m, "lecture")
+	return apptest.Object(t, m, "lecture")
 }
 
 // publish publishes a course (it must have a lecture).
@@ -176,7 +176,7 @@ func (s *catalogServer) getCourse(t testing.TB, token, courseID string) map[stri
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
 	m := wantOK(t, resp, http.StatusOK, "")
-	return object(t, m, "data")
+	return apptest.Object(t, m, "data")
 }
 
 // enrol enrols a user in a course the way the payments side does: an entry
@@ -202,16 +202,6 @@ func (s *catalogServer) courseDoc(t testing.TB, courseID string) bson.M {
 		t.Fatalf("find course %s: %v", courseID, err)
 	}
 	return doc
-}
-
-// count counts the documents of a collection matching filter.
-func (s *catalogServer) count(t testing.TB, coll string, filter bson.M) int64 {
-	t.Helper()
-	n, err := s.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
-	if err != nil {
-		t.Fatalf("count %s: %v", coll, err)
-	}
-	return n
 }
 
 // mediaFiles lists the files under DATA_DIR/media and DATA_DIR/tmp,

@@ -22,7 +22,7 @@ import (
 func (s *catalogServer) wantTotals(t *testing.T, token, courseID string, n int, duration float64, lectureIDs ...string) {
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
-	c := object(t, wantOK(t, resp, http.StatusOK, ""), "data")
+	c := apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data")
 	if c["totalLectures"] != float64(n) || c["totalDuration"] != duration {
 		t.Errorf("totals %v lectures / %v s, want %d / %v", c["totalLectures"], c["totalDuration"], n, duration)
 	}
@@ -50,7 +50,7 @@ func TestCatalogLectures(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, fields, catalogVideo(12.5))
 		m := wantOK(t, resp, http.StatusCreated, "Lecture added successfully")
 		wantKeys(t, "envelope", m, "success", "message", "lecture")
-		l := object(t, m, "lecture")
+		l := apptest.Object(t, m, "lecture")
 		wantKeys(t, "lecture", l, catalogLectureKeys...)
 		want := map[string]any{"course": id, "title": "Welcome", "description": "The first one", "duration": 12.5,
 			"isPreview": true, "order": 1.0, "locked": false}
@@ -67,7 +67,7 @@ func TestCatalogLectures(t *testing.T) {
 
 	t.Run("defaults", func(t *testing.T) {
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Plain", "order": "0"}, catalogVideo(2))
-		l := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
+		l := apptest.Object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
 		if l["isPreview"] != false || l["description"] != "" || l["order"] != 0.0 {
 			t.Errorf("lecture defaults: %v", l)
 		}
@@ -77,9 +77,9 @@ func TestCatalogLectures(t *testing.T) {
 	t.Run("validation", func(t *testing.T) {
 		files := s.mediaFiles(t)
 		resp := s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "No video", "order": "2"})
-		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
+		apptest.WantError(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"title": "Empty input", "order": "2"}, formFile{field: "video"})
-		wantFail(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
+		apptest.WantError(t, resp, http.StatusBadRequest, catalogMsgNoVideo)
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{"description": "x"}, catalogVideo(1))
 		wantValidationMessages(t, resp, map[string]string{"title": "", "order": ""})
 		resp = s.sendForm(t, http.MethodPost, lectures, inst.Token, map[string]string{
@@ -114,7 +114,7 @@ func TestCatalogLectures(t *testing.T) {
 		// A new video: new duration, new file, old file removed.
 		oldVideo := s.fileOf(t, l1["videoUrl"].(string))
 		resp := s.sendForm(t, http.MethodPatch, lectures+"/"+l1ID, inst.Token, map[string]string{"title": "Welcome v2"}, catalogVideo(20))
-		got := object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
+		got := apptest.Object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
 		wantKeys(t, "lecture", got, catalogLectureKeys...)
 		if got["duration"] != 20.0 || got["title"] != "Welcome v2" || got["description"] != "The first one" || got["isPreview"] != true {
 			t.Errorf("updated lecture %v", got)
@@ -130,7 +130,7 @@ func TestCatalogLectures(t *testing.T) {
 
 		// JSON: reorder, keep the video and duration.
 		resp = s.Do(t, http.MethodPatch, lectures+"/"+l1ID, map[string]any{"order": 3, "isPreview": false, "description": ""}, inst.Token)
-		got = object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
+		got = apptest.Object(t, wantOK(t, resp, http.StatusOK, "Lecture updated successfully"), "lecture")
 		if got["order"] != 3.0 || got["duration"] != 20.0 || got["isPreview"] != false || got["description"] != "" {
 			t.Errorf("JSON-updated lecture %v", got)
 		}
@@ -164,19 +164,19 @@ func TestCatalogLectures(t *testing.T) {
 		if catalogExists(t, l2Video) {
 			t.Errorf("deleted lecture's video %s still on disk", l2Video)
 		}
-		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l2ID)}); n != 0 {
+		if n := s.Count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l2ID)}); n != 0 {
 			t.Errorf("%d progress records still list the deleted lecture", n)
 		}
-		if n := s.count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l1ID)}); n != 1 {
+		if n := s.Count(t, "courseprogresses", bson.M{"lectureProgress.lecture": objectID(t, l1ID)}); n != 1 {
 			t.Errorf("progress entries of the remaining lecture: %d records, want 1", n)
 		}
 		s.wantTotals(t, inst.Token, id, 1, 20, l1ID)
-		wantFail(t, s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token), http.StatusNotFound, catalogMsgLectureGone)
+		apptest.WantError(t, s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token), http.StatusNotFound, catalogMsgLectureGone)
 
 		resp = s.Do(t, http.MethodDelete, lectures+"/"+l1ID, nil, inst.Token)
 		wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
 		s.wantTotals(t, inst.Token, id, 0, 0)
-		if n := s.count(t, "lectures", bson.M{}); n != 0 {
+		if n := s.Count(t, "lectures", bson.M{}); n != 0 {
 			t.Errorf("%d lectures stored, want 0", n)
 		}
 	})
@@ -228,7 +228,7 @@ func TestCatalogLastLectureOfPublishedCourse(t *testing.T) {
 	lectureID := idsOf(objects(t, s.getCourse(t, inst.Token, courseID), "lectures"))[0]
 	path := catalogCourses + "/" + courseID + "/lectures/" + lectureID
 
-	wantFail(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
+	apptest.WantError(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
 		"Cannot remove the last lecture of a published course; unpublish it first")
 	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
 	wantOK(t, resp, http.StatusOK, "Course unpublished successfully")
@@ -253,7 +253,7 @@ func TestCatalogLectureUpdateCheckedBeforeUpload(t *testing.T) {
 	go func() { got <- req.Send(t) }()
 	select {
 	case resp := <-got:
-		wantFail(t, resp, http.StatusNotFound, "Lecture not found in this course")
+		apptest.WantError(t, resp, http.StatusNotFound, "Lecture not found in this course")
 	case <-time.After(30 * time.Second):
 		t.Fatal("no answer: the server is reading the upload before checking the lecture")
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 // TestCatalogGatedPlayback: a lecture's video URL is given to the owner,
@@ -29,9 +31,9 @@ func TestCatalogGatedPlayback(t *testing.T) {
 	preview := catalogVideo(12.5)
 	locked := formFile{field: "video", name: "l.mp4", contentType: "video/mp4", data: mp4File(7, 4096)}
 	resp := s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Preview", "order": "1", "isPreview": "true"}, preview)
-	previewID := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
+	previewID := apptest.Object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Paid", "order": "2"}, locked)
-	lockedID := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
+	lockedID := apptest.Object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	s.publish(t, owner.Token, id)
 	s.enrol(t, enrolled.ID, id)
 
@@ -160,7 +162,7 @@ func TestCatalogGatedPlayback(t *testing.T) {
 				t.Errorf("%s: status %d, want 403", name, resp.StatusCode)
 				continue
 			}
-			wantFail(t, resp, http.StatusForbidden, catalogMsgBadMediaLink)
+			apptest.WantError(t, resp, http.StatusForbidden, catalogMsgBadMediaLink)
 		}
 	})
 
@@ -206,8 +208,8 @@ func TestCatalogExpiredVideoURL(t *testing.T) {
 		t.Fatalf("exp %q, want within the 1 s TTL", u.Query().Get("exp"))
 	}
 	time.Sleep(time.Until(time.Unix(exp, 0)) + 1100*time.Millisecond)
-	wantFail(t, s.fetch(t, link, nil), http.StatusForbidden, catalogMsgBadMediaLink)
-	wantFail(t, s.fetch(t, link, http.Header{"Range": {"bytes=0-9"}}), http.StatusForbidden, catalogMsgBadMediaLink)
+	apptest.WantError(t, s.fetch(t, link, nil), http.StatusForbidden, catalogMsgBadMediaLink)
+	apptest.WantError(t, s.fetch(t, link, http.Header{"Range": {"bytes=0-9"}}), http.StatusForbidden, catalogMsgBadMediaLink)
 	// A fresh page gives a fresh link.
 	fresh := objects(t, s.getCourse(t, owner.Token, id), "lectures")[0]["videoUrl"].(string)
 	if resp := s.fetch(t, fresh, http.Header{"Range": {"bytes=0-9"}}); resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusForbidden {
@@ -247,7 +249,7 @@ func TestCatalogUploadTypes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
-			wantFail(t, resp, http.StatusBadRequest, catalogMsgBadType)
+			apptest.WantError(t, resp, http.StatusBadRequest, catalogMsgBadType)
 		})
 	}
 	s.wantMediaFiles(t, files)
@@ -255,14 +257,14 @@ func TestCatalogUploadTypes(t *testing.T) {
 	if d["thumbnail"] != c["thumbnail"] || d["totalLectures"] != 1.0 || d["totalDuration"] != 5.0 {
 		t.Errorf("course changed by refused uploads: %v", d)
 	}
-	if n := s.count(t, "courses", bson.M{}); n != 1 {
+	if n := s.Count(t, "courses", bson.M{}); n != 1 {
 		t.Errorf("%d courses, want 1", n)
 	}
 
 	// A real WebM and a real GIF are accepted (content decides, not the name).
 	gif := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 	resp := s.sendForm(t, http.MethodPatch, catalogCourses+"/"+id, owner.Token, nil, formFile{"thumbnail", "cover.png", "image/png", gif})
-	got := object(t, wantOK(t, resp, http.StatusOK, ""), "course")
+	got := apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "course")
 	if th, _ := got["thumbnail"].(string); !strings.HasSuffix(th, ".gif") {
 		t.Errorf("GIF thumbnail stored as %q", th)
 	}
@@ -302,7 +304,7 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.sendForm(t, tc.method, tc.path, owner.Token, tc.fields, tc.file)
-			wantFail(t, resp, http.StatusRequestEntityTooLarge, catalogMsgTooLarge)
+			apptest.WantError(t, resp, http.StatusRequestEntityTooLarge, catalogMsgTooLarge)
 			s.wantMediaFiles(t, files)
 		})
 	}
@@ -316,7 +318,7 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	wantOK(t, resp, http.StatusOK, "Course updated successfully")
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Max", "order": "2"},
 		formFile{"video", "v.mp4", "video/mp4", mp4File(9, videoCap-len(mp4File(9, 0)))})
-	got := object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
+	got := apptest.Object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")
 	if got["duration"] != 9.0 {
 		t.Errorf("duration %v, want 9", got["duration"])
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 // catalogListing is a course of the search fixture: its fields and id.
@@ -40,15 +42,15 @@ func (s *catalogServer) search(t *testing.T, path string, q url.Values, token st
 	resp := s.Do(t, http.MethodGet, path+"?"+q.Encode(), nil, token)
 	m := wantOK(t, resp, http.StatusOK, "")
 	wantKeys(t, "envelope", m, "success", "data")
-	data := object(t, m, "data")
+	data := apptest.Object(t, m, "data")
 	wantKeys(t, "data", data, "courses", "pagination")
 	courses := objects(t, data, "courses")
 	for _, c := range courses {
 		wantKeys(t, "listed course", c, catalogCourseKeys...)
-		in := object(t, c, "instructor")
+		in := apptest.Object(t, c, "instructor")
 		wantKeys(t, "instructor", in, "_id", "name", "avatar", "bio")
 	}
-	p := object(t, data, "pagination")
+	p := apptest.Object(t, data, "pagination")
 	wantKeys(t, "pagination", p, "page", "limit", "total", "pages")
 	return idsOf(courses), p
 }
@@ -205,8 +207,8 @@ func TestCatalogSearch(t *testing.T) {
 
 	t.Run("listed course", func(t *testing.T) {
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/search?title=watercolor", nil, "")
-		c := objects(t, object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
-		in := object(t, c, "instructor")
+		c := objects(t, apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
+		in := apptest.Object(t, c, "instructor")
 		if in["_id"] != inst.ID || in["name"] != inst.Name {
 			t.Errorf("instructor %v, want %s %s", in, inst.ID, inst.Name)
 		}
@@ -269,8 +271,8 @@ func TestCatalogPublishedAndInstructorLists(t *testing.T) {
 			t.Errorf("page 2 of 2: %v %v", got, p)
 		}
 		resp := s.Do(t, http.MethodGet, catalogCourses+"/published", nil, "")
-		c := objects(t, object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
-		if in := object(t, c, "instructor"); in["_id"] != a.ID || in["name"] != a.Name {
+		c := objects(t, apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")[0]
+		if in := apptest.Object(t, c, "instructor"); in["_id"] != a.ID || in["name"] != a.Name {
 			t.Errorf("instructor not populated: %v", in)
 		}
 		for _, raw := range []string{"page=0", "limit=0", "limit=101", "page=x"} {
@@ -297,8 +299,8 @@ func TestCatalogPublishedAndInstructorLists(t *testing.T) {
 		if len(got) != 0 || p["total"] != 0.0 {
 			t.Errorf("admin's own courses: %v %v, want none", got, p)
 		}
-		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, ""), http.StatusUnauthorized, catalogMsgNotLoggedIn)
-		wantFail(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, student.Token), http.StatusForbidden, catalogMsgNoPermission)
+		apptest.WantError(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, ""), http.StatusUnauthorized, catalogMsgNotLoggedIn)
+		apptest.WantError(t, s.Do(t, http.MethodGet, catalogCourses+"/instructor", nil, student.Token), http.StatusForbidden, catalogMsgNoPermission)
 		if resp := s.Do(t, http.MethodGet, catalogCourses+"/instructor?limit=101", nil, a.Token); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("limit 101: status %d, want 400", resp.StatusCode)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"testing"
@@ -53,12 +52,12 @@ func wantHealthShape(t *testing.T, body map[string]any, healthy bool) {
 	} else if d := time.Since(at); d < -time.Minute || d > time.Minute {
 		t.Errorf("timeStamp %v is not now", at)
 	}
-	services := object(t, body, "services")
+	services := apptest.Object(t, body, "services")
 	wantKeys(t, "services", services, "databases", "server")
 
-	db := object(t, services, "databases")
+	db := apptest.Object(t, services, "databases")
 	wantKeys(t, "services.databases", db, "status", "details")
-	details := object(t, db, "details")
+	details := apptest.Object(t, db, "details")
 	wantKeys(t, "services.databases.details", details, "isConnected", "readyState")
 	wantStatus, wantReady := "unhealthy", "disconnected"
 	if healthy {
@@ -68,7 +67,7 @@ func wantHealthShape(t *testing.T, body map[string]any, healthy bool) {
 		t.Errorf("databases = %v, want status %q, isConnected %v, readyState %q", db, wantStatus, healthy, wantReady)
 	}
 
-	srv := object(t, services, "server")
+	srv := apptest.Object(t, services, "server")
 	wantKeys(t, "services.server", srv, "status", "uptime", "memoryUsage")
 	if srv["status"] != "healthy" {
 		t.Errorf("server status %v, want healthy", srv["status"])
@@ -76,7 +75,7 @@ func wantHealthShape(t *testing.T, body map[string]any, healthy bool) {
 	if up, ok := srv["uptime"].(float64); !ok || up < 0 {
 		t.Errorf("uptime %v, want a number of seconds", srv["uptime"])
 	}
-	mem := object(t, srv, "memoryUsage")
+	mem := apptest.Object(t, srv, "memoryUsage")
 	wantKeys(t, "services.server.memoryUsage", mem, "rss", "heapTotal", "heapUsed", "external", "arrayBuffers")
 	for k, v := range mem {
 		if n, ok := v.(float64); !ok || n < 0 {
@@ -100,18 +99,6 @@ func TestHealthOK(t *testing.T) {
 	wantHealthShape(t, body, true)
 }
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // connectTo connects the way the service does to uri; the client is closed
 // when the test ends.
 func connectTo(t *testing.T, opts mongodb.Options) *mongodb.DB {
@@ -130,7 +117,7 @@ func connectTo(t *testing.T, opts mongodb.Options) *mongodb.DB {
 
 func TestHealthUnavailableDatabase(t *testing.T) {
 	t.Parallel() // it waits out two 2 s pings and needs no shared database
-	db := connectTo(t, mongodb.Options{URI: "mongodb://" + closedPort(t) + "/", Database: "lms"})
+	db := connectTo(t, mongodb.Options{URI: "mongodb://" + apptest.ClosedAddr(t) + "/", Database: "lms"})
 	s := apptest.StartWith(t, db, nil)
 
 	for i := range 2 { // the process keeps serving after the first 503

@@ -32,39 +32,13 @@ func wantStatus(t testing.TB, resp *apptest.Response, status int) {
 	}
 }
 
-// wantError asserts an error response: the status, a JSON content type and
-// exactly the body {"status": word, "message": message} (message "" matches
-// any non-empty message).
-func wantError(t testing.TB, resp *apptest.Response, status int, word, message string) {
-	t.Helper()
-	wantStatus(t, resp, status)
-	wantJSON(t, resp)
-	body := resp.JSON(t)
-	if got := sortedKeys(body); !slices.Equal(got, []string{"message", "status"}) {
-		t.Errorf("body keys %v, want [message status]; body %s", got, resp.Body)
-	}
-	if body["status"] != word {
-		t.Errorf("status %v, want %q", body["status"], word)
-	}
-	msg, _ := body["message"].(string)
-	if message == "" && msg == "" || message != "" && msg != message {
-		t.Errorf("%s %s: message %q, want %q", resp.Request.Method, resp.Request.URL.Path, msg, message)
-	}
-}
-
-// wantFail asserts a refused request: wantError with the status word "fail".
-func wantFail(t testing.TB, resp *apptest.Response, status int, message string) {
-	t.Helper()
-	wantError(t, resp, status, "fail", message)
-}
-
 // wantAnyFail asserts a refused request with any message: the body of
-// wantFail, or for "Validation failed" that body plus "errors".
+// apptest.WantError, or for "Validation failed" that body plus "errors".
 func wantAnyFail(t testing.TB, resp *apptest.Response, status int) {
 	t.Helper()
 	wantStatus(t, resp, status)
 	if resp.JSON(t)["message"] != "Validation failed" {
-		wantFail(t, resp, status, "")
+		apptest.WantError(t, resp, status, "")
 		return
 	}
 	wantJSON(t, resp)
@@ -159,16 +133,6 @@ func wantKeys(t testing.TB, where string, m map[string]any, keys ...string) {
 	if got := sortedKeys(m); !slices.Equal(got, want) {
 		t.Errorf("%s keys %v, want %v", where, got, want)
 	}
-}
-
-// object returns m[key] as a JSON object, failing the test otherwise.
-func object(t testing.TB, m map[string]any, key string) map[string]any {
-	t.Helper()
-	v, ok := m[key].(map[string]any)
-	if !ok {
-		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
-	}
-	return v
 }
 
 // objects returns m[key] as an array of JSON objects, failing the test

@@ -68,12 +68,12 @@ func TestCrossOriginWritesRefused(t *testing.T) {
 	resp := send(t, s, http.MethodPost, signinPath, "{", http.Header{
 		"Content-Type": {"application/json"}, "Origin": {foreignOrigin},
 	})
-	wantError(t, resp, http.StatusForbidden, "fail", "")
+	apptest.WantError(t, resp, http.StatusForbidden, "")
 
 	resp = send(t, s, http.MethodPost, signinPath, "{", http.Header{
 		"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"},
 	})
-	wantError(t, resp, http.StatusForbidden, "fail", "")
+	apptest.WantError(t, resp, http.StatusForbidden, "")
 
 	// The SPA's origin and clients that send no Origin (curl, servers) get
 	// through to the handler, which rejects the malformed body.
@@ -82,7 +82,7 @@ func TestCrossOriginWritesRefused(t *testing.T) {
 		malformed,
 	} {
 		resp = send(t, s, http.MethodPost, signinPath, "{", h)
-		wantError(t, resp, http.StatusBadRequest, "fail", "Malformed JSON")
+		apptest.WantError(t, resp, http.StatusBadRequest, "Malformed JSON")
 	}
 
 	// Reads are not writes.
@@ -189,11 +189,11 @@ func TestRequestID(t *testing.T) {
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	s := apptest.Start(t, nil)
 	for _, path := range []string{"/nope", "/api/v1/nope", "/api/v1/user/nope", "/api/v2/healthcheck"} {
-		wantError(t, s.Do(t, http.MethodGet, path, nil, ""), http.StatusNotFound, "fail", "Route not found")
+		apptest.WantError(t, s.Do(t, http.MethodGet, path, nil, ""), http.StatusNotFound, "Route not found")
 	}
-	wantError(t, s.Do(t, http.MethodPost, healthPath, nil, ""), http.StatusMethodNotAllowed, "fail", "")
-	wantError(t, s.Do(t, http.MethodDelete, healthPath, nil, ""), http.StatusMethodNotAllowed, "fail", "")
-	wantError(t, s.Do(t, http.MethodGet, signinPath, nil, ""), http.StatusMethodNotAllowed, "fail", "")
+	apptest.WantError(t, s.Do(t, http.MethodPost, healthPath, nil, ""), http.StatusMethodNotAllowed, "")
+	apptest.WantError(t, s.Do(t, http.MethodDelete, healthPath, nil, ""), http.StatusMethodNotAllowed, "")
+	apptest.WantError(t, s.Do(t, http.MethodGet, signinPath, nil, ""), http.StatusMethodNotAllowed, "")
 }
 
 // badSignin sends a request the per-IP limiter counts and the handler
@@ -210,7 +210,7 @@ func badSignin(t *testing.T, s *apptest.Server, header http.Header) *apptest.Res
 // wantLimited asserts the per-IP 429.
 func wantLimited(t *testing.T, resp *apptest.Response, window int) {
 	t.Helper()
-	wantError(t, resp, http.StatusTooManyRequests, "fail", tooManyFromIP)
+	apptest.WantError(t, resp, http.StatusTooManyRequests, tooManyFromIP)
 	after, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 	if err != nil || after < 1 || after > window {
 		t.Errorf("Retry-After %q, want 1..%d seconds", resp.Header.Get("Retry-After"), window)
@@ -303,7 +303,7 @@ func TestJSONBodiesBlackBox(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantError(t, send(t, s, http.MethodPost, signinPath, tt.body, tt.header), tt.status, "fail", tt.message)
+			apptest.WantError(t, send(t, s, http.MethodPost, signinPath, tt.body, tt.header), tt.status, tt.message)
 		})
 	}
 }

@@ -131,16 +131,6 @@ func (s *progServer) setAvatar(t *testing.T, userID, key string) {
 	}
 }
 
-// records counts the stored progress records matching filter.
-func (s *progServer) records(t *testing.T, filter bson.M) int64 {
-	t.Helper()
-	n, err := s.Mongo.Collection("courseprogresses").CountDocuments(context.Background(), filter)
-	if err != nil {
-		t.Fatalf("count progress: %v", err)
-	}
-	return n
-}
-
 // stored reads a user's stored record of a course.
 func (s *progServer) stored(t *testing.T, userID, courseID string) bson.M {
 	t.Helper()

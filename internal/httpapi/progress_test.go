@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
 )
 
 const (
@@ -33,9 +35,9 @@ func TestProgressNeedsASession(t *testing.T) {
 		{http.MethodPost, progBase + c.ID + "/reset"},
 	} {
 		resp := s.Do(t, tc.method, tc.path, map[string]bool{"isCompleted": true}, "")
-		wantFail(t, resp, http.StatusUnauthorized, progMsgNotLoggedIn)
+		apptest.WantError(t, resp, http.StatusUnauthorized, progMsgNotLoggedIn)
 	}
-	if n := s.records(t, bson.M{}); n != 0 {
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 		t.Errorf("%d records without a session", n)
 	}
 }
@@ -45,13 +47,13 @@ func TestProgressInvalidIDs(t *testing.T) {
 	u := s.signUp(t, "Ada Lovelace")
 	c := s.course(t, "Go", 1)
 	for _, bad := range []string{"nope", "123", strings.Repeat("g", 24), c.ID + "0", c.ID[1:]} {
-		wantFail(t, s.Do(t, http.MethodGet, progBase+bad, nil, u.Token), http.StatusBadRequest, progMsgInvalidCourseID)
-		wantFail(t, s.patch(t, u, bad, c.Lectures[0], true), http.StatusBadRequest, progMsgInvalidCourseID)
-		wantFail(t, s.complete(t, u, bad), http.StatusBadRequest, progMsgInvalidCourseID)
-		wantFail(t, s.reset(t, u, bad), http.StatusBadRequest, progMsgInvalidCourseID)
-		wantFail(t, s.patch(t, u, c.ID, bad, true), http.StatusBadRequest, progMsgInvalidLecture)
+		apptest.WantError(t, s.Do(t, http.MethodGet, progBase+bad, nil, u.Token), http.StatusBadRequest, progMsgInvalidCourseID)
+		apptest.WantError(t, s.patch(t, u, bad, c.Lectures[0], true), http.StatusBadRequest, progMsgInvalidCourseID)
+		apptest.WantError(t, s.complete(t, u, bad), http.StatusBadRequest, progMsgInvalidCourseID)
+		apptest.WantError(t, s.reset(t, u, bad), http.StatusBadRequest, progMsgInvalidCourseID)
+		apptest.WantError(t, s.patch(t, u, c.ID, bad, true), http.StatusBadRequest, progMsgInvalidLecture)
 	}
-	if n := s.records(t, bson.M{}); n != 0 {
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 		t.Errorf("%d records after bad requests", n)
 	}
 }
@@ -62,10 +64,10 @@ func TestProgressGetNotFound(t *testing.T) {
 	c := s.course(t, "Go", 2)
 	unknown := "0123456789abcdef01234567"
 
-	wantFail(t, s.get(t, u, unknown), http.StatusNotFound, progMsgCourseNotFound)
-	wantFail(t, s.get(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.get(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	if n := s.records(t, bson.M{}); n != 0 {
+	apptest.WantError(t, s.get(t, u, unknown), http.StatusNotFound, progMsgCourseNotFound)
+	apptest.WantError(t, s.get(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.get(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 		t.Errorf("GET created %d records", n)
 	}
 }
@@ -109,7 +111,7 @@ func TestProgressFirstPatchOnlyCreates(t *testing.T) {
 	if lw == nil || lw.Before(before) || lw.After(time.Now().Add(time.Second)) {
 		t.Errorf("lastWatched %v, want now", lw)
 	}
-	if n := s.records(t, bson.M{}); n != 1 {
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 1 {
 		t.Errorf("%d records, want 1", n)
 	}
 
@@ -189,7 +191,7 @@ func TestProgressPatchBody(t *testing.T) {
 		wantAnyFail(t, resp, http.StatusUnsupportedMediaType)
 
 		if round == 0 {
-			if n := s.records(t, bson.M{}); n != 0 {
+			if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 				t.Fatalf("bad bodies created %d records", n)
 			}
 			progWantData(t, s.patch(t, u, c.ID, c.Lectures[0], true))
@@ -218,20 +220,20 @@ func TestProgressLectureMustBelongToCourse(t *testing.T) {
 	unknown := "0123456789abcdef01234567"
 
 	// Before the record exists: nothing is created.
-	wantFail(t, s.patch(t, u, c.ID, other.Lectures[0], true), http.StatusBadRequest, progMsgNotInCourse)
-	wantFail(t, s.patch(t, u, c.ID, unknown, true), http.StatusBadRequest, progMsgNotInCourse)
-	wantFail(t, s.patch(t, u, unknown, c.Lectures[0], true), http.StatusNotFound, progMsgCourseNotFound)
-	if n := s.records(t, bson.M{}); n != 0 {
+	apptest.WantError(t, s.patch(t, u, c.ID, other.Lectures[0], true), http.StatusBadRequest, progMsgNotInCourse)
+	apptest.WantError(t, s.patch(t, u, c.ID, unknown, true), http.StatusBadRequest, progMsgNotInCourse)
+	apptest.WantError(t, s.patch(t, u, unknown, c.Lectures[0], true), http.StatusNotFound, progMsgCourseNotFound)
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 		t.Fatalf("refused PATCHes created %d records", n)
 	}
 
 	progWantData(t, s.patch(t, u, c.ID, c.Lectures[0], true))
-	wantFail(t, s.patch(t, u, c.ID, other.Lectures[0], true), http.StatusBadRequest, progMsgNotInCourse)
+	apptest.WantError(t, s.patch(t, u, c.ID, other.Lectures[0], true), http.StatusBadRequest, progMsgNotInCourse)
 	rec, _ := progWantData(t, s.get(t, u, c.ID))
 	if !slices.Equal(rec.lectures(), c.Lectures) || len(rec.completed()) != 0 {
 		t.Errorf("record after a foreign lecture: %+v", rec)
 	}
-	if n := s.records(t, bson.M{}); n != 1 {
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 1 {
 		t.Errorf("%d records, want 1", n)
 	}
 }
@@ -286,11 +288,11 @@ func TestProgressCompleteAndReset(t *testing.T) {
 	c := s.course(t, "Go", 3)
 	unknown := "0123456789abcdef01234567"
 
-	wantFail(t, s.complete(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.reset(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.complete(t, u, unknown), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.reset(t, u, unknown), http.StatusNotFound, progMsgRecordNotFound)
-	if n := s.records(t, bson.M{}); n != 0 {
+	apptest.WantError(t, s.complete(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.reset(t, u, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.complete(t, u, unknown), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.reset(t, u, unknown), http.StatusNotFound, progMsgRecordNotFound)
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
 		t.Fatalf("complete/reset created %d records", n)
 	}
 
@@ -375,7 +377,7 @@ func TestProgressLectureDeletedAfterCompletion(t *testing.T) {
 	if !slices.Equal(rec.lectures(), []string{b, cc}) || !slices.Equal(rec.completed(), []string{b}) || rec.CompletionPercentage != 50 {
 		t.Errorf("GET after the completed lecture was deleted: %+v", rec)
 	}
-	wantFail(t, s.patch(t, u, c.ID, a, true), http.StatusBadRequest, progMsgNotInCourse)
+	apptest.WantError(t, s.patch(t, u, c.ID, a, true), http.StatusBadRequest, progMsgNotInCourse)
 
 	rec, _ = progWantData(t, s.patch(t, u, c.ID, cc, true))
 	if !slices.Equal(rec.lectures(), []string{b, cc}) || rec.CompletionPercentage != 100 || !rec.IsCompleted {
@@ -412,10 +414,10 @@ func TestProgressIsPerUser(t *testing.T) {
 	adaRec, _ := progWantData(t, s.patch(t, ada, c.ID, c.Lectures[0], true))
 
 	// Bob sees and changes nothing of Ada's, whatever ids he sends.
-	wantFail(t, s.get(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.Do(t, http.MethodGet, progBase+c.ID+"?user="+ada.ID+"&userId="+ada.ID, nil, bob.Token), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.complete(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
-	wantFail(t, s.reset(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.get(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.Do(t, http.MethodGet, progBase+c.ID+"?user="+ada.ID+"&userId="+ada.ID, nil, bob.Token), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.complete(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
+	apptest.WantError(t, s.reset(t, bob, c.ID), http.StatusNotFound, progMsgRecordNotFound)
 	resp := s.Do(t, http.MethodPatch, progBase+c.ID+"/lectures/"+c.Lectures[1], map[string]any{"isCompleted": true, "user": ada.ID}, bob.Token)
 	wantAnyFail(t, resp, http.StatusBadRequest)
 
@@ -436,7 +438,7 @@ func TestProgressIsPerUser(t *testing.T) {
 	if got.ID != bobRec.ID || got.CompletionPercentage != 100 || data["user"].(map[string]any)["_id"] != bob.ID {
 		t.Errorf("Bob's record: %+v", got)
 	}
-	if n := s.records(t, bson.M{}); n != 2 {
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 2 {
 		t.Errorf("%d records, want 2", n)
 	}
 }
@@ -506,7 +508,7 @@ func TestProgressConcurrentFirstPatches(t *testing.T) {
 	if notApplied != 1 {
 		t.Errorf("%d answers without the value applied, want exactly 1 (the creator)", notApplied)
 	}
-	if got := s.records(t, bson.M{}); got != 1 {
+	if got := s.Count(t, "courseprogresses", bson.M{}); got != 1 {
 		t.Errorf("%d records, want 1", got)
 	}
 	rec, _ := progWantData(t, s.get(t, u, c.ID))

@@ -36,7 +36,7 @@ func TestCheckoutOpensASessionForTheStoredPrice(t *testing.T) {
 	if m["success"] != true || m["message"] != "Stripe checkout initiated successfully." {
 		t.Errorf("envelope %s", resp.Body)
 	}
-	sess := object(t, object(t, m, "data"), "session")
+	sess := apptest.Object(t, apptest.Object(t, m, "data"), "session")
 	id, _ := sess["id"].(string)
 	sessURL, _ := sess["url"].(string)
 	if !strings.HasPrefix(id, "cs_") || !strings.HasPrefix(sessURL, "https://") {
@@ -120,11 +120,11 @@ func TestCheckoutRules(t *testing.T) {
 	published := h.course(t, teacher.ID, 10, true)
 	draft := h.course(t, teacher.ID, 10, false)
 
-	wantError(t, h.checkout(t, student.Token, mongodb.NewID()), http.StatusNotFound, msgCourseNotFound)
-	wantError(t, h.checkout(t, student.Token, draft.ID), http.StatusNotFound, msgCourseNotFound)
+	apptest.WantError(t, h.checkout(t, student.Token, mongodb.NewID()), http.StatusNotFound, msgCourseNotFound)
+	apptest.WantError(t, h.checkout(t, student.Token, draft.ID), http.StatusNotFound, msgCourseNotFound)
 	// Not even its instructor can buy a draft, nor their own course.
-	wantError(t, h.checkout(t, teacher.Token, draft.ID), http.StatusNotFound, msgCourseNotFound)
-	wantError(t, h.checkout(t, teacher.Token, published.ID), http.StatusBadRequest, msgOwnCourse)
+	apptest.WantError(t, h.checkout(t, teacher.Token, draft.ID), http.StatusNotFound, msgCourseNotFound)
+	apptest.WantError(t, h.checkout(t, teacher.Token, published.ID), http.StatusBadRequest, msgOwnCourse)
 	// Another instructor may buy it.
 	other := h.signUp(t, "instructor")
 	if resp := h.checkout(t, other.Token, published.ID); resp.StatusCode != http.StatusCreated {
@@ -132,8 +132,8 @@ func TestCheckoutRules(t *testing.T) {
 	}
 
 	// Bad requests.
-	wantError(t, h.checkout(t, "", published.ID), http.StatusUnauthorized, "You are not logged in")
-	wantError(t, h.checkout(t, student.Token, "abc"), http.StatusBadRequest, "Invalid course ID")
+	apptest.WantError(t, h.checkout(t, "", published.ID), http.StatusUnauthorized, "You are not logged in")
+	apptest.WantError(t, h.checkout(t, student.Token, "abc"), http.StatusBadRequest, "Invalid course ID")
 	resp := h.Do(t, http.MethodPost, checkoutPath, map[string]string{}, student.Token)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(resp.Body), "courseId") {
 		t.Errorf("empty body: %d %s", resp.StatusCode, resp.Body)
@@ -143,7 +143,7 @@ func TestCheckoutRules(t *testing.T) {
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("form body: %d %s, want 415", resp.StatusCode, resp.Body)
 	}
-	if n := h.count(t, "coursepurchases", bson.M{}); n != 1 {
+	if n := h.Count(t, "coursepurchases", bson.M{}); n != 1 {
 		t.Errorf("%d purchases stored, want only the other instructor's", n)
 	}
 	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
@@ -157,7 +157,7 @@ func TestCheckoutOfAnOwnedCourseConflicts(t *testing.T) {
 	c := h.course(t, teacher.ID, 25, true)
 	r := h.buy(t, student, c)
 	h.deliver(t, completed("evt_owned_1", r))
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 
 	// A completed purchase whose enrolment went missing still counts, and
 	// gets its enrolment back.
@@ -165,7 +165,7 @@ func TestCheckoutOfAnOwnedCourseConflicts(t *testing.T) {
 	if _, err := h.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": bson.A{}}}); err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	if got := h.enrolments(t, student.ID); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("enrolments %v after the repair, want [%s]", got, c.ID)
 	}
@@ -185,7 +185,7 @@ func TestCheckoutOfAFreeCourseEnrolsAtOnce(t *testing.T) {
 		t.Fatalf("checkout: %d %s", resp.StatusCode, resp.Body)
 	}
 	m := resp.JSON(t)
-	if m["success"] != true || m["message"] != "Enrolled successfully" || object(t, m, "data")["enrolled"] != true {
+	if m["success"] != true || m["message"] != "Enrolled successfully" || apptest.Object(t, m, "data")["enrolled"] != true {
 		t.Errorf("body %s", resp.Body)
 	}
 	p := h.onePurchase(t, student.ID, c.ID)
@@ -196,7 +196,7 @@ func TestCheckoutOfAFreeCourseEnrolsAtOnce(t *testing.T) {
 	if !h.isPurchased(t, student, c.ID) {
 		t.Error("isPurchased false after a free enrolment")
 	}
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	h.wantEnrolled(t, student, c, 1, 1)
 	if n := len(h.stripe.requests(http.MethodPost, "")); n != 0 {
 		t.Errorf("%d requests to Stripe for a free course", n)
@@ -207,10 +207,10 @@ func TestCheckoutWithoutStripe(t *testing.T) {
 	h := start(t, map[string]string{"STRIPE_SECRET_KEY": "", "STRIPE_WEBHOOK_SECRET": ""})
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusServiceUnavailable, msgNotConfigured)
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusServiceUnavailable, msgNotConfigured)
 	payload := completed("evt_unconfigured", ref{Purchase: mongodb.NewID(), Session: "cs_x", Cents: 1000})
-	wantError(t, h.deliverWith(t, payload, signature(payload, whSecret, time.Now())), http.StatusServiceUnavailable, msgNotConfigured)
-	if n := h.count(t, "coursepurchases", bson.M{}) + h.count(t, "webhookevents", bson.M{}); n != 0 {
+	apptest.WantError(t, h.deliverWith(t, payload, signature(payload, whSecret, time.Now())), http.StatusServiceUnavailable, msgNotConfigured)
+	if n := h.Count(t, "coursepurchases", bson.M{}) + h.Count(t, "webhookevents", bson.M{}); n != 0 {
 		t.Errorf("%d documents written", n)
 	}
 }
@@ -220,12 +220,12 @@ func TestCheckoutTwiceReturnsTheSameSession(t *testing.T) {
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
 
-	first := object(t, object(t, h.checkout(t, student.Token, c.ID).JSON(t), "data"), "session")
+	first := apptest.Object(t, apptest.Object(t, h.checkout(t, student.Token, c.ID).JSON(t), "data"), "session")
 	second := h.checkout(t, student.Token, c.ID)
 	if second.StatusCode != http.StatusCreated {
 		t.Fatalf("second click: %d %s", second.StatusCode, second.Body)
 	}
-	again := object(t, object(t, second.JSON(t), "data"), "session")
+	again := apptest.Object(t, apptest.Object(t, second.JSON(t), "data"), "session")
 	if again["id"] != first["id"] || again["url"] != first["url"] {
 		t.Errorf("second click got session %v, want the first one %v", again, first)
 	}
@@ -256,7 +256,7 @@ func TestCheckoutConcurrentClicksOpenOneSession(t *testing.T) {
 		if r.StatusCode != http.StatusCreated {
 			t.Fatalf("click: %d %s", r.StatusCode, r.Body)
 		}
-		ids[object(t, object(t, r.JSON(t), "data"), "session")["id"]] = true
+		ids[apptest.Object(t, apptest.Object(t, r.JSON(t), "data"), "session")["id"]] = true
 	}
 	if len(ids) != 1 {
 		t.Errorf("%d clicks got %d sessions, want 1", clicks, len(ids))
@@ -268,12 +268,12 @@ func TestCheckoutConcurrentClicksOpenOneSession(t *testing.T) {
 }
 
 func TestCheckoutWhenStripeIsDown(t *testing.T) {
-	h := start(t, map[string]string{"STRIPE_API_BASE": closedPort(t)})
+	h := start(t, map[string]string{"STRIPE_API_BASE": "http://" + apptest.ClosedAddr(t)})
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
 
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusBadGateway, msgCheckoutFailed)
-	if n := h.count(t, "coursepurchases", bson.M{}); n != 0 {
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusBadGateway, msgCheckoutFailed)
+	if n := h.Count(t, "coursepurchases", bson.M{}); n != 0 {
 		t.Errorf("%d purchases left behind, want none", n)
 	}
 	// The failure is logged (once, with the cause), never shown.
@@ -287,8 +287,8 @@ func TestCheckoutWhenStripeRefuses(t *testing.T) {
 	h := start(t, map[string]string{"STRIPE_SECRET_KEY": "not-a-key"})
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
-	wantError(t, h.checkout(t, student.Token, c.ID), http.StatusBadGateway, msgCheckoutFailed)
-	if n := h.count(t, "coursepurchases", bson.M{}); n != 0 {
+	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusBadGateway, msgCheckoutFailed)
+	if n := h.Count(t, "coursepurchases", bson.M{}); n != 0 {
 		t.Errorf("%d purchases left behind, want none", n)
 	}
 }

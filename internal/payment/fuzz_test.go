@@ -42,7 +42,7 @@ func FuzzWebhook(f *testing.F) {
 		if !validHeaderValue(sig) {
 			t.Skip("no HTTP client sends this header")
 		}
-		before := h.count(t, "webhookevents", bson.M{})
+		before := h.Count(t, "webhookevents", bson.M{})
 		req := h.NewRequest(t, http.MethodPost, webhookPath, body)
 		if sig != "" {
 			req.Header["Stripe-Signature"] = []string{sig} // as is, even if not a valid header value
@@ -55,7 +55,7 @@ func FuzzWebhook(f *testing.F) {
 		if resp.StatusCode == http.StatusOK && !signed {
 			t.Fatalf("accepted an unsigned body: %q with %q", body, sig)
 		}
-		if resp.StatusCode != http.StatusOK && h.count(t, "webhookevents", bson.M{}) != before {
+		if resp.StatusCode != http.StatusOK && h.Count(t, "webhookevents", bson.M{}) != before {
 			t.Fatalf("status %d, and an event was recorded", resp.StatusCode)
 		}
 	})

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -72,18 +71,6 @@ func start(t testing.TB, overrides map[string]string) *harness {
 		env[k] = v
 	}
 	return &harness{Server: apptest.Start(t, env), stripe: rec}
-}
-
-// closedPort returns a loopback URL where nothing listens.
-func closedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
 }
 
 // user is a signed-in account.
@@ -194,16 +181,6 @@ func (h *harness) onePurchase(t testing.TB, userID, courseID string) purchaseDoc
 	return ps[0]
 }
 
-// count counts the documents of a collection matching filter.
-func (h *harness) count(t testing.TB, coll string, filter bson.M) int64 {
-	t.Helper()
-	n, err := h.Mongo.Collection(coll).CountDocuments(context.Background(), filter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // enrolledCount reads a course's enrolledCount.
 func (h *harness) enrolledCount(t testing.TB, courseID string) int {
 	t.Helper()
@@ -258,7 +235,7 @@ func (h *harness) isPurchased(t testing.TB, u user, courseID string) bool {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("purchase-status: %d %s\n%s", resp.StatusCode, resp.Body, h.Logs())
 	}
-	v, ok := object(t, resp.JSON(t), "data")["isPurchased"].(bool)
+	v, ok := apptest.Object(t, resp.JSON(t), "data")["isPurchased"].(bool)
 	if !ok {
 		t.Fatalf("isPurchased is not a boolean: %s", resp.Body)
 	}
@@ -369,32 +346,6 @@ func (h *harness) deliver(t testing.TB, payload []byte) {
 	resp := h.deliverWith(t, payload, signature(payload, whSecret, time.Now()))
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(resp.Body)) != `{"received":true}` {
 		t.Fatalf("webhook: %d %s", resp.StatusCode, resp.Body)
-	}
-}
-
-// object returns m[key] as a JSON object.
-func object(t testing.TB, m map[string]any, key string) map[string]any {
-	t.Helper()
-	v, ok := m[key].(map[string]any)
-	if !ok {
-		t.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
-	}
-	return v
-}
-
-// wantError asserts an error answer: status and exactly {status, message}.
-func wantError(t testing.TB, resp *apptest.Response, status int, message string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, resp.Body)
-	}
-	m := resp.JSON(t)
-	word := "fail"
-	if status >= 500 {
-		word = "error"
-	}
-	if len(m) != 2 || m["status"] != word || m["message"] != message {
-		t.Errorf("body %s, want {status: %q, message: %q}", resp.Body, word, message)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
+	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -115,7 +116,7 @@ func TestEnrolmentFaultIsRetriedExactlyOnce(t *testing.T) {
 
 			flaky.failures.Store(1)
 			wantInternal(t, handle(svc, payload))
-			if n := h.count(t, "webhookevents", bson.M{"eventId": "evt_flaky", "status": "processed"}); n != 0 {
+			if n := h.Count(t, "webhookevents", bson.M{"eventId": "evt_flaky", "status": "processed"}); n != 0 {
 				t.Fatal("the event is recorded as processed after the fault")
 			}
 			// Stripe redelivers (twice, even): exactly one enrolment.
@@ -277,7 +278,7 @@ func TestReconcileWhenStripeIsDown(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	h.age(t, r.Purchase, 2*time.Hour)
-	down := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: closedPort(t), Timeout: 500 * time.Millisecond})
+	down := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: "http://" + apptest.ClosedAddr(t), Timeout: 500 * time.Millisecond})
 	report, err := h.service(t, nil, nil, down).Reconcile(t.Context(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +327,7 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	h.age(t, paid.Purchase, 24*time.Hour)
 	h.rewriteSessions(map[string]sessionState{paid.Session: {"complete", "paid", 1000, "usd"}})
 	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
-	wantError(t, h.checkout(t, s2.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
+	apptest.WantError(t, h.checkout(t, s2.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
 		t.Error("a new session was opened for a paid purchase")
 	}
@@ -338,7 +339,7 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	waiting := h.buy(t, s3, c)
 	h.age(t, waiting.Purchase, 24*time.Hour)
 	h.rewriteSessions(map[string]sessionState{waiting.Session: {"complete", "unpaid", 1000, "usd"}})
-	wantError(t, h.checkout(t, s3.Token, c.ID), http.StatusConflict, "A payment for this course is still being processed")
+	apptest.WantError(t, h.checkout(t, s3.Token, c.ID), http.StatusConflict, "A payment for this course is still being processed")
 	if p := h.onePurchase(t, s3.ID, c.ID); p.Status != "pending" {
 		t.Errorf("status %s, want pending", p.Status)
 	}

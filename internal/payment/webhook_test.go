@@ -39,7 +39,7 @@ func TestWebhookCompletionEnrols(t *testing.T) {
 	h.deliver(t, completed("evt_complete_1", r))
 	h.deliver(t, chargeSucceeded("evt_charge_1", r))
 	h.wantEnrolled(t, student, c, 1, 1)
-	if n := h.count(t, "webhookevents", bson.M{"eventId": "evt_complete_1"}); n != 1 {
+	if n := h.Count(t, "webhookevents", bson.M{"eventId": "evt_complete_1"}); n != 1 {
 		t.Errorf("%d records of the event, want 1", n)
 	}
 }
@@ -58,9 +58,9 @@ func TestWebhookPurchaseStatusShowsTheGatedCourse(t *testing.T) {
 		if m["success"] != true {
 			t.Errorf("envelope %s", resp.Body)
 		}
-		data := object(t, m, "data")
-		course := object(t, data, "course")
-		if course["_id"] != c.ID || object(t, course, "instructor")["_id"] != teacher.ID {
+		data := apptest.Object(t, m, "data")
+		course := apptest.Object(t, data, "course")
+		if course["_id"] != c.ID || apptest.Object(t, course, "instructor")["_id"] != teacher.ID {
 			t.Errorf("course %v: want %s with its instructor populated", course, c.ID)
 		}
 		out := map[string]any{"isPurchased": data["isPurchased"]}
@@ -80,9 +80,9 @@ func TestWebhookPurchaseStatusShowsTheGatedCourse(t *testing.T) {
 	if after["isPurchased"] != true || after[c.Gated] == nil {
 		t.Errorf("after paying: %v; want every video", after)
 	}
-	wantError(t, h.Do(t, http.MethodGet, statusPath("nope"), nil, student.Token), http.StatusBadRequest, "Invalid course ID")
-	wantError(t, h.Do(t, http.MethodGet, statusPath(mongodb.NewID()), nil, student.Token), http.StatusNotFound, "Course not found")
-	wantError(t, h.Do(t, http.MethodGet, statusPath(c.ID), nil, ""), http.StatusUnauthorized, "You are not logged in")
+	apptest.WantError(t, h.Do(t, http.MethodGet, statusPath("nope"), nil, student.Token), http.StatusBadRequest, "Invalid course ID")
+	apptest.WantError(t, h.Do(t, http.MethodGet, statusPath(mongodb.NewID()), nil, student.Token), http.StatusNotFound, "Course not found")
+	apptest.WantError(t, h.Do(t, http.MethodGet, statusPath(c.ID), nil, ""), http.StatusUnauthorized, "You are not logged in")
 }
 
 func TestWebhookRefundRevokesAccess(t *testing.T) {
@@ -110,7 +110,7 @@ func TestWebhookRefundRevokesAccess(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("course page: %d %s", resp.StatusCode, resp.Body)
 	}
-	for _, l := range object(t, resp.JSON(t), "data")["lectures"].([]any) {
+	for _, l := range apptest.Object(t, resp.JSON(t), "data")["lectures"].([]any) {
 		l := l.(map[string]any)
 		if l["_id"] == c.Gated && (l["videoUrl"] != nil || l["locked"] != true) {
 			t.Errorf("gated lecture after the refund: %v", l)
@@ -178,7 +178,7 @@ func TestPurchasedCoursesNewestFirst(t *testing.T) {
 	if got := h.purchasedIDs(t, student); len(got) != 3 {
 		t.Errorf("purchased courses %v after unpublishing one", got)
 	}
-	wantError(t, h.Do(t, http.MethodGet, boughtPath, nil, ""), http.StatusUnauthorized, "You are not logged in")
+	apptest.WantError(t, h.Do(t, http.MethodGet, boughtPath, nil, ""), http.StatusUnauthorized, "You are not logged in")
 }
 
 func TestWebhookSignatureFailuresWriteNothing(t *testing.T) {
@@ -213,7 +213,7 @@ func TestWebhookSignatureFailuresWriteNothing(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", tt.name, resp.StatusCode, resp.Body)
 		}
 	}
-	if n := h.count(t, "webhookevents", bson.M{}); n != 0 {
+	if n := h.Count(t, "webhookevents", bson.M{}); n != 0 {
 		t.Errorf("%d event records written", n)
 	}
 	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "pending" || p.Flagged {
@@ -269,7 +269,7 @@ func TestWebhookSameEventConcurrently(t *testing.T) {
 		}
 	}
 	h.wantEnrolled(t, student, c, 1, 1)
-	if n := h.count(t, "webhookevents", bson.M{"eventId": "evt_concurrent", "status": "processed"}); n != 1 {
+	if n := h.Count(t, "webhookevents", bson.M{"eventId": "evt_concurrent", "status": "processed"}); n != 1 {
 		t.Errorf("%d processed records, want 1", n)
 	}
 	if got := strings.Count(h.Logs(), `"msg":"enrolled"`); got != 1 {
@@ -385,16 +385,16 @@ func TestWebhookCorrelation(t *testing.T) {
 
 	// Unknown purchases, unknown types and empty metadata are acknowledged
 	// and change nothing.
-	before := h.count(t, "coursepurchases", bson.M{"status": "completed"})
+	before := h.Count(t, "coursepurchases", bson.M{"status": "completed"})
 	ghost := ref{Purchase: mongodb.NewID(), Session: "cs_unknown", User: s1.ID, Course: c.ID, Cents: 1000}
 	h.deliver(t, completed("evt_ghost", ghost))
 	h.deliver(t, chargeSucceeded("evt_ghost_charge", ref{Purchase: "not-an-id", Cents: 1000}))
 	h.deliver(t, event("evt_customer", "customer.created", map[string]any{"id": "cus_1", "object": "customer"}))
 	h.deliver(t, event("evt_dispute", "charge.dispute.created", map[string]any{"id": "dp_1", "object": "dispute", "charge": "ch_1"}))
-	if after := h.count(t, "coursepurchases", bson.M{"status": "completed"}); after != before {
+	if after := h.Count(t, "coursepurchases", bson.M{"status": "completed"}); after != before {
 		t.Errorf("%d completed purchases, want %d", after, before)
 	}
-	if n := h.count(t, "webhookevents", bson.M{"eventId": bson.M{"$in": bson.A{"evt_customer", "evt_dispute"}}}); n != 0 {
+	if n := h.Count(t, "webhookevents", bson.M{"eventId": bson.M{"$in": bson.A{"evt_customer", "evt_dispute"}}}); n != 0 {
 		t.Errorf("ignored events recorded: %d", n)
 	}
 }
@@ -442,7 +442,7 @@ func TestWebhookRouteIsOutsideTheBrowserLimits(t *testing.T) {
 	// Over 64 KB: 413, before anything is parsed.
 	obj["custom_text"] = strings.Repeat("x", 64<<10)
 	huge := event("evt_huge", "checkout.session.completed", obj)
-	wantError(t, h.deliverWith(t, huge, signature(huge, whSecret, time.Now())), http.StatusRequestEntityTooLarge, "Request body too large")
+	apptest.WantError(t, h.deliverWith(t, huge, signature(huge, whSecret, time.Now())), http.StatusRequestEntityTooLarge, "Request body too large")
 	// The browser routes are limited as before.
 	if resp := h.checkout(t, student.Token, c.ID); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("checkout over the limit: %d", resp.StatusCode)
@@ -464,8 +464,8 @@ func TestWebhookFaultIsRetried(t *testing.T) {
 	}
 	payload := completed("evt_fault", r)
 	sig := signature(payload, whSecret, time.Now())
-	wantError(t, h.deliverWith(t, payload, sig), http.StatusInternalServerError, "Internal server error")
-	if n := h.count(t, "webhookevents", bson.M{"eventId": "evt_fault", "status": "processed"}); n != 0 {
+	apptest.WantError(t, h.deliverWith(t, payload, sig), http.StatusInternalServerError, "Internal server error")
+	if n := h.Count(t, "webhookevents", bson.M{"eventId": "evt_fault", "status": "processed"}); n != 0 {
 		t.Fatal("the failed event is recorded as processed")
 	}
 	if got := h.enrolledCount(t, c.ID); got != 0 {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
@@ -89,6 +91,30 @@ func Connect(tb testing.TB, opts mongodb.Options) *mongo.Database {
 	return client.Database(opts.Database)
 }
 
+// Count counts the documents of a collection that match filter (nil: all),
+// through Server.Mongo.
+func (s *Server) Count(tb testing.TB, collection string, filter bson.M) int64 {
+	tb.Helper()
+	n, err := s.Mongo.Collection(collection).CountDocuments(context.Background(), filter)
+	if err != nil {
+		tb.Fatalf("apptest: count %s: %v", collection, err)
+	}
+	return n
+}
+
+// ClosedAddr returns a loopback host:port that nothing listens on, for
+// pointing a client at a server that is down.
+func ClosedAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("apptest: %v", err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
 // StartWith is Start over a given database connection; it leaves
 // Server.Mongo nil.
 func StartWith(tb testing.TB, db *mongodb.DB, overrides map[string]string) *Server {
@@ -126,6 +152,40 @@ func (r *Response) JSON(tb testing.TB) map[string]any {
 		tb.Fatalf("apptest: body is not a JSON object: %v\n%s", err, r.Body)
 	}
 	return m
+}
+
+// WantError asserts an error response as the service writes them: the
+// status, a JSON content type and exactly the body {"status": word,
+// "message": message}, where word is "fail" for a 4xx status and "error"
+// for a 5xx one. A message of "" matches any non-empty message.
+func WantError(tb testing.TB, resp *Response, status int, message string) {
+	tb.Helper()
+	where := resp.Request.Method + " " + resp.Request.URL.Path
+	if resp.StatusCode != status {
+		tb.Fatalf("%s: status %d, want %d; body %s", where, resp.StatusCode, status, resp.Body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("%s: Content-Type %q, want application/json", where, ct)
+	}
+	word := "fail"
+	if status >= 500 {
+		word = "error"
+	}
+	body := resp.JSON(tb)
+	msg, isString := body["message"].(string)
+	if len(body) != 2 || body["status"] != word || !isString || message == "" && msg == "" || message != "" && msg != message {
+		tb.Errorf("%s: body %s, want {\"status\":%q,\"message\":%q}", where, resp.Body, word, message)
+	}
+}
+
+// Object returns m[key] as a JSON object, failing the test otherwise.
+func Object(tb testing.TB, m map[string]any, key string) map[string]any {
+	tb.Helper()
+	v, ok := m[key].(map[string]any)
+	if !ok {
+		tb.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
+	}
+	return v
 }
 
 // Cookie returns the named cookie the response sets, or nil.
