@@ -118,21 +118,19 @@ func (s *acctServer) patchProfile(t *testing.T, token string, body []byte, conte
 // storedImages lists the files under DATA_DIR/media/images.
 func (s *acctServer) storedImages(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(s.App.Config.DataDir, "media", "images"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
+	return s.filesIn(t, "media", "images")
 }
 
 // tempFiles lists what uploads left in DATA_DIR/tmp.
 func (s *acctServer) tempFiles(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(s.App.Config.DataDir, "tmp"))
+	return s.filesIn(t, "tmp")
+}
+
+// filesIn lists the names in a directory under DATA_DIR.
+func (s *acctServer) filesIn(t *testing.T, dir ...string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(append([]string{s.App.Config.DataDir}, dir...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
