@@ -72,11 +72,11 @@ func Start(tb testing.TB, overrides map[string]string) *Server {
 }
 
 // Connect opens a plain driver handle on the database opts names, through a
-// single connection as the service uses on the embedded server, and
-// disconnects it when the test ends. A second connection to the embedded
-// database is safe as long as it does not write concurrently with the
-// service what the service itself updates: use it to arrange documents
-// before the requests that read them and to check them afterwards.
+// single connection like the service's on the embedded server, and
+// disconnects it when the test ends. The embedded server does not isolate
+// updates from different connections, so do not update documents through it
+// while the service may be updating them: arrange documents before the
+// requests that read them and check them afterwards.
 func Connect(tb testing.TB, opts mongodb.Options) *mongo.Database {
 	tb.Helper()
 	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
@@ -154,6 +154,16 @@ func (r *Response) JSON(tb testing.TB) map[string]any {
 	return m
 }
 
+// Cookie returns the named cookie the response sets, or nil.
+func (r *Response) Cookie(name string) *http.Cookie {
+	for _, c := range r.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // WantError asserts an error response as the service writes them: the
 // status, a JSON content type and exactly the body {"status": word,
 // "message": message}, where word is "fail" for a 4xx status and "error"
@@ -186,16 +196,6 @@ func Object(tb testing.TB, m map[string]any, key string) map[string]any {
 		tb.Fatalf("%q is %T (%v), want an object", key, m[key], m[key])
 	}
 	return v
-}
-
-// Cookie returns the named cookie the response sets, or nil.
-func (r *Response) Cookie(name string) *http.Cookie {
-	for _, c := range r.Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
 }
 
 // Request is a request being built.
