@@ -13,7 +13,6 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 	"github.com/lms-backend/lms/internal/progress"
@@ -24,7 +23,7 @@ import (
 func progOpen(t *testing.T) (*mongodb.DB, *mongo.Database) {
 	t.Helper()
 	opts := mongotest.Options(t)
-	return mongotest.OpenWith(t, opts), apptest.Connect(t, opts)
+	return mongotest.OpenWith(t, opts), mongotest.Connect(t, opts)
 }
 
 // progCourse stores a course with n lectures and returns its id and the

@@ -15,11 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app"
 	"github.com/lms-backend/lms/internal/config"
@@ -67,28 +65,8 @@ func Start(tb testing.TB, overrides map[string]string) *Server {
 	tb.Helper()
 	opts := mongotest.Options(tb)
 	s := StartWith(tb, mongotest.OpenWith(tb, opts), overrides)
-	s.Mongo = Connect(tb, opts)
+	s.Mongo = mongotest.Connect(tb, opts)
 	return s
-}
-
-// Connect opens a plain driver handle on the database opts names, through a
-// single connection like the service's on the embedded server, and
-// disconnects it when the test ends. The embedded server does not isolate
-// updates from different connections, so do not update documents through it
-// while the service may be updating them: arrange documents before the
-// requests that read them and check them afterwards.
-func Connect(tb testing.TB, opts mongodb.Options) *mongo.Database {
-	tb.Helper()
-	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
-	if err != nil {
-		tb.Fatalf("apptest: connect: %v", err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Disconnect(ctx)
-	})
-	return client.Database(opts.Database)
 }
 
 // Count counts the documents of a collection that match filter (nil: all),

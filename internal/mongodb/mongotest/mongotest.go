@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
 	"github.com/lms-backend/lms/internal/embeddeddb"
 	"github.com/lms-backend/lms/internal/mongodb"
 )
@@ -105,4 +108,24 @@ func OpenWith(tb testing.TB, opts mongodb.Options) *mongodb.DB {
 		_ = db.Close(ctx)
 	})
 	return db
+}
+
+// Connect opens a plain driver handle on the database opts names, through a
+// single connection like the service's on the embedded server, and
+// disconnects it when the test ends. The embedded server does not isolate
+// updates from different connections, so do not update documents through it
+// while the service may be updating them: arrange documents before the
+// requests that read them and check them afterwards.
+func Connect(tb testing.TB, opts mongodb.Options) *mongo.Database {
+	tb.Helper()
+	client, err := mongo.Connect(context.Background(), options.Client().ApplyURI(opts.URI).SetMaxPoolSize(1))
+	if err != nil {
+		tb.Fatalf("mongotest: connect: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	})
+	return client.Database(opts.Database)
 }
