@@ -16,12 +16,18 @@ type paid struct {
 // line with the result. Every step is idempotent, so a retry after a failure
 // anywhere completes the work without doing any of it twice. A payment that
 // does not match the purchase (amount or currency) is flagged and applies
-// nothing.
+// nothing, and a purchase flagged before is never completed here: a later
+// event or reconcile that looks right does not clear an operator's review.
 func (s *Service) settle(ctx context.Context, p *Purchase, o Outcome, money *paid, source string) (*Purchase, error) {
 	if o == OutcomePaid && money != nil {
 		if reason := mismatch(p, *money); reason != "" {
 			return s.flag(ctx, p, reason, source)
 		}
+	}
+	if _, fulfils := Next(p.Status, o); fulfils && o == OutcomePaid && p.Flagged {
+		s.d.Logger.WarnContext(ctx, "payment of a flagged purchase: held for review, not fulfilled",
+			"purchase", p.ID, "user", p.UserID, "course", p.CourseID, "reason", p.FlagReason, "source", source)
+		return p, nil
 	}
 	after, err := s.move(ctx, p, o, source)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/payment"
 )
 
 func TestWebhookCompletionEnrols(t *testing.T) {
@@ -361,6 +362,42 @@ func TestWebhookMismatchIsFlaggedNotFulfilled(t *testing.T) {
 				t.Error("not logged")
 			}
 		})
+	}
+}
+
+// A purchase flagged for review stays unfulfilled when a later event or
+// reconcile reports a payment that looks right.
+func TestWebhookFlaggedPurchaseIsNeverFulfilled(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 10, true)
+	r := h.buy(t, student, c)
+	obj := sessionObject(r, "complete", "paid")
+	obj["metadata"].(map[string]any)["userId"] = mongodb.NewID()
+	h.deliver(t, event("evt_flag_meta", "checkout.session.completed", obj))
+
+	h.deliver(t, chargeSucceeded("evt_flag_charge", r))
+	h.age(t, r.Purchase, 2*time.Hour)
+	h.rewriteSessions(map[string]sessionState{r.Session: {"complete", "paid", 1000, "usd"}})
+	report, err := h.App.Payments.Reconcile(t.Context(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (payment.ReconcileReport{Checked: 1, Flagged: 1}); report != want {
+		t.Errorf("reconcile report %+v, want %+v", report, want)
+	}
+	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "pending" || !p.Flagged {
+		t.Errorf("purchase %+v: want pending and flagged", p)
+	}
+	h.wantEnrolled(t, student, c, 0, 0)
+	if h.isPurchased(t, student, c.ID) {
+		t.Error("isPurchased is true for a flagged purchase")
+	}
+
+	// A refund of the flagged payment still applies.
+	h.deliver(t, refunded("evt_flag_refund", r))
+	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "refunded" {
+		t.Errorf("status %s after the refund, want refunded", p.Status)
 	}
 }
 
