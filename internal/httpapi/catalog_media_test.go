@@ -324,6 +324,34 @@ func TestCatalogOversizedUploads(t *testing.T) {
 	}
 }
 
+// TestCatalogTruncatedUploads sends forms whose body breaks off inside the
+// file: that is the client's fault (400), not a server error, and nothing
+// stays in storage.
+func TestCatalogTruncatedUploads(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	owner := s.signUp(t, "instructor")
+	c := s.createCourse(t, owner.Token, nil)
+	id := c["_id"].(string)
+	files := s.mediaFiles(t)
+	for _, tc := range []struct {
+		name, path string
+		fields     map[string]string
+		file       formFile
+	}{
+		{"thumbnail", catalogCourses, catalogCourseFields(nil), catalogThumb(t)},
+		{"video", catalogCourses + "/" + id + "/lectures", map[string]string{"title": "T", "order": "1"}, catalogVideo(10)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := multipartForm(t, tc.fields, tc.file)
+			body = body[:len(body)-len("\r\n--")-60] // cut inside the file, before its closing boundary
+			resp := s.NewRequest(t, http.MethodPost, tc.path, body).WithHeader("Content-Type", ct).WithCookie(owner.Token).Send(t)
+			apptest.WantError(t, resp, http.StatusBadRequest, "Malformed multipart body")
+			s.wantMediaFiles(t, files)
+		})
+	}
+}
+
 // TestCatalogLargeVideoUpload streams a ~300 MiB generated MP4 through the
 // API and checks that memory stayed flat: the upload is never held whole.
 // It does not run in parallel, so that its memory readings are its own.

@@ -83,8 +83,14 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 			}
 			return apperr.Newf(apperr.Invalid, "Field %q must be a file", name)
 		}
-		obj, err := save(ctx, part)
+		body := &readErrors{r: part}
+		obj, err := save(ctx, body)
 		if err != nil {
+			if body.err != nil {
+				// The client's body broke off or is malformed: its fault,
+				// not a storage failure.
+				return apperr.Wrap(apperr.Invalid, "Malformed multipart body", fmt.Errorf("save %s: %w", name, err))
+			}
 			return fmt.Errorf("save %s: %w", name, err)
 		}
 		f.files[name] = obj
@@ -105,6 +111,21 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 	}
 	f.fields[name] = string(b)
 	return nil
+}
+
+// readErrors remembers the first error other than io.EOF that reading r
+// gave, so that a failed save can tell a broken upload from a storage fault.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // removeFiles deletes the files a form stored.
