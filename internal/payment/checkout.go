@@ -182,6 +182,12 @@ func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool
 		// known yet: a second session could be paid twice.
 		return nil, false, apperr.New(apperr.Conflict, msgPaymentProcessing)
 	case after.Status == StatusPending:
+		// Close it at Stripe first: left open, it could still be paid next
+		// to the new one. Should it have been paid just now, Stripe refuses,
+		// and the next click finds it paid.
+		if err := s.d.Provider.ExpireCheckoutSession(ctx, p.PaymentID); err != nil {
+			return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+		}
 		if _, err := s.move(ctx, after, OutcomeExpired, "superseded by a new checkout"); err != nil {
 			return nil, false, err
 		}

@@ -12,6 +12,9 @@ type Provider interface {
 	CreateCheckoutSession(ctx context.Context, p CheckoutParams) (Session, error)
 	// GetCheckoutSession reads a session's current state.
 	GetCheckoutSession(ctx context.Context, id string) (Session, error)
+	// ExpireCheckoutSession closes an open session, so that it can no
+	// longer be paid. It fails when the session is not open.
+	ExpireCheckoutSession(ctx context.Context, id string) error
 	// ParseEvent verifies a webhook signature over the raw payload and decodes
 	// the event. A bad or missing signature, a stale or future timestamp, or a
 	// malformed payload is an apperr.Invalid error.

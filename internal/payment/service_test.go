@@ -14,6 +14,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
@@ -313,6 +314,9 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	if fresh.Purchase == old.Purchase {
 		t.Fatal("the old session was handed out again")
 	}
+	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions/"+old.Session+"/expire")); n != 1 {
+		t.Errorf("the old session was expired at Stripe %d times, want once: it could be paid next to the new one", n)
+	}
 	ps := h.purchases(t, s1.ID, c.ID)
 	if len(ps) != 2 || ps[0].Status != "expired" || ps[1].Status != "pending" {
 		t.Errorf("purchases %+v: want the old one expired, a new one pending", ps)
@@ -341,6 +345,36 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	h.rewriteSessions(map[string]sessionState{waiting.Session: {"complete", "unpaid", 1000, "usd"}})
 	apptest.WantError(t, h.checkout(t, s3.Token, c.ID), http.StatusConflict, "A payment for this course is still being processed")
 	if p := h.onePurchase(t, s3.ID, c.ID); p.Status != "pending" {
+		t.Errorf("status %s, want pending", p.Status)
+	}
+}
+
+// refusingExpiry is Stripe refusing to expire a session (it was paid just
+// now).
+type refusingExpiry struct{ payment.Provider }
+
+func (refusingExpiry) ExpireCheckoutSession(context.Context, string) error {
+	return errors.New("stripe: expire checkout session: only open sessions can be expired")
+}
+
+// When the old session cannot be closed at Stripe, no second one opens.
+func TestCheckoutKeepsAnOldSessionStripeWillNotExpire(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 10, true)
+	old := h.buy(t, student, c)
+	h.age(t, old.Purchase, 24*time.Hour)
+	svc := h.service(t, nil, nil, refusingExpiry{stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})})
+	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
+
+	_, err := svc.Checkout(t.Context(), course.Viewer{UserID: student.ID, Role: auth.RoleStudent}, c.ID)
+	if apperr.KindOf(err) != apperr.Upstream {
+		t.Fatalf("error %v (kind %v), want an upstream error", err, apperr.KindOf(err))
+	}
+	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
+		t.Error("a second session was opened while the first one could still be paid")
+	}
+	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "pending" {
 		t.Errorf("status %s, want pending", p.Status)
 	}
 }

@@ -82,6 +82,21 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (payment.Ses
 	return toSession(s), nil
 }
 
+// ExpireCheckoutSession closes an open checkout session. Stripe refuses to
+// expire a session that is not open (paid or expired already).
+func (c *Client) ExpireCheckoutSession(ctx context.Context, id string) error {
+	// An empty id would make the path /v1/checkout/sessions//expire.
+	if strings.TrimSpace(id) == "" {
+		return errors.New("stripe: expire checkout session: empty session id")
+	}
+	params := &stripego.CheckoutSessionExpireParams{}
+	params.Context = ctx
+	if _, err := c.api.CheckoutSessions.Expire(id, params); err != nil {
+		return c.wrapErr("expire checkout session", err)
+	}
+	return nil
+}
+
 func toSession(s *stripego.CheckoutSession) payment.Session {
 	out := payment.Session{
 		ID:            s.ID,

@@ -144,6 +144,26 @@ func TestGetCheckoutSessionEmptyID(t *testing.T) {
 	}
 }
 
+func TestExpireCheckoutSession(t *testing.T) {
+	rec := newRecorder(t, stripemock.Shared(t))
+	c := stripe.New(stripe.Config{SecretKey: testKey, APIBase: rec.URL})
+	if err := c.ExpireCheckoutSession(context.Background(), "cs_test_a1b2c3"); err != nil {
+		t.Fatalf("ExpireCheckoutSession: %v", err)
+	}
+	reqs := rec.requests()
+	if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Path != "/v1/checkout/sessions/cs_test_a1b2c3/expire" {
+		t.Fatalf("requests %+v, want one POST /v1/checkout/sessions/cs_test_a1b2c3/expire", reqs)
+	}
+	for _, id := range []string{"", "  "} {
+		if err := c.ExpireCheckoutSession(context.Background(), id); err == nil {
+			t.Errorf("ExpireCheckoutSession(%q): no error", id)
+		}
+	}
+	if n := len(rec.requests()); n != 1 {
+		t.Errorf("%d requests, want no more for empty ids", n)
+	}
+}
+
 func TestStripeDown(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
