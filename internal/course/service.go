@@ -443,6 +443,10 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 		return err
 	}
 	if c.IsPublished && c.TotalLectures <= 1 {
+		// A lecture of another course is not found, whatever this one holds.
+		if _, err := s.repo.Lecture(ctx, courseID, lectureID); err != nil {
+			return notFoundAs(err, msgLectureNotFound)
+		}
 		return apperr.New(apperr.Conflict, msgLastLecture)
 	}
 	l, err := s.repo.DeleteLecture(ctx, courseID, lectureID)

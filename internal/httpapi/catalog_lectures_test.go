@@ -230,6 +230,14 @@ func TestCatalogLastLectureOfPublishedCourse(t *testing.T) {
 
 	apptest.WantError(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusConflict,
 		"Cannot remove the last lecture of a published course; unpublish it first")
+	// A lecture of another course is not found here, even though this
+	// course's own last lecture could not go either.
+	other := s.createCourse(t, inst.Token, nil)
+	foreign := s.addLecture(t, inst.Token, other["_id"].(string), "Elsewhere", 1, false, 5)
+	apptest.WantError(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+courseID+"/lectures/"+foreign["_id"].(string), nil, inst.Token),
+		http.StatusNotFound, catalogMsgLectureGone)
+	apptest.WantError(t, s.Do(t, http.MethodDelete, catalogCourses+"/"+courseID+"/lectures/"+strings.Repeat("0", 24), nil, inst.Token),
+		http.StatusNotFound, catalogMsgLectureGone)
 	resp := s.Do(t, http.MethodPatch, catalogCourses+"/"+courseID+"/publish", map[string]bool{"isPublished": false}, inst.Token)
 	wantOK(t, resp, http.StatusOK, "Course unpublished successfully")
 	wantOK(t, s.Do(t, http.MethodDelete, path, nil, inst.Token), http.StatusOK, "Lecture removed successfully")
