@@ -312,11 +312,22 @@ func TestMetrics(t *testing.T) {
 	s := apptest.Start(t, nil)
 	s.Do(t, http.MethodGet, healthPath, nil, "")
 	badSignin(t, s, nil)
+	// Clients pick the method: made-up ones share one label value, so
+	// that they cannot mint new series.
+	for _, m := range []string{"FOO1", "FOO2"} {
+		s.Do(t, m, healthPath, nil, "")
+	}
 	resp := s.Do(t, http.MethodGet, "/metrics", nil, "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %d", resp.StatusCode)
 	}
 	body := string(resp.Body)
+	if strings.Contains(body, "FOO1") || strings.Contains(body, "FOO2") {
+		t.Error("/metrics has a label of a made-up method")
+	}
+	if !strings.Contains(body, `http_requests_total{method="OTHER",route="unmatched",status="405"} 2`) {
+		t.Error("/metrics lacks the OTHER method count")
+	}
 	for _, want := range []string{
 		`http_requests_total{method="GET",route="/api/v1/healthcheck",status="200"} 1`,
 		`http_requests_total{method="POST",route="/api/v1/user/signin",status="400"} 1`,
