@@ -9,8 +9,8 @@ import (
 )
 
 // Metadata keys the service puts on every Checkout Session and its payment
-// intent (the stripe package sends them under the same names), so that
-// every event leads back to its purchase.
+// intent (the stripe package sends these constants), so that every event
+// leads back to its purchase.
 const (
 	MetadataPurchaseID = "purchaseId"
 	MetadataCourseID   = "courseId"

@@ -14,11 +14,12 @@ import (
 )
 
 // Metadata keys set on every checkout session and its payment intent, so that
-// both checkout.session.* and charge.* events lead back to the purchase.
+// both checkout.session.* and charge.* events lead back to the purchase. The
+// payment package, which reads them back, owns the names.
 const (
-	MetadataPurchaseID = "purchaseId"
-	MetadataCourseID   = "courseId"
-	MetadataUserID     = "userId"
+	MetadataPurchaseID = payment.MetadataPurchaseID
+	MetadataCourseID   = payment.MetadataCourseID
+	MetadataUserID     = payment.MetadataUserID
 )
 
 // CreateCheckoutSession opens a one-item hosted checkout page in payment mode.
