@@ -305,10 +305,29 @@ func (p *parser) url(name, def string) string {
 	}
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		p.fail(name, "want an absolute URL, got %q", v)
+		p.fail(name, "want an absolute URL, got %q", redactURL(v, u, err))
 		return ""
 	}
 	return v
+}
+
+// redactURL is the raw URL v for an error message, with any password in it
+// masked (SMTP_URL and REDIS_URL carry credentials). u and err are what
+// url.Parse made of v.
+func redactURL(v string, u *url.URL, err error) string {
+	if err == nil {
+		return u.Redacted()
+	}
+	// Unparsable: mask all between the scheme and the last "@".
+	at := strings.LastIndex(v, "@")
+	if at < 0 {
+		return v
+	}
+	start := 0
+	if i := strings.Index(v, "://"); i >= 0 && i < at {
+		start = i + len("://")
+	}
+	return v[:start] + "xxxxx" + v[at:]
 }
 
 func (p *parser) origins(name, def string) []string {

@@ -111,6 +111,24 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 	}
 }
 
+// A bad URL is quoted in the error, but never a password in it.
+func TestLoadErrorHidesURLPasswords(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"REDIS_URL": "redis://:hunter2@"},
+		{"SMTP_URL": "smtp://mailer:hunter2@"},
+		{"SMTP_URL": "smtp://mailer:hunter2@bad host"},
+		{"SMTP_URL": "smtp://mailer:hunter2@%zz"},
+	} {
+		for name, value := range env {
+			loadFails(t, env, name)
+			_, err := config.Load(envOf(env))
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("%s=%s: error %q shows the password", name, value, err)
+			}
+		}
+	}
+}
+
 func TestLoadDefaults(t *testing.T) {
 	cfg, err := config.Load(envOf(nil))
 	if err != nil {
