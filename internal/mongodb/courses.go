@@ -215,12 +215,24 @@ func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, n
 	if err != nil {
 		return nil, nil, fmt.Errorf("update course: %w", err)
 	}
-	b := doc.toDomain()
-	a, err := r.ByID(ctx, id)
-	if err != nil {
-		return nil, nil, err
+	b, a := doc.toDomain(), doc.toDomain()
+	a.UpdatedAt = now
+	applyIf(&a.Title, ch.Title)
+	applyIf(&a.Subtitle, ch.Subtitle)
+	applyIf(&a.Description, ch.Description)
+	applyIf(&a.Category, ch.Category)
+	applyIf(&a.Level, ch.Level)
+	applyIf(&a.Thumbnail, ch.Thumbnail)
+	applyIf(&a.Price, ch.Price)
+	return &b, &a, nil
+}
+
+// applyIf sets *dst to *v when v is not nil: what an update's $set did to
+// the document, without reading it again.
+func applyIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
 	}
-	return &b, a, nil
 }
 
 func setIf(set bson.M, key string, v *string) {

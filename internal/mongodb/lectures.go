@@ -121,12 +121,15 @@ func (r *CourseRepo) UpdateLecture(ctx context.Context, courseID, lectureID stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("update lecture: %w", err)
 	}
-	b := doc.toDomain()
-	a, err := r.Lecture(ctx, courseID, lectureID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &b, a, nil
+	b, a := doc.toDomain(), doc.toDomain()
+	a.UpdatedAt = now
+	applyIf(&a.Title, ch.Title)
+	applyIf(&a.Description, ch.Description)
+	applyIf(&a.Video, ch.Video)
+	applyIf(&a.Order, ch.Order)
+	applyIf(&a.IsPreview, ch.IsPreview)
+	applyIf(&a.Duration, ch.Duration)
+	return &b, &a, nil
 }
 
 // DeleteLecture removes a lecture of a course and returns it.

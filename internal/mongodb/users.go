@@ -168,15 +168,9 @@ func (r *UserRepo) UpdateProfile(ctx context.Context, id string, c user.ProfileC
 	}
 	a := *before
 	a.UpdatedAt = now
-	if c.Name != nil {
-		a.Name = *c.Name
-	}
-	if c.Bio != nil {
-		a.Bio = *c.Bio
-	}
-	if c.Avatar != nil {
-		a.Avatar = *c.Avatar
-	}
+	applyIf(&a.Name, c.Name)
+	applyIf(&a.Bio, c.Bio)
+	applyIf(&a.Avatar, c.Avatar)
 	return before, &a, nil
 }
 
