@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -350,6 +351,57 @@ func TestCatalogTruncatedUploads(t *testing.T) {
 			s.wantMediaFiles(t, files)
 		})
 	}
+}
+
+// TestCatalogSlowUploadGetsItsAnswer runs the handler behind a server with
+// the short read and write timeouts of production and uploads a video more
+// slowly than they allow: the upload's own deadline applies to reading the
+// body and to writing the answer, so the client learns the lecture exists.
+func TestCatalogSlowUploadGetsItsAnswer(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	owner := s.signUp(t, "instructor")
+	id := s.createCourse(t, owner.Token, nil)["_id"].(string)
+
+	srv := httptest.NewUnstartedServer(s.App.Handler)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Second, time.Second
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	body, ct := multipartStream(map[string]string{"title": "Slow", "order": "1"},
+		formFile{field: "video", name: "v.mp4", contentType: "video/mp4"},
+		&slowReader{r: bytes.NewReader(mp4File(10, 1024)), chunk: 128, pause: 200 * time.Millisecond})
+	req, err := http.NewRequest(http.MethodPost, srv.URL+catalogCourses+"/"+id+"/lectures", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	req.AddCookie(&http.Cookie{Name: "token", Value: owner.Token})
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("slow upload got no answer after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("slow upload: status %d: %s", resp.StatusCode, b)
+	}
+	if time.Since(start) < 1500*time.Millisecond {
+		t.Fatalf("upload took %v; the test needs it slower than the timeouts", time.Since(start))
+	}
+}
+
+// slowReader reads at most chunk bytes at a time, pausing before each read.
+type slowReader struct {
+	r     io.Reader
+	chunk int
+	pause time.Duration
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	time.Sleep(s.pause)
+	return s.r.Read(p[:min(len(p), s.chunk)])
 }
 
 // TestCatalogLargeVideoUpload streams a ~300 MiB generated MP4 through the

@@ -19,6 +19,9 @@ const maxFormFieldBytes = 10 << 10
 // maxFormFields caps the number of parts of a multipart form.
 const maxFormFields = 20
 
+// answerTime is how long handling an upload may take once its body is read.
+const answerTime = time.Minute
+
 // saveFunc stores one uploaded file.
 type saveFunc func(ctx context.Context, r io.Reader) (media.Object, error)
 
@@ -32,13 +35,20 @@ type form struct {
 // textFields; file parts must be keys of files and are stored as they
 // arrive, never held in memory or spilled to temporary files by the
 // standard library. On error, every file already stored is removed.
-// uploadTime extends the connection's read deadline for large uploads.
+// uploadTime extends the connection's read deadline for large uploads, and
+// its write deadline by as much plus answerTime.
 func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textFields []string, files map[string]saveFunc, uploadTime time.Duration) (f *form, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTime))
+	// The server's own deadlines, counted from the request's start, are too
+	// short for a large upload: extend reading, and writing the answer too,
+	// or a slow upload that succeeded would never hear so.
+	deadline := time.Now().Add(uploadTime)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline.Add(answerTime))
 	f = &form{fields: map[string]string{}, files: map[string]media.Object{}}
 	defer func() {
 		if err != nil {
