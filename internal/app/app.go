@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
-		Progress:            progress.NewService(progress.Deps{Repo: progressRepo}),
+		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
 		NewRateLimitCounter: newCounter,
 	})

@@ -89,7 +89,7 @@ func (s *server) getProgress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	d, err := s.progress.Get(r.Context(), id.UserID, courseID)
+	d, err := s.progress.Get(r.Context(), id, courseID)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *server) updateLectureProgress(w http.ResponseWriter, r *http.Request) e
 		return apperr.Validation([]apperr.FieldError{{Field: "isCompleted", Message: "isCompleted is required and must be a boolean"}})
 	}
 	id, _ := caller(r)
-	rec, err := s.progress.SetLecture(r.Context(), id.UserID, courseID, lectureID, *req.IsCompleted)
+	rec, err := s.progress.SetLecture(r.Context(), id, courseID, lectureID, *req.IsCompleted)
 	if err != nil {
 		return err
 	}

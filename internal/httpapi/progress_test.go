@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -515,4 +516,33 @@ func TestProgressConcurrentFirstPatches(t *testing.T) {
 	if !slices.Equal(rec.completed(), c.Lectures[:1]) || rec.CompletionPercentage != 50 {
 		t.Errorf("after the race: %+v", rec)
 	}
+}
+
+// A draft course is not found for progress either, unless the caller may see
+// it (its instructor, an admin, an enrolled student).
+func TestProgressDraftCourseIsNotFound(t *testing.T) {
+	s := progStart(t)
+	u := s.signUp(t, "Ada Lovelace")
+	c := s.course(t, "Secret draft", 1)
+	if _, err := s.Mongo.Collection("courses").UpdateOne(context.Background(), bson.M{"_id": objectID(t, c.ID)},
+		bson.M{"$set": bson.M{"isPublished": false}}); err != nil {
+		t.Fatalf("unpublish: %v", err)
+	}
+	apptest.WantError(t, s.patch(t, u, c.ID, c.Lectures[0], true), http.StatusNotFound, progMsgCourseNotFound)
+	resp := s.get(t, u, c.ID)
+	apptest.WantError(t, resp, http.StatusNotFound, progMsgCourseNotFound)
+	if strings.Contains(string(resp.Body), "Secret draft") {
+		t.Error("the draft's title leaked")
+	}
+	if n := s.Count(t, "courseprogresses", bson.M{}); n != 0 {
+		t.Errorf("%d records for a draft", n)
+	}
+
+	// Enrolled in it (bought before it was unpublished): progress works.
+	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": objectID(t, u.ID)},
+		bson.M{"$push": bson.M{"enrolledCourses": bson.M{"course": objectID(t, c.ID), "enrolledAt": time.Now()}}}); err != nil {
+		t.Fatalf("enrol: %v", err)
+	}
+	progWantData(t, s.patch(t, u, c.ID, c.Lectures[0], true))
+	progWantData(t, s.get(t, u, c.ID))
 }

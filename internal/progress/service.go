@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/course"
 )
 
 // Repository stores progress records. It is the only writer of records: it
@@ -58,10 +61,17 @@ type UserSummary struct {
 	Avatar string // storage key
 }
 
+// Catalog says which courses a user may see: drafts only their instructor,
+// admins and enrolled students (a course they may not see is not found).
+type Catalog interface {
+	Visible(ctx context.Context, v auth.Identity, courseID string) (*course.Course, error)
+}
+
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo Repository
-	Now  func() time.Time // time.Now when nil
+	Repo    Repository
+	Catalog Catalog
+	Now     func() time.Time // time.Now when nil
 }
 
 // Service runs the progress use cases. The user is always the caller.
@@ -83,22 +93,30 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC().Truncate(time.Millisecond)
 }
 
-// Get returns the user's record for a course; it never creates one.
-func (s *Service) Get(ctx context.Context, userID, courseID string) (*Detail, error) {
-	d, err := s.Repo.Find(ctx, userID, courseID)
+// Get returns the caller's record for a course they may see; it never
+// creates one.
+func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*Detail, error) {
+	if _, err := s.Catalog.Visible(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	d, err := s.Repo.Find(ctx, v.UserID, courseID)
 	if err != nil {
 		return nil, fmt.Errorf("find progress: %w", err)
 	}
 	return d, nil
 }
 
-// SetLecture marks a lecture of the course completed or not. The first call
+// SetLecture marks a lecture of a course the caller may see completed or
+// not. The first call
 // for a course only creates the record, with no lecture completed, and
 // returns it without applying completed — the documented behaviour of the
 // original service, kept because clients rely on it. A request that loses
 // the race to create the record applies its change to the winner's record.
-func (s *Service) SetLecture(ctx context.Context, userID, courseID, lectureID string, completed bool) (*Record, error) {
-	now := s.now()
+func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lectureID string, completed bool) (*Record, error) {
+	if _, err := s.Catalog.Visible(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	userID, now := v.UserID, s.now()
 	// The change fails with ErrLectureNotInCourse unless the lecture is a
 	// current lecture of the course: the record is refreshed against them
 	// before it runs.

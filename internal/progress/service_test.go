@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/progress"
 )
 
@@ -70,23 +72,33 @@ func (f *fakeRepo) Update(ctx context.Context, userID, courseID string, now time
 	return &next, nil
 }
 
+// openCatalog lets everyone see every course.
+type openCatalog struct{}
+
+func (openCatalog) Visible(_ context.Context, _ auth.Identity, courseID string) (*course.Course, error) {
+	return &course.Course{ID: courseID, IsPublished: true}, nil
+}
+
+// caller is the user of the service tests.
+var caller = auth.Identity{UserID: "u", Role: auth.RoleStudent}
+
 func newFake() *fakeRepo {
 	return &fakeRepo{lectures: map[string][]string{"c": {"a", "b", "c"}, "empty": {}}, records: map[string]*progress.Record{}}
 }
 
 func TestProgressSetLectureFirstCallOnlyCreates(t *testing.T) {
 	repo := newFake()
-	s := progress.NewService(progress.Deps{Repo: repo})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
 	ctx := context.Background()
 
-	rec, err := s.SetLecture(ctx, "u", "c", "a", true)
+	rec, err := s.SetLecture(ctx, caller, "c", "a", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Lectures[0].IsCompleted || rec.CompletionPercentage != 0 {
 		t.Errorf("first call applied the value: %+v", rec)
 	}
-	rec, err = s.SetLecture(ctx, "u", "c", "a", true)
+	rec, err = s.SetLecture(ctx, caller, "c", "a", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +113,8 @@ func TestProgressSetLectureFirstCallOnlyCreates(t *testing.T) {
 func TestProgressSetLectureLosingTheCreateRaceApplies(t *testing.T) {
 	repo := newFake()
 	repo.raceCreate = true
-	s := progress.NewService(progress.Deps{Repo: repo})
-	rec, err := s.SetLecture(context.Background(), "u", "c", "b", true)
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
+	rec, err := s.SetLecture(context.Background(), caller, "c", "b", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,15 +125,15 @@ func TestProgressSetLectureLosingTheCreateRaceApplies(t *testing.T) {
 
 func TestProgressSetLectureErrors(t *testing.T) {
 	repo := newFake()
-	s := progress.NewService(progress.Deps{Repo: repo})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
 	ctx := context.Background()
-	if _, err := s.SetLecture(ctx, "u", "nope", "a", true); !errors.Is(err, progress.ErrCourseNotFound) {
+	if _, err := s.SetLecture(ctx, caller, "nope", "a", true); !errors.Is(err, progress.ErrCourseNotFound) {
 		t.Errorf("unknown course: %v", err)
 	}
-	if _, err := s.SetLecture(ctx, "u", "c", "zzz", true); !errors.Is(err, progress.ErrLectureNotInCourse) {
+	if _, err := s.SetLecture(ctx, caller, "c", "zzz", true); !errors.Is(err, progress.ErrLectureNotInCourse) {
 		t.Errorf("foreign lecture: %v", err)
 	}
-	if _, err := s.SetLecture(ctx, "u", "empty", "a", true); !errors.Is(err, progress.ErrLectureNotInCourse) {
+	if _, err := s.SetLecture(ctx, caller, "empty", "a", true); !errors.Is(err, progress.ErrLectureNotInCourse) {
 		t.Errorf("course without lectures: %v", err)
 	}
 	if len(repo.records) != 0 {
@@ -132,7 +144,7 @@ func TestProgressSetLectureErrors(t *testing.T) {
 func TestProgressCompleteResetNeedARecord(t *testing.T) {
 	repo := newFake()
 	fixed := time.Date(2024, 1, 2, 3, 4, 5, 678901234, time.UTC)
-	s := progress.NewService(progress.Deps{Repo: repo, Now: func() time.Time { return fixed }})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}, Now: func() time.Time { return fixed }})
 	ctx := context.Background()
 	if err := s.Complete(ctx, "u", "c"); !errors.Is(err, progress.ErrRecordNotFound) {
 		t.Errorf("Complete without a record: %v", err)
@@ -140,7 +152,7 @@ func TestProgressCompleteResetNeedARecord(t *testing.T) {
 	if err := s.Reset(ctx, "u", "c"); !errors.Is(err, progress.ErrRecordNotFound) {
 		t.Errorf("Reset without a record: %v", err)
 	}
-	if _, err := s.SetLecture(ctx, "u", "c", "a", true); err != nil {
+	if _, err := s.SetLecture(ctx, caller, "c", "a", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Complete(ctx, "u", "c"); err != nil {
