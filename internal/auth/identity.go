@@ -15,15 +15,6 @@ const (
 	RoleAdmin      Role = "admin"
 )
 
-// Valid reports whether r is one of the known roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleStudent, RoleInstructor, RoleAdmin:
-		return true
-	}
-	return false
-}
-
 // Identity is the authenticated caller of a request.
 type Identity struct {
 	UserID string

@@ -21,22 +21,3 @@ func TestIdentityContext(t *testing.T) {
 		t.Error("IdentityFrom found a value stored under a foreign key")
 	}
 }
-
-func TestRoleValid(t *testing.T) {
-	tests := []struct {
-		role Role
-		want bool
-	}{
-		{RoleStudent, true},
-		{RoleInstructor, true},
-		{RoleAdmin, true},
-		{"", false},
-		{"Admin", false},
-		{"teacher", false},
-	}
-	for _, tt := range tests {
-		if got := tt.role.Valid(); got != tt.want {
-			t.Errorf("Role(%q).Valid() = %v, want %v", tt.role, got, tt.want)
-		}
-	}
-}
