@@ -18,6 +18,18 @@ func pathID(r *http.Request, param, name string) (string, error) {
 	return id, nil
 }
 
+// lecturePath returns the course and lecture ids of a
+// /{courseId}/lectures/{lectureId} path.
+func lecturePath(r *http.Request) (courseID, lectureID string, err error) {
+	if courseID, err = pathID(r, "courseId", "course"); err != nil {
+		return "", "", err
+	}
+	if lectureID, err = pathID(r, "lectureId", "lecture"); err != nil {
+		return "", "", err
+	}
+	return courseID, lectureID, nil
+}
+
 // validID reports whether id is 24 lowercase or uppercase hex digits.
 func validID(id string) bool {
 	if len(id) != 24 {

@@ -159,11 +159,7 @@ func (s *server) listLectures(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) updateLecture(w http.ResponseWriter, r *http.Request) error {
-	courseID, err := pathID(r, "courseId", "course")
-	if err != nil {
-		return err
-	}
-	lectureID, err := pathID(r, "lectureId", "lecture")
+	courseID, lectureID, err := lecturePath(r)
 	if err != nil {
 		return err
 	}
@@ -183,11 +179,7 @@ func (s *server) updateLecture(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteLecture(w http.ResponseWriter, r *http.Request) error {
-	courseID, err := pathID(r, "courseId", "course")
-	if err != nil {
-		return err
-	}
-	lectureID, err := pathID(r, "lectureId", "lecture")
+	courseID, lectureID, err := lecturePath(r)
 	if err != nil {
 		return err
 	}

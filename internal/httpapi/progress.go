@@ -98,11 +98,7 @@ func (s *server) getProgress(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) updateLectureProgress(w http.ResponseWriter, r *http.Request) error {
-	courseID, err := pathID(r, "courseId", "course")
-	if err != nil {
-		return err
-	}
-	lectureID, err := pathID(r, "lectureId", "lecture")
+	courseID, lectureID, err := lecturePath(r)
 	if err != nil {
 		return err
 	}
