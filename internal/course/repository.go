@@ -14,6 +14,8 @@ type Repository interface {
 	ByIDs(ctx context.Context, ids []string) ([]Course, error)
 	// Update applies changes and returns the course before and after.
 	Update(ctx context.Context, id string, ch Changes, now time.Time) (before, after *Course, err error)
+	// SetPublished publishes or unpublishes a course; publishing one without
+	// lectures is an apperr.Conflict.
 	SetPublished(ctx context.Context, id string, published bool, now time.Time) (*Course, error)
 	// Delete removes a course that nobody is enrolled in; a course with
 	// enrolments is an apperr.Conflict.

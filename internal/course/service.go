@@ -142,6 +142,9 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 		return nil, apperr.New(apperr.Invalid, msgNoLectures)
 	}
 	c, err = s.repo.SetPublished(ctx, courseID, want, s.clock())
+	if apperr.Is(err, apperr.Conflict) {
+		return nil, apperr.New(apperr.Invalid, msgNoLectures)
+	}
 	if err != nil {
 		return nil, notFoundAs(err, msgCourseNotFound)
 	}

@@ -241,18 +241,28 @@ func setIf(set bson.M, key string, v *string) {
 	}
 }
 
-// SetPublished publishes or unpublishes a course.
+// SetPublished publishes or unpublishes a course. Publishing a course
+// without lectures is an apperr.Conflict.
 func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool, now time.Time) (*course.Course, error) {
 	oid, err := objectID(id)
 	if err != nil {
 		return nil, err
 	}
+	filter := bson.M{"_id": oid}
+	if published {
+		// Checked in the same update, so a lecture deleted meanwhile cannot
+		// leave a published course without lectures.
+		filter["totalLectures"] = bson.M{"$gt": 0}
+	}
 	var doc courseDoc
-	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid},
+	err = r.c.FindOneAndUpdate(ctx, filter,
 		bson.M{"$set": bson.M{"isPublished": published, "updatedAt": now}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc)
 	if isNoDocuments(err) {
-		return nil, errCourseNotFound
+		if _, err := r.ByID(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, apperr.New(apperr.Conflict, "course has no lectures")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("publish course: %w", err)
