@@ -115,6 +115,13 @@ func TestReconcileCommand(t *testing.T) {
 		if err := repo.Create(ctx, c); err != nil {
 			t.Fatal(err)
 		}
+		lecture := &course.Lecture{CourseID: c.ID, Title: "One", Video: "videos/0123456789abcdef0123456789abcdef.mp4", Order: 1, CreatedAt: now, UpdatedAt: now}
+		if err := repo.AddLecture(ctx, lecture); err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := repo.SetPublished(ctx, c.ID, true, now); err != nil {
 			t.Fatal(err)
 		}
