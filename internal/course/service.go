@@ -190,11 +190,7 @@ type Detail struct {
 // Detail returns a course page. A draft is visible only to its instructor
 // and admins.
 func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detail, error) {
-	c, err := s.Visible(ctx, v, courseID)
-	if err != nil {
-		return nil, err
-	}
-	lectures, canWatch, err := s.lectures(ctx, v, c)
+	c, lectures, canWatch, err := s.withLectures(ctx, v, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -210,45 +206,52 @@ func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detai
 // (students keep what they bought when it is unpublished). Otherwise it is
 // not found.
 func (s *Service) Visible(ctx context.Context, v Viewer, courseID string) (*Course, error) {
-	c, err := s.repo.ByID(ctx, courseID)
-	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
-	}
-	if c.IsPublished {
-		return c, nil
-	}
-	if all, err := s.watchesAll(ctx, v, c); err != nil || !all {
-		if err != nil {
-			return nil, err
-		}
-		return nil, apperr.New(apperr.NotFound, msgCourseNotFound)
-	}
-	return c, nil
+	c, _, err := s.open(ctx, v, courseID, false)
+	return c, err
 }
 
 // Lectures returns a visible course's lectures, with who may watch which.
 func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Lecture, []bool, error) {
-	c, err := s.Visible(ctx, v, courseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.lectures(ctx, v, c)
+	_, lectures, canWatch, err := s.withLectures(ctx, v, courseID)
+	return lectures, canWatch, err
 }
 
-func (s *Service) lectures(ctx context.Context, v Viewer, c *Course) ([]Lecture, []bool, error) {
+// open returns a course the viewer may see and, when asked or when the
+// course is a draft, whether they may watch all its lectures (the one
+// enrolment read both questions need).
+func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch bool) (*Course, bool, error) {
+	c, err := s.repo.ByID(ctx, courseID)
+	if err != nil {
+		return nil, false, notFoundAs(err, msgCourseNotFound)
+	}
+	var all bool
+	if needWatch || !c.IsPublished {
+		if all, err = s.watchesAll(ctx, v, c); err != nil {
+			return nil, false, err
+		}
+	}
+	if !c.IsPublished && !all {
+		return nil, false, apperr.New(apperr.NotFound, msgCourseNotFound)
+	}
+	return c, all, nil
+}
+
+// withLectures returns a visible course with its lectures, each marked with
+// whether the viewer may watch it.
+func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (*Course, []Lecture, []bool, error) {
+	c, all, err := s.open(ctx, v, courseID, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	lectures, err := s.repo.Lectures(ctx, c.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("lectures: %w", err)
-	}
-	all, err := s.watchesAll(ctx, v, c)
-	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, fmt.Errorf("lectures: %w", err)
 	}
 	canWatch := make([]bool, len(lectures))
 	for i, l := range lectures {
 		canWatch[i] = all || l.IsPreview
 	}
-	return lectures, canWatch, nil
+	return c, lectures, canWatch, nil
 }
 
 // watchesAll reports whether the viewer may watch every lecture: the
