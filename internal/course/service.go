@@ -13,17 +13,20 @@ import (
 	"github.com/lms-backend/lms/internal/enrolment"
 )
 
-// Client-facing messages.
-const (
-	msgCourseNotFound    = "Course not found"
-	msgLectureNotFound   = "Lecture not found in this course"
-	msgNotOwner          = "You are not the instructor of this course"
-	msgNoLectures        = "Cannot publish a course without lectures"
-	msgLastLecture       = "Cannot remove the last lecture of a published course; unpublish it first"
-	msgHasStudents       = "Course has enrolled students; unpublish it instead"
-	msgBadLevel          = "Please select a valid course level"
-	msgThumbnailRequired = "Course thumbnail is required"
-	msgVideoRequired     = "Video file is required"
+const msgBadLevel = "Please select a valid course level"
+
+// Errors of the catalog; the repository reports the first four too.
+var (
+	ErrCourseNotFound    = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
+	ErrLectureNotFound   = apperr.New(apperr.NotFound, "lecture_not_found", "Lecture not found in this course")
+	ErrNoLectures        = apperr.New(apperr.Invalid, "course_without_lectures", "Cannot publish a course without lectures")
+	ErrHasStudents       = apperr.New(apperr.Conflict, "course_has_students", "Course has enrolled students; unpublish it instead")
+	ErrNotOwner          = apperr.New(apperr.Forbidden, "not_course_owner", "You are not the instructor of this course")
+	ErrLastLecture       = apperr.New(apperr.Conflict, "last_lecture", "Cannot remove the last lecture of a published course; unpublish it first")
+	ErrThumbnailRequired = apperr.New(apperr.Invalid, "thumbnail_required", "Course thumbnail is required")
+	ErrVideoRequired     = apperr.New(apperr.Invalid, "video_required", "Video file is required")
+	ErrNoSearchFilter    = apperr.New(apperr.Invalid, "search_filter_required", "Please provide at least one search filter")
+	ErrNothingToUpdate   = apperr.New(apperr.Invalid, "nothing_to_update", "Nothing to update")
 )
 
 // Limits of listings and of text filters.
@@ -66,9 +69,21 @@ type Input struct {
 	Thumbnail                                     *string // storage key of an uploaded image
 }
 
+// Form reads a request's course fields and stores its upload, if any. The
+// service calls it only once the caller's right to make the change is
+// checked, so that nobody else's upload ever reaches storage.
+type Form func() (Input, error)
+
+// LectureForm is Form for a lecture.
+type LectureForm func() (LectureInput, error)
+
 // Create adds a draft course owned by the caller. A thumbnail is required.
 // The uploaded thumbnail is removed when the course cannot be created.
-func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, err error) {
+func (s *Service) Create(ctx context.Context, v Viewer, read Form) (c *Course, err error) {
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
 	defer s.removeOnError(ctx, &err, &in.Thumbnail)
 	ch, err := validate(in, true)
 	if err != nil {
@@ -89,38 +104,32 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, er
 	return c, nil
 }
 
-// Editable returns the course if the caller may change it: its instructor
-// or an admin. Handlers call it before reading an upload, so that nobody
-// else's upload ever reaches storage.
-func (s *Service) Editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
+// editable returns the course if the caller may change it: its instructor
+// or an admin.
+func (s *Service) editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
 	c, err := s.d.Repo.ByID(ctx, courseID)
 	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
+		return nil, err
 	}
 	if !enrolment.Owns(v, c.InstructorID) {
-		return nil, apperr.New(apperr.Forbidden, msgNotOwner)
+		return nil, ErrNotOwner
 	}
 	return c, nil
 }
 
-// EditableLecture returns a lecture of a course the caller may change;
-// handlers call it before reading an upload.
-func (s *Service) EditableLecture(ctx context.Context, v Viewer, courseID, lectureID string) (*Lecture, error) {
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
+// Update changes a course the caller may edit. A replaced thumbnail is
+// removed from storage.
+func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Form) (c *Course, err error) {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
-	l, err := s.d.Repo.Lecture(ctx, courseID, lectureID)
+	in, err := read()
 	if err != nil {
-		return nil, notFoundAs(err, msgLectureNotFound)
-	}
-	return l, nil
-}
-
-// Update changes a course. A replaced thumbnail is removed from storage.
-func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Input) (c *Course, err error) {
-	defer s.removeOnError(ctx, &err, &in.Thumbnail)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
 		return nil, err
+	}
+	defer s.removeOnError(ctx, &err, &in.Thumbnail)
+	if in == (Input{}) {
+		return nil, ErrNothingToUpdate
 	}
 	ch, err := validate(in, false)
 	if err != nil {
@@ -128,7 +137,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Inpu
 	}
 	before, after, err := s.d.Repo.Update(ctx, courseID, ch, s.now())
 	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
+		return nil, err
 	}
 	if ch.Thumbnail != nil && before.Thumbnail != *ch.Thumbnail {
 		s.d.Media.Remove(ctx, before.Thumbnail)
@@ -139,7 +148,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Inpu
 // SetPublished publishes or unpublishes a course; nil toggles. A course
 // needs a lecture to be published.
 func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, published *bool) (*Course, error) {
-	c, err := s.Editable(ctx, v, courseID)
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,30 +157,20 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 		want = *published
 	}
 	if want && c.TotalLectures == 0 {
-		return nil, apperr.New(apperr.Invalid, msgNoLectures)
+		return nil, ErrNoLectures
 	}
-	c, err = s.d.Repo.SetPublished(ctx, courseID, want, s.now())
-	if apperr.Is(err, apperr.Conflict) {
-		return nil, apperr.New(apperr.Invalid, msgNoLectures)
-	}
-	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
-	}
-	return c, nil
+	return s.d.Repo.SetPublished(ctx, courseID, want, s.now())
 }
 
 // Delete removes a course nobody is enrolled in, with its lectures, media
 // and progress records.
 func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
-	c, err := s.Editable(ctx, v, courseID)
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return err
 	}
 	if err := s.d.Repo.Delete(ctx, courseID); err != nil {
-		if apperr.Is(err, apperr.Conflict) {
-			return apperr.New(apperr.Conflict, msgHasStudents)
-		}
-		return notFoundAs(err, msgCourseNotFound)
+		return err
 	}
 	lectures, err := s.d.Repo.DeleteLectures(ctx, courseID)
 	if err != nil {
@@ -231,7 +230,7 @@ func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Le
 func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch bool) (*Course, bool, error) {
 	c, err := s.d.Repo.ByID(ctx, courseID)
 	if err != nil {
-		return nil, false, notFoundAs(err, msgCourseNotFound)
+		return nil, false, err
 	}
 	var all bool
 	if needWatch || !c.IsPublished {
@@ -240,7 +239,7 @@ func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch
 		}
 	}
 	if !c.IsPublished && !all {
-		return nil, false, apperr.New(apperr.NotFound, msgCourseNotFound)
+		return nil, false, ErrCourseNotFound
 	}
 	return c, all, nil
 }
@@ -319,7 +318,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		return nil, err
 	}
 	if q.Text == "" && q.Title == "" && q.Category == "" && q.Level == "" && q.MinPrice == nil && q.MaxPrice == nil {
-		return nil, apperr.New(apperr.Invalid, "Please provide at least one search filter")
+		return nil, ErrNoSearchFilter
 	}
 	if q.Sort == "" {
 		q.Sort = SortNewest
@@ -387,12 +386,16 @@ type LectureInput struct {
 
 // AddLecture adds a lecture to a course the caller may edit. The uploaded
 // video is removed when the lecture cannot be added.
-func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, in LectureInput) (l *Lecture, err error) {
-	upload := in.Video
-	defer s.removeOnError(ctx, &err, &upload)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
+func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
+	upload := in.Video
+	defer s.removeOnError(ctx, &err, &upload)
 	ch, err := validateLecture(in, true)
 	if err != nil {
 		return nil, err
@@ -413,12 +416,23 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, in 
 	return l, nil
 }
 
-// UpdateLecture changes a lecture; a replaced video is removed.
-func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, in LectureInput) (l *Lecture, err error) {
+// UpdateLecture changes a lecture of a course the caller may edit; a
+// replaced video is removed.
+func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
+		return nil, err
+	}
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
 	upload := in.Video
 	defer s.removeOnError(ctx, &err, &upload)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
-		return nil, err
+	if in == (LectureInput{}) {
+		return nil, ErrNothingToUpdate
 	}
 	ch, err := validateLecture(in, false)
 	if err != nil {
@@ -427,7 +441,7 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	now := s.now()
 	before, after, err := s.d.Repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
 	if err != nil {
-		return nil, notFoundAs(err, msgLectureNotFound)
+		return nil, err
 	}
 	upload = nil // the lecture refers to it now
 	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
@@ -443,20 +457,20 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
-	c, err := s.Editable(ctx, v, courseID)
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return err
 	}
 	if c.IsPublished && c.TotalLectures <= 1 {
 		// A lecture of another course is not found, whatever this one holds.
 		if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
-			return notFoundAs(err, msgLectureNotFound)
+			return err
 		}
-		return apperr.New(apperr.Conflict, msgLastLecture)
+		return ErrLastLecture
 	}
 	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
-		return notFoundAs(err, msgLectureNotFound)
+		return err
 	}
 	now := s.now()
 	current, err := s.d.Repo.RefreshTotals(ctx, courseID, now)
@@ -524,7 +538,7 @@ func validate(in Input, create bool) (Changes, error) {
 		return Changes{}, err
 	}
 	if create && in.Thumbnail == nil {
-		return Changes{}, apperr.New(apperr.Invalid, msgThumbnailRequired)
+		return Changes{}, ErrThumbnailRequired
 	}
 	return ch, nil
 }
@@ -561,7 +575,7 @@ func validateLecture(in LectureInput, create bool) (LectureChanges, error) {
 		return LectureChanges{}, err
 	}
 	if create && in.Video == nil {
-		return LectureChanges{}, apperr.New(apperr.Invalid, msgVideoRequired)
+		return LectureChanges{}, ErrVideoRequired
 	}
 	return ch, nil
 }
@@ -582,12 +596,4 @@ func derefFloat(f *float64) float64 {
 		return 0
 	}
 	return *f
-}
-
-// notFoundAs gives a not-found error a client-facing message.
-func notFoundAs(err error, message string) error {
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.New(apperr.NotFound, message)
-	}
-	return err
 }

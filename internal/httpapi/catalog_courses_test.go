@@ -561,3 +561,21 @@ func TestCatalogMalformedIDs(t *testing.T) {
 		t.Errorf("totalLectures = %v (%T), want 1", got, got)
 	}
 }
+
+// A PATCH of a course or a lecture that changes nothing, or whose multipart
+// body does not parse, is refused and changes nothing (it used to answer a
+// silent 200).
+func TestCatalogPatchWithNothingToUpdate(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	courseID := s.createCourse(t, inst.Token, nil)["_id"].(string)
+	lectureID := s.addLecture(t, inst.Token, courseID, "One", 1, false, 3)["_id"].(string)
+	for _, path := range []string{catalogCourses + "/" + courseID, catalogCourses + "/" + courseID + "/lectures/" + lectureID} {
+		apptest.WantError(t, s.Do(t, http.MethodPatch, path, map[string]any{}, inst.Token), http.StatusBadRequest, "Nothing to update")
+		apptest.WantError(t, s.sendForm(t, http.MethodPatch, path, inst.Token, nil), http.StatusBadRequest, "Nothing to update")
+		resp := s.NewRequest(t, http.MethodPatch, path, strings.NewReader("this is not multipart")).
+			WithHeader("Content-Type", "multipart/form-data; boundary=xyz").WithCookie(inst.Token).Send(t)
+		apptest.WantError(t, resp, http.StatusBadRequest, "Malformed multipart body")
+	}
+}

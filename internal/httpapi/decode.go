@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -44,7 +45,7 @@ func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
 	return true, decodeJSONBytes(raw, dst)
 }
 
-var errNotJSON = apperr.New(apperr.Unsupported, "Content-Type must be application/json")
+var errNotJSON = apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be application/json")
 
 // readBody reads the whole request body, which may hold at most limit bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
@@ -54,7 +55,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		if errors.As(err, &maxBytes) {
 			return nil, errBodyTooLarge
 		}
-		return nil, apperr.Wrap(apperr.Invalid, "Could not read request body", err)
+		return nil, apperr.New(apperr.Invalid, "body_unreadable", "Could not read request body").Wrap(err)
 	}
 	if int64(len(raw)) > limit {
 		return nil, errBodyTooLarge
@@ -72,10 +73,10 @@ func decodeJSONBytes(raw []byte, dst any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must hold a single JSON value")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must hold a single JSON value")
 	}
 	return nil
 }
@@ -90,7 +91,7 @@ func checkFieldCase(raw []byte, dst any) error {
 	allowed := jsonFieldNames(dst)
 	for k := range keys {
 		if !allowed[k] {
-			return apperr.Newf(apperr.Invalid, "Unknown field %q", k)
+			return apperr.New(apperr.Invalid, "unknown_field", fmt.Sprintf("Unknown field %q", k))
 		}
 	}
 	return nil
@@ -101,17 +102,17 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
-		return apperr.New(apperr.Invalid, "Request body is empty")
+		return apperr.New(apperr.Invalid, "empty_body", "Request body is empty")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.New(apperr.Invalid, "Malformed JSON")
+		return apperr.New(apperr.Invalid, "malformed_json", "Malformed JSON")
 	case errors.As(err, &typ) && typ.Field == "":
-		return apperr.New(apperr.Invalid, "Request body must be a JSON object")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must be a JSON object")
 	case errors.As(err, &typ):
 		return apperr.Validation([]apperr.FieldError{{Field: typ.Field, Message: "must be " + jsonTypeName(typ.Type.Kind().String())}})
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return apperr.New(apperr.Invalid, "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return apperr.New(apperr.Invalid, "unknown_field", "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
-		return apperr.Wrap(apperr.Invalid, "Malformed JSON", err)
+		return apperr.New(apperr.Invalid, "malformed_json", "Malformed JSON").Wrap(err)
 	}
 }
 

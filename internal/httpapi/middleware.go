@@ -195,15 +195,22 @@ func (s *server) crossOriginProtection() (func(http.Handler) http.Handler, error
 		}
 	}
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apperr.New(apperr.Forbidden, "Cross-origin request refused"))
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "cross_origin_refused", "Cross-origin request refused"))
 	}))
 	return p.Handler, nil
 }
 
+// The answers of the rate limiters.
+var (
+	errIPRateLimited      = apperr.New(apperr.TooManyRequests, "rate_limited", "Too many request from this IP, please try later")
+	errAccountRateLimited = apperr.New(apperr.TooManyRequests, "account_rate_limited", "Too many attempts for this account, please try later")
+)
+
 // newLimiter returns a rate limiter that allows limit requests per window
-// and key; over the limit it answers 429 with message and the real time left
-// until the window resets. Counters live in Redis when REDIS_URL is set.
-func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFunc, message string) *httprate.RateLimiter {
+// and key; over the limit it answers limited (a 429) with the real time
+// left until the window resets. Counters live in Redis when REDIS_URL is
+// set.
+func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFunc, limited *apperr.Error) *httprate.RateLimiter {
 	opts := []httprate.Option{
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
@@ -217,7 +224,7 @@ func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFun
 				left := max(1, reset-time.Now().Unix())
 				w.Header().Set("Retry-After", strconv.FormatInt(left, 10))
 			}
-			writeJSON(w, http.StatusTooManyRequests, errorBody{Status: "fail", Message: message})
+			s.writeError(w, r, limited)
 		}),
 		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, r, fmt.Errorf("rate limit counter: %w", err))

@@ -236,7 +236,7 @@ func TestRateLimitPerIP(t *testing.T) {
 	}
 	resp := badSignin(t, s, nil)
 	wantLimited(t, resp, 15*60)
-	if want := `{"status":"fail","message":"` + tooManyFromIP + `"}`; strings.TrimSpace(string(resp.Body)) != want {
+	if want := `{"status":"fail","message":"` + tooManyFromIP + `","code":"rate_limited"}`; strings.TrimSpace(string(resp.Body)) != want {
 		t.Errorf("429 body %s, want %s", resp.Body, want)
 	}
 	wantSecurityHeaders(t, resp, false)

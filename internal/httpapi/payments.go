@@ -50,7 +50,7 @@ func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) e
 		return apperr.Validation([]apperr.FieldError{{Field: "courseId", Message: "Course ID is required"}})
 	}
 	if !validID(req.CourseID) {
-		return apperr.New(apperr.Invalid, "Invalid course ID")
+		return apperr.New(apperr.Invalid, "invalid_id", "Invalid course ID")
 	}
 	id, _ := caller(r)
 	res, err := s.payments.Checkout(r.Context(), id, req.CourseID)

@@ -22,7 +22,7 @@ func (s *server) routes() (http.Handler, error) {
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
 	r.Handle("/metrics", s.metrics.handler())
-	r.With(longWrites).Handle("/media/*", s.media.Handler())
+	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(s.handle(notFound))
@@ -94,7 +94,7 @@ func (s *server) routes() (http.Handler, error) {
 }
 
 func notFound(http.ResponseWriter, *http.Request) error {
-	return apperr.New(apperr.NotFound, "Route not found")
+	return apperr.New(apperr.NotFound, "route_not_found", "Route not found")
 }
 
 func methodNotAllowed(http.ResponseWriter, *http.Request) error {

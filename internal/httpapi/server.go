@@ -76,11 +76,9 @@ func NewServer(d Deps) (http.Handler, error) {
 		newCounter: d.NewRateLimitCounter,
 	}
 	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return s.clientIP(r), nil },
-		"Too many request from this IP, please try later")
+		func(r *http.Request) (string, error) { return s.clientIP(r), nil }, errIPRateLimited)
 	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return "", nil },
-		"Too many attempts for this account, please try later")
+		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
 	h, err := s.routes()
 	if err != nil {
 		return nil, fmt.Errorf("build routes: %w", err)

@@ -164,7 +164,7 @@ func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		changes = user.ProfileChanges{Name: req.Name, Bio: req.Bio}
 	}
 	if changes.Name == nil && changes.Bio == nil && changes.Avatar == nil {
-		return apperr.New(apperr.Invalid, "Nothing to update: send name, bio or avatar")
+		return apperr.New(apperr.Invalid, "nothing_to_update", "Nothing to update: send name, bio or avatar")
 	}
 	id, _ := caller(r)
 	u, err := s.users.UpdateProfile(r.Context(), id.UserID, changes)

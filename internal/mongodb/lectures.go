@@ -9,18 +9,15 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/course"
 )
-
-var errLectureNotFound = apperr.New(apperr.NotFound, "lecture not found")
 
 // lectureOrder sorts lectures by order, then by creation.
 var lectureOrder = bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}
 
 // AddLecture inserts a lecture and sets its ID.
 func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
-	courseID, err := objectID(l.CourseID)
+	courseID, err := objectID(l.CourseID, course.ErrCourseNotFound)
 	if err != nil {
 		return err
 	}
@@ -37,7 +34,7 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 
 // Lectures returns a course's lectures by order.
 func (r *CourseRepo) Lectures(ctx context.Context, courseID string) ([]course.Lecture, error) {
-	oid, err := objectID(courseID)
+	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -66,13 +63,13 @@ func (r *CourseRepo) lectureDocs(ctx context.Context, courseID primitive.ObjectI
 
 // lectureFilter matches a lecture only within its course.
 func lectureFilter(courseID, lectureID string) (bson.M, error) {
-	c, err := objectID(courseID)
+	c, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
-		return nil, errLectureNotFound
+		return nil, course.ErrLectureNotFound
 	}
-	l, err := objectID(lectureID)
+	l, err := objectID(lectureID, course.ErrLectureNotFound)
 	if err != nil {
-		return nil, errLectureNotFound
+		return nil, course.ErrLectureNotFound
 	}
 	return bson.M{"_id": l, "course": c}, nil
 }
@@ -86,7 +83,7 @@ func (r *CourseRepo) Lecture(ctx context.Context, courseID, lectureID string) (*
 	var doc lectureDoc
 	if err := r.lectures.FindOne(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, errLectureNotFound
+			return nil, course.ErrLectureNotFound
 		}
 		return nil, fmt.Errorf("find lecture: %w", err)
 	}
@@ -116,7 +113,7 @@ func (r *CourseRepo) UpdateLecture(ctx context.Context, courseID, lectureID stri
 	var doc lectureDoc
 	err = r.lectures.FindOneAndUpdate(ctx, filter, bson.M{"$set": set}).Decode(&doc)
 	if isNoDocuments(err) {
-		return nil, nil, errLectureNotFound
+		return nil, nil, course.ErrLectureNotFound
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("update lecture: %w", err)
@@ -141,7 +138,7 @@ func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID stri
 	var doc lectureDoc
 	if err := r.lectures.FindOneAndDelete(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, errLectureNotFound
+			return nil, course.ErrLectureNotFound
 		}
 		return nil, fmt.Errorf("delete lecture: %w", err)
 	}
@@ -155,7 +152,7 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 	if err != nil {
 		return nil, err
 	}
-	oid, _ := objectID(courseID)
+	oid, _ := objectID(courseID, course.ErrCourseNotFound)
 	if _, err := r.lectures.DeleteMany(ctx, bson.M{"course": oid}); err != nil {
 		return nil, fmt.Errorf("delete lectures: %w", err)
 	}
@@ -168,7 +165,7 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 // later write bumped the revision — and that later writer's read sees this
 // one's lecture, so the last stored totals include every lecture.
 func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error) {
-	oid, err := objectID(courseID)
+	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +175,7 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$inc": bson.M{"lectureRev": 1}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&bumped)
 	if isNoDocuments(err) {
-		return nil, errCourseNotFound
+		return nil, course.ErrCourseNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bump lecture revision: %w", err)

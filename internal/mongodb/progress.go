@@ -113,7 +113,7 @@ func progressDocOf(id, userID, courseID primitive.ObjectID, r *progress.Record, 
 
 // DeleteByUser deletes every progress record of a user.
 func (r *ProgressRepo) DeleteByUser(ctx context.Context, userID string) error {
-	oid, err := objectID(userID)
+	oid, err := objectID(userID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
@@ -125,7 +125,7 @@ func (r *ProgressRepo) DeleteByUser(ctx context.Context, userID string) error {
 
 // DeleteByCourse deletes every progress record of a course.
 func (r *ProgressRepo) DeleteByCourse(ctx context.Context, courseID string) error {
-	oid, err := objectID(courseID)
+	oid, err := objectID(courseID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
@@ -139,11 +139,11 @@ func (r *ProgressRepo) DeleteByCourse(ctx context.Context, courseID string) erro
 // the removed lecture against the course's current lectures, which drops
 // the entry and recomputes the percentage.
 func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID string, current []string, now time.Time) error {
-	cid, err := objectID(courseID)
+	cid, err := objectID(courseID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
-	lid, err := objectID(lectureID)
+	lid, err := objectID(lectureID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}

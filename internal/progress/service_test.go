@@ -63,7 +63,7 @@ func (f *fakeRepo) Update(_ context.Context, userID, courseID string, lectures [
 }
 
 // errCourseNotFound is the catalog's answer for a course it does not show.
-var errCourseNotFound = apperr.New(apperr.NotFound, "Course not found")
+var errCourseNotFound = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
 
 // fakeCatalog shows the courses it has, with their lectures, and hides the
 // drafts of others from everyone but the caller "owner".

@@ -14,10 +14,10 @@ import (
 	"github.com/lms-backend/lms/internal/payment"
 )
 
-// Client-safe messages of webhook errors.
-const (
-	msgBadSignature = "Invalid webhook signature"
-	msgBadPayload   = "Invalid webhook payload"
+// Errors of a webhook delivery.
+var (
+	errBadSignature = apperr.New(apperr.Invalid, "invalid_signature", "Invalid webhook signature")
+	errBadPayload   = apperr.New(apperr.Invalid, "invalid_payload", "Invalid webhook payload")
 )
 
 // ParseEvent verifies the Stripe-Signature header over the raw payload and
@@ -28,16 +28,16 @@ const (
 // is refused with apperr.Unavailable, so that Stripe retries it later.
 func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Event, error) {
 	if c.webhookSecret == "" {
-		return payment.Event{}, apperr.New(apperr.Unavailable, "Payments are not configured")
+		return payment.Event{}, payment.ErrNotConfigured
 	}
 	// stripe-go refuses only old timestamps; a signature from the future
 	// would stay replayable for as long as it is ahead.
 	ts, err := signatureTimestamp(signatureHeader)
 	if err != nil {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature, err)
+		return payment.Event{}, errBadSignature.Wrap(err)
 	}
 	if ahead := time.Until(ts); ahead > WebhookTolerance {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature,
+		return payment.Event{}, errBadSignature.Wrap(
 			fmt.Errorf("webhook timestamp is %s in the future", ahead.Round(time.Second)))
 	}
 	ev, err := webhook.ConstructEventWithOptions(payload, signatureHeader, c.webhookSecret, webhook.ConstructEventOptions{
@@ -46,12 +46,12 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 	})
 	if err != nil {
 		if isSignatureError(err) {
-			return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature, err)
+			return payment.Event{}, errBadSignature.Wrap(err)
 		}
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, err)
+		return payment.Event{}, errBadPayload.Wrap(err)
 	}
 	if ev.ID == "" || ev.Type == "" {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, errors.New("event without id or type"))
+		return payment.Event{}, errBadPayload.Wrap(errors.New("event without id or type"))
 	}
 	out := payment.Event{ID: ev.ID, Type: string(ev.Type)}
 	var raw []byte
@@ -65,7 +65,7 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 		err = decodeCharge(raw, &out)
 	}
 	if err != nil {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, fmt.Errorf("event %s (%s): %w", out.ID, out.Type, err))
+		return payment.Event{}, errBadPayload.Wrap(fmt.Errorf("event %s (%s): %w", out.ID, out.Type, err))
 	}
 	return out, nil
 }

@@ -15,16 +15,16 @@ import (
 	"github.com/lms-backend/lms/internal/clock"
 )
 
-// Client-facing messages.
-const (
-	msgUserExists         = "User already exists with this email"
-	msgInvalidRole        = "Please select a valid role"
-	msgInvalidCredentials = "Invalid email or password"
-	msgWrongCurrent       = "Current password is incorrect"
-	msgWrongPassword      = "Password is incorrect"
-	msgBadResetToken      = "Invalid or expired reset token"
-	msgOwnsCourses        = "Delete or transfer your courses first"
-	msgUserNotFound       = "User not found"
+// Errors of accounts; the repository reports the first two.
+var (
+	ErrUserNotFound         = apperr.New(apperr.NotFound, "user_not_found", "User not found")
+	ErrEmailTaken           = apperr.New(apperr.Invalid, "email_taken", "User already exists with this email")
+	ErrInvalidRole          = apperr.New(apperr.Invalid, "invalid_role", "Please select a valid role")
+	ErrInvalidCredentials   = apperr.New(apperr.Unauthenticated, "invalid_credentials", "Invalid email or password")
+	ErrWrongCurrentPassword = apperr.New(apperr.Unauthenticated, "wrong_current_password", "Current password is incorrect")
+	ErrWrongPassword        = apperr.New(apperr.Unauthenticated, "wrong_password", "Password is incorrect")
+	ErrBadResetToken        = apperr.New(apperr.Invalid, "invalid_reset_token", "Invalid or expired reset token")
+	ErrOwnsCourses          = apperr.New(apperr.Conflict, "owns_courses", "Delete or transfer your courses first")
 )
 
 // resetTokenTTL is how long a password-reset link works.
@@ -91,7 +91,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 		role = auth.RoleStudent
 	}
 	if role != auth.RoleStudent && role != auth.RoleInstructor {
-		return nil, apperr.New(apperr.Invalid, msgInvalidRole)
+		return nil, ErrInvalidRole
 	}
 	hash, err := s.d.Passwords.Hash(in.Password)
 	if err != nil {
@@ -100,9 +100,6 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 	now := s.now()
 	u := &User{Name: name, Email: email, Role: role, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
 	if err := s.d.Repo.Create(ctx, u); err != nil {
-		if apperr.Is(err, apperr.Conflict) {
-			return nil, apperr.New(apperr.Invalid, msgUserExists)
-		}
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return s.issue(u)
@@ -126,12 +123,12 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		s.d.Passwords.CompareDummy(password)
-		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+		return nil, ErrInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("find user: %w", err)
 	}
 	if !s.d.Passwords.Matches(u.PasswordHash, password) {
-		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+		return nil, ErrInvalidCredentials
 	}
 	now := s.now()
 	if err := s.d.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
@@ -158,7 +155,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity
 	}
 	sess, err := s.d.Repo.Session(ctx, claims.UserID)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
-		return auth.Identity{}, apperr.New(apperr.Unauthenticated, auth.TokenErrorMessage)
+		return auth.Identity{}, auth.ErrToken
 	}
 	if err != nil {
 		return auth.Identity{}, fmt.Errorf("read session: %w", err)
@@ -191,7 +188,7 @@ type Profile struct {
 func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
 	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+		return nil, err
 	}
 	ids := make([]string, len(u.EnrolledCourses))
 	for i, e := range u.EnrolledCourses {
@@ -230,7 +227,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileCha
 	}
 	before, after, err := s.d.Repo.UpdateProfile(ctx, userID, c, s.now())
 	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+		return nil, err
 	}
 	if c.Avatar != nil && before.Avatar != "" && before.Avatar != *c.Avatar {
 		s.d.Media.Remove(ctx, before.Avatar)
@@ -251,17 +248,17 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	}
 	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+		return nil, err
 	}
 	if !s.d.Passwords.Matches(u.PasswordHash, current) {
-		return nil, apperr.New(apperr.Unauthenticated, msgWrongCurrent)
+		return nil, ErrWrongCurrentPassword
 	}
 	hash, err := s.d.Passwords.Hash(next)
 	if err != nil {
 		return nil, err
 	}
 	if u.TokenVersion, err = s.d.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+		return nil, err
 	}
 	return s.issue(u)
 }
@@ -311,17 +308,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		return err
 	}
 	if token == "" || len(token) > 128 {
-		return apperr.New(apperr.Invalid, msgBadResetToken)
+		return ErrBadResetToken
 	}
 	hash, err := s.d.Passwords.Hash(password)
 	if err != nil {
 		return err
 	}
 	if _, err := s.d.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
-		if apperr.Is(err, apperr.NotFound) {
-			return apperr.New(apperr.Invalid, msgBadResetToken)
-		}
-		return fmt.Errorf("consume reset token: %w", err)
+		return fmt.Errorf("consume reset token: %w", apperr.Relabel(err, apperr.NotFound, ErrBadResetToken))
 	}
 	return nil
 }
@@ -335,17 +329,17 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	}
 	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
-		return notFoundAs(err, msgUserNotFound)
+		return err
 	}
 	if !s.d.Passwords.Matches(u.PasswordHash, password) {
-		return apperr.New(apperr.Unauthenticated, msgWrongPassword)
+		return ErrWrongPassword
 	}
 	owned, err := s.d.Courses.CountByInstructor(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("count courses: %w", err)
 	}
 	if owned > 0 {
-		return apperr.New(apperr.Conflict, msgOwnsCourses)
+		return ErrOwnsCourses
 	}
 	if err := s.d.Progress.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
@@ -354,7 +348,7 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 		return fmt.Errorf("remove enrolments: %w", err)
 	}
 	if err := s.d.Repo.Delete(ctx, userID); err != nil {
-		return notFoundAs(err, msgUserNotFound)
+		return err
 	}
 	s.d.Media.Remove(ctx, u.Avatar)
 	return nil
@@ -430,12 +424,4 @@ func validEmail(email string) bool {
 	}
 	at := strings.LastIndexByte(email, '@')
 	return at > 0 && strings.Contains(email[at+1:], ".")
-}
-
-// notFoundAs gives a not-found error a client-facing message.
-func notFoundAs(err error, message string) error {
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.New(apperr.NotFound, message)
-	}
-	return err
 }
