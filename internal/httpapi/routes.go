@@ -17,7 +17,7 @@ func (s *server) routes() (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler())
+	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler(), limitHeaders)
 	r.NotFound(s.handle(notFound))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
@@ -25,6 +25,7 @@ func (s *server) routes() (http.Handler, error) {
 	r.With(longWrites).Handle("/media/*", s.media.Handler())
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(noStore)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls
@@ -40,10 +41,13 @@ func (s *server) routes() (http.Handler, error) {
 
 			r.Route("/user", func(r chi.Router) {
 				r.Post("/signup", s.handle(s.signUp))
-				r.Post("/signin", s.handle(s.signIn))
 				r.Post("/signout", s.handle(s.signOut))
-				r.Post("/forgot-password", s.handle(s.forgotPassword))
-				r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				r.Group(func(r chi.Router) {
+					r.Use(s.authPerClient)
+					r.Post("/signin", s.handle(s.signIn))
+					r.Post("/forgot-password", s.handle(s.forgotPassword))
+					r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				})
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireUser)
 					r.Get("/profile", s.handle(s.profile))

@@ -56,8 +56,12 @@ type server struct {
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
+	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
 	accountLimiter *httprate.RateLimiter
 }
+
+// msgTooManyFromIP is the 429 message of the per-client limits.
+const msgTooManyFromIP = "Too many request from this IP, please try later"
 
 // NewServer returns the service's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
@@ -76,8 +80,11 @@ func NewServer(d Deps) (http.Handler, error) {
 		newCounter: d.NewRateLimitCounter,
 	}
 	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return s.clientIP(r), nil },
-		"Too many request from this IP, please try later")
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil },
+		msgTooManyFromIP)
+	s.authIPLimiter = s.newLimiter(s.cfg.AuthIPRateLimit, s.cfg.RateLimitWindow,
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil },
+		msgTooManyFromIP)
 	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
 		func(r *http.Request) (string, error) { return "", nil },
 		"Too many attempts for this account, please try later")
