@@ -45,6 +45,9 @@ type App struct {
 
 // New wires the service over an open database.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongodb.DB) (*App, error) {
+	for _, w := range cfg.Warnings() {
+		logger.Warn("configuration: " + w)
+	}
 	store, err := newMediaStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -122,6 +125,9 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
 	if cfg.SMTPURL == "" {
+		if cfg.Production() {
+			return mail.NewUndelivered(logger), nil // a reset link is never logged in production
+		}
 		return mail.NewLog(logger), nil
 	}
 	m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)

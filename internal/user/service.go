@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,7 +50,7 @@ type Deps struct {
 // Service runs the account use cases.
 type Service struct {
 	Deps
-	mails sync.WaitGroup // mails being sent off the request path
+	resets resetQueue // password resets being done off the request path
 }
 
 // NewService returns a Service.
@@ -266,42 +265,24 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 }
 
 // ForgotPassword mails a single-use reset link when the email is registered.
-// It answers the same either way, and a mail failure is only logged.
+// Only the email's syntax is checked on the request path: looking the user
+// up, storing the token and mailing happen in the background, so the answer
+// is the same, after the same work, for every email. Failures are logged.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	email = normalizeEmail(email)
 	if err := apperr.Validation(appendEmailError(nil, email)); err != nil {
 		return err
 	}
-	u, err := s.Repo.ByEmail(ctx, email)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
+	if !s.resets.push(email, s.sendReset) {
+		s.Logger.WarnContext(ctx, "password reset dropped: too many waiting", "pending", maxPendingResets)
 	}
-	if err != nil {
-		return fmt.Errorf("find user: %w", err)
-	}
-	token, hash, err := auth.NewResetToken()
-	if err != nil {
-		return err
-	}
-	if err := s.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
-		return fmt.Errorf("store reset token: %w", err)
-	}
-	link := s.ResetLink(token)
-	s.mails.Add(1)
-	go func() {
-		defer s.mails.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		if err := s.Mailer.SendPasswordReset(ctx, u.Email, u.Name, link); err != nil {
-			s.Logger.Error("send password reset mail", "user_id", u.ID, "err", err)
-		}
-	}()
 	return nil
 }
 
-// Wait waits for mails still being sent; shutdown calls it.
+// Wait waits for password resets still queued or being mailed; shutdown
+// calls it.
 func (s *Service) Wait() {
-	s.mails.Wait()
+	s.resets.done.Wait()
 }
 
 // ResetPassword sets a new password with a reset token, which it uses up.
