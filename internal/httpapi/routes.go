@@ -10,7 +10,8 @@ import (
 )
 
 // routes shows every route and the middleware in front of it, in order.
-func (s *server) routes() (http.Handler, error) {
+// withMetrics serves /metrics on the API's own handler.
+func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	crossOrigin, err := s.crossOriginProtection()
 	if err != nil {
 		return nil, err
@@ -21,7 +22,9 @@ func (s *server) routes() (http.Handler, error) {
 	r.NotFound(s.handle(notFound))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
-	r.Handle("/metrics", s.metrics.handler())
+	if withMetrics {
+		r.Handle("/metrics", s.metrics.handler())
+	}
 	r.With(longWrites).Handle("/media/*", s.media.Handler())
 
 	r.Route("/api/v1", func(r chi.Router) {
