@@ -22,6 +22,7 @@ import (
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/embeddeddb"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/httpapi"
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
@@ -60,15 +61,15 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		return nil, err
 	}
 	courses := mongodb.NewCourseRepo(db)
-	userRepo := mongodb.NewUserRepo(db)
 	progressRepo := mongodb.NewProgressRepo(db)
-	courseService := course.NewService(courses, userRepo, progressRepo, store)
-	payments := newPayments(cfg, logger, db, courseService, store)
+	enrolments := enrolment.NewService(enrolment.Deps{Repo: mongodb.NewEnrolmentRepo(db)})
+	courseService := course.NewService(course.Deps{Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, store)
 	users := user.NewService(user.Deps{
-		Repo:       userRepo,
+		Repo:       mongodb.NewUserRepo(db),
 		Courses:    courses,
 		Progress:   progressRepo,
-		Enrolments: mongodb.NewEnrolmentRepo(db),
+		Enrolments: enrolments,
 		Media:      store,
 		Mailer:     mailer,
 		Passwords:  auth.NewPasswords(cfg.BcryptCost),

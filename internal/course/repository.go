@@ -36,7 +36,8 @@ type Repository interface {
 	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)
 	// RefreshTotals recomputes a course's lecture list, totalLectures and
 	// totalDuration from its lectures; it runs after every lecture write.
-	RefreshTotals(ctx context.Context, courseID string, now time.Time) error
+	// It returns the lecture ids it read, in lecture order.
+	RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error)
 }
 
 // Changes are the course fields an update sets; nil leaves a field as is.
@@ -82,7 +83,9 @@ type Query struct {
 // ProgressCleaner removes progress that refers to deleted lectures or
 // courses.
 type ProgressCleaner interface {
-	RemoveLecture(ctx context.Context, courseID, lectureID string) error
+	// RemoveLecture drops a removed lecture's entries, given the course's
+	// current lectures.
+	RemoveLecture(ctx context.Context, courseID, lectureID string, current []string, now time.Time) error
 	DeleteByCourse(ctx context.Context, courseID string) error
 }
 

@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/lms-backend/lms/internal/apperr"
-	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/clock"
+	"github.com/lms-backend/lms/internal/enrolment"
 )
 
 // Client-facing messages.
@@ -33,21 +34,29 @@ const (
 	maxPrice       = 1_000_000
 )
 
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Repo        Repository
+	Entitlement Entitlement
+	Progress    ProgressCleaner
+	Media       MediaRemover
+	Now         func() time.Time // time.Now when nil
+}
+
 // Service runs the catalog use cases.
 type Service struct {
-	repo     Repository
-	access   Access
-	progress ProgressCleaner
-	media    MediaRemover
-	now      func() time.Time
+	d Deps
 }
 
 // NewService returns a Service.
-func NewService(repo Repository, access Access, progress ProgressCleaner, media MediaRemover) *Service {
-	return &Service{repo: repo, access: access, progress: progress, media: media, now: time.Now}
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{d: d}
 }
 
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 // Input is the content of a course, as given to Create and Update; nil
 // fields are absent from the request.
@@ -65,7 +74,7 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, er
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
+	now := s.now()
 	c = &Course{
 		Title: *ch.Title, Subtitle: deref(ch.Subtitle), Description: deref(ch.Description),
 		Category: *ch.Category, Level: LevelBeginner, Price: *ch.Price, Thumbnail: *ch.Thumbnail,
@@ -74,7 +83,7 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, er
 	if ch.Level != nil {
 		c.Level = *ch.Level
 	}
-	if err := s.repo.Create(ctx, c); err != nil {
+	if err := s.d.Repo.Create(ctx, c); err != nil {
 		return nil, fmt.Errorf("create course: %w", err)
 	}
 	return c, nil
@@ -84,11 +93,11 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, er
 // or an admin. Handlers call it before reading an upload, so that nobody
 // else's upload ever reaches storage.
 func (s *Service) Editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
-	c, err := s.repo.ByID(ctx, courseID)
+	c, err := s.d.Repo.ByID(ctx, courseID)
 	if err != nil {
 		return nil, notFoundAs(err, msgCourseNotFound)
 	}
-	if !owns(v, c) {
+	if !enrolment.Owns(v, c.InstructorID) {
 		return nil, apperr.New(apperr.Forbidden, msgNotOwner)
 	}
 	return c, nil
@@ -100,7 +109,7 @@ func (s *Service) EditableLecture(ctx context.Context, v Viewer, courseID, lectu
 	if _, err := s.Editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
-	l, err := s.repo.Lecture(ctx, courseID, lectureID)
+	l, err := s.d.Repo.Lecture(ctx, courseID, lectureID)
 	if err != nil {
 		return nil, notFoundAs(err, msgLectureNotFound)
 	}
@@ -117,12 +126,12 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Inpu
 	if err != nil {
 		return nil, err
 	}
-	before, after, err := s.repo.Update(ctx, courseID, ch, s.clock())
+	before, after, err := s.d.Repo.Update(ctx, courseID, ch, s.now())
 	if err != nil {
 		return nil, notFoundAs(err, msgCourseNotFound)
 	}
 	if ch.Thumbnail != nil && before.Thumbnail != *ch.Thumbnail {
-		s.media.Remove(ctx, before.Thumbnail)
+		s.d.Media.Remove(ctx, before.Thumbnail)
 	}
 	return after, nil
 }
@@ -141,7 +150,7 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 	if want && c.TotalLectures == 0 {
 		return nil, apperr.New(apperr.Invalid, msgNoLectures)
 	}
-	c, err = s.repo.SetPublished(ctx, courseID, want, s.clock())
+	c, err = s.d.Repo.SetPublished(ctx, courseID, want, s.now())
 	if apperr.Is(err, apperr.Conflict) {
 		return nil, apperr.New(apperr.Invalid, msgNoLectures)
 	}
@@ -158,22 +167,22 @@ func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Delete(ctx, courseID); err != nil {
+	if err := s.d.Repo.Delete(ctx, courseID); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			return apperr.New(apperr.Conflict, msgHasStudents)
 		}
 		return notFoundAs(err, msgCourseNotFound)
 	}
-	lectures, err := s.repo.DeleteLectures(ctx, courseID)
+	lectures, err := s.d.Repo.DeleteLectures(ctx, courseID)
 	if err != nil {
 		return fmt.Errorf("delete lectures: %w", err)
 	}
-	if err := s.progress.DeleteByCourse(ctx, courseID); err != nil {
+	if err := s.d.Progress.DeleteByCourse(ctx, courseID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
 	}
-	s.media.Remove(ctx, c.Thumbnail)
+	s.d.Media.Remove(ctx, c.Thumbnail)
 	for _, l := range lectures {
-		s.media.Remove(ctx, l.Video)
+		s.d.Media.Remove(ctx, l.Video)
 	}
 	return nil
 }
@@ -194,7 +203,7 @@ func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detai
 	if err != nil {
 		return nil, err
 	}
-	instructors, err := s.repo.Instructors(ctx, []string{c.InstructorID})
+	instructors, err := s.d.Repo.Instructors(ctx, []string{c.InstructorID})
 	if err != nil {
 		return nil, fmt.Errorf("instructor: %w", err)
 	}
@@ -220,7 +229,7 @@ func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Le
 // course is a draft, whether they may watch all its lectures (the one
 // enrolment read both questions need).
 func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch bool) (*Course, bool, error) {
-	c, err := s.repo.ByID(ctx, courseID)
+	c, err := s.d.Repo.ByID(ctx, courseID)
 	if err != nil {
 		return nil, false, notFoundAs(err, msgCourseNotFound)
 	}
@@ -243,7 +252,7 @@ func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lectures, err := s.repo.Lectures(ctx, c.ID)
+	lectures, err := s.d.Repo.Lectures(ctx, c.ID)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lectures: %w", err)
 	}
@@ -254,20 +263,10 @@ func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (
 	return c, lectures, canWatch, nil
 }
 
-// watchesAll reports whether the viewer may watch every lecture: the
-// instructor, an admin, or an enrolled student.
+// watchesAll reports whether the viewer may watch every lecture: whether
+// they are entitled to the course.
 func (s *Service) watchesAll(ctx context.Context, v Viewer, c *Course) (bool, error) {
-	if owns(v, c) {
-		return true, nil
-	}
-	if v.UserID == "" {
-		return false, nil
-	}
-	enrolled, err := s.access.IsEnrolled(ctx, v.UserID, c.ID)
-	if err != nil {
-		return false, fmt.Errorf("enrolment: %w", err)
-	}
-	return enrolled, nil
+	return s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
 }
 
 // Listed is a course of a listing, with its instructor.
@@ -329,7 +328,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 }
 
 func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
-	courses, total, err := s.repo.Find(ctx, q)
+	courses, total, err := s.d.Repo.Find(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
@@ -343,7 +342,7 @@ func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
 // Listed returns the courses with these ids, in the order of ids, with
 // their instructors; ids of missing courses are skipped.
 func (s *Service) Listed(ctx context.Context, ids []string) ([]Listed, error) {
-	courses, err := s.repo.ByIDs(ctx, ids)
+	courses, err := s.d.Repo.ByIDs(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
@@ -366,7 +365,7 @@ func (s *Service) withInstructors(ctx context.Context, courses []Course) ([]List
 	for _, c := range courses {
 		ids = append(ids, c.InstructorID)
 	}
-	instructors, err := s.repo.Instructors(ctx, ids)
+	instructors, err := s.d.Repo.Instructors(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("instructors: %w", err)
 	}
@@ -398,17 +397,17 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, in 
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
+	now := s.now()
 	l = &Lecture{
 		CourseID: courseID, Title: *ch.Title, Description: deref(ch.Description), Video: *ch.Video,
 		Duration: derefFloat(ch.Duration), IsPreview: ch.IsPreview != nil && *ch.IsPreview, Order: *ch.Order,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.repo.AddLecture(ctx, l); err != nil {
+	if err := s.d.Repo.AddLecture(ctx, l); err != nil {
 		return nil, fmt.Errorf("add lecture: %w", err)
 	}
 	upload = nil // the lecture refers to it now
-	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
 	return l, nil
@@ -425,17 +424,17 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
-	before, after, err := s.repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
+	now := s.now()
+	before, after, err := s.d.Repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
 	if err != nil {
 		return nil, notFoundAs(err, msgLectureNotFound)
 	}
 	upload = nil // the lecture refers to it now
-	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
 	if ch.Video != nil && before.Video != *ch.Video {
-		s.media.Remove(ctx, before.Video)
+		s.d.Media.Remove(ctx, before.Video)
 	}
 	return after, nil
 }
@@ -450,22 +449,24 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 	}
 	if c.IsPublished && c.TotalLectures <= 1 {
 		// A lecture of another course is not found, whatever this one holds.
-		if _, err := s.repo.Lecture(ctx, courseID, lectureID); err != nil {
+		if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
 			return notFoundAs(err, msgLectureNotFound)
 		}
 		return apperr.New(apperr.Conflict, msgLastLecture)
 	}
-	l, err := s.repo.DeleteLecture(ctx, courseID, lectureID)
+	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
 		return notFoundAs(err, msgLectureNotFound)
 	}
-	if err := s.repo.RefreshTotals(ctx, courseID, s.clock()); err != nil {
+	now := s.now()
+	current, err := s.d.Repo.RefreshTotals(ctx, courseID, now)
+	if err != nil {
 		return fmt.Errorf("course totals: %w", err)
 	}
-	if err := s.progress.RemoveLecture(ctx, courseID, lectureID); err != nil {
+	if err := s.d.Progress.RemoveLecture(ctx, courseID, lectureID, current, now); err != nil {
 		return fmt.Errorf("remove lecture progress: %w", err)
 	}
-	s.media.Remove(ctx, l.Video)
+	s.d.Media.Remove(ctx, l.Video)
 	return nil
 }
 
@@ -473,12 +474,8 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 // anything referred to it (*key is then still set).
 func (s *Service) removeOnError(ctx context.Context, err *error, key **string) {
 	if *err != nil && *key != nil {
-		s.media.Remove(ctx, **key)
+		s.d.Media.Remove(ctx, **key)
 	}
-}
-
-func owns(v Viewer, c *Course) bool {
-	return v.Role == auth.RoleAdmin || (v.UserID != "" && v.UserID == c.InstructorID)
 }
 
 func validLevel(l string) bool {

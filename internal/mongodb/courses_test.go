@@ -30,7 +30,7 @@ func TestCourseRepoPublishNeedsALecture(t *testing.T) {
 	if err := repo.AddLecture(ctx, &course.Lecture{CourseID: c.ID, Title: "One", Video: "videos/x.mp4", Order: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
+	if _, err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	got, err := repo.SetPublished(ctx, c.ID, true, now)

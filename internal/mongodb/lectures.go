@@ -167,10 +167,10 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 // bumps lectureRev, reads the lectures, and stores its totals only if no
 // later write bumped the revision — and that later writer's read sees this
 // one's lecture, so the last stored totals include every lecture.
-func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) error {
+func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error) {
 	oid, err := objectID(courseID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var bumped struct {
 		LectureRev int64 `bson:"lectureRev"`
@@ -178,26 +178,27 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$inc": bson.M{"lectureRev": 1}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&bumped)
 	if isNoDocuments(err) {
-		return errCourseNotFound
+		return nil, errCourseNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("bump lecture revision: %w", err)
+		return nil, fmt.Errorf("bump lecture revision: %w", err)
 	}
 	docs, err := r.lectureDocs(ctx, oid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ids := make([]primitive.ObjectID, len(docs))
+	hex := make([]string, len(docs))
 	var total float64
 	for i, d := range docs {
-		ids[i] = d.ID
+		ids[i], hex[i] = d.ID, d.ID.Hex()
 		total += d.Duration
 	}
 	_, err = r.c.UpdateOne(ctx, bson.M{"_id": oid, "lectureRev": bumped.LectureRev}, bson.M{"$set": bson.M{
 		"lectures": ids, "totalLectures": len(ids), "totalDuration": total, "updatedAt": now,
 	}})
 	if err != nil {
-		return fmt.Errorf("store course totals: %w", err)
+		return nil, fmt.Errorf("store course totals: %w", err)
 	}
-	return nil
+	return hex, nil
 }

@@ -54,10 +54,7 @@ func (d *userDoc) toDomain() *user.User {
 		ID: d.ID.Hex(), Name: d.Name, Email: d.Email, Role: auth.Role(d.Role), Avatar: d.Avatar, Bio: d.Bio,
 		PasswordHash: d.Password, TokenVersion: d.TokenVersion,
 		LastActive: d.LastActive, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-		EnrolledCourses: make([]user.Enrollment, len(d.EnrolledCourses)),
-	}
-	for i, e := range d.EnrolledCourses {
-		u.EnrolledCourses[i] = user.Enrollment{CourseID: e.Course.Hex(), EnrolledAt: e.EnrolledAt}
+		EnrolledCourses: enrolmentsOf(d.EnrolledCourses),
 	}
 	return u
 }

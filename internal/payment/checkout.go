@@ -56,7 +56,7 @@ func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string
 func (s *Service) refuseOwned(ctx context.Context, userID, courseID string) error {
 	enrolled, err := s.d.Enrolments.IsEnrolled(ctx, userID, courseID)
 	if err != nil {
-		return fmt.Errorf("check enrolment: %w", err)
+		return err
 	}
 	if enrolled {
 		return apperr.New(apperr.Conflict, msgAlreadyOwned)
@@ -68,7 +68,7 @@ func (s *Service) refuseOwned(ctx context.Context, userID, courseID string) erro
 	if !bought {
 		return nil
 	}
-	if _, err := s.d.Enrolments.Enrol(ctx, userID, courseID, s.now()); err != nil {
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, courseID); err != nil {
 		return fmt.Errorf("restore enrolment: %w", err)
 	}
 	return apperr.New(apperr.Conflict, msgAlreadyOwned)
@@ -85,8 +85,8 @@ func (s *Service) enrolFree(ctx context.Context, userID string, c *course.Course
 	if err := s.d.Repo.Create(ctx, p); err != nil {
 		return nil, fmt.Errorf("record free enrolment: %w", err)
 	}
-	if _, err := s.d.Enrolments.Enrol(ctx, userID, c.ID, now); err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, c.ID); err != nil {
+		return nil, err
 	}
 	return &CheckoutResult{Enrolled: true}, nil
 }

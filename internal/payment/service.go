@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"time"
+
+	"github.com/lms-backend/lms/internal/clock"
 )
 
 // Client-facing messages.
@@ -109,10 +111,7 @@ func orDefault(v, def time.Duration) time.Duration {
 	return v
 }
 
-// now is the current time at the database's millisecond precision.
-func (s *Service) now() time.Time {
-	return s.d.Now().UTC().Truncate(time.Millisecond)
-}
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 // detached returns a context that outlives ctx's cancellation, for the
 // clean-up and bookkeeping writes that must happen even when the client

@@ -16,6 +16,7 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/stripe"
@@ -26,7 +27,7 @@ var errInjected = errors.New("injected fault")
 // flakyEnrolments fails the next failures calls of Enrol or Unenrol, before
 // writing (before) or after writing (as if the answer were lost).
 type flakyEnrolments struct {
-	payment.Enrolments
+	enrolment.Repository
 	failures atomic.Int32
 	after    bool
 }
@@ -42,11 +43,11 @@ func (f *flakyEnrolments) fail(write func() (bool, error)) (bool, error) {
 }
 
 func (f *flakyEnrolments) Enrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error) {
-	return f.fail(func() (bool, error) { return f.Enrolments.Enrol(ctx, userID, courseID, at) })
+	return f.fail(func() (bool, error) { return f.Repository.Enrol(ctx, userID, courseID, at) })
 }
 
 func (f *flakyEnrolments) Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error) {
-	return f.fail(func() (bool, error) { return f.Enrolments.Unenrol(ctx, userID, courseID, at) })
+	return f.fail(func() (bool, error) { return f.Repository.Unenrol(ctx, userID, courseID, at) })
 }
 
 // flakyEvents fails the next failures calls of Finish, after the event was
@@ -69,7 +70,7 @@ func (noMedia) Remove(context.Context, string) {}
 
 // service builds a payment service over the harness's database, with
 // faults injected where a test asks.
-func (h *harness) service(t testing.TB, enrol payment.Enrolments, events payment.EventLog, provider payment.Provider) *payment.Service {
+func (h *harness) service(t testing.TB, enrol enrolment.Repository, events payment.EventLog, provider payment.Provider) *payment.Service {
 	t.Helper()
 	db := h.App.DB
 	if enrol == nil {
@@ -81,9 +82,12 @@ func (h *harness) service(t testing.TB, enrol payment.Enrolments, events payment
 	if provider == nil {
 		provider = stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})
 	}
-	catalog := course.NewService(mongodb.NewCourseRepo(db), mongodb.NewUserRepo(db), mongodb.NewProgressRepo(db), noMedia{})
+	enrolments := enrolment.NewService(enrolment.Deps{Repo: enrol})
+	catalog := course.NewService(course.Deps{
+		Repo: mongodb.NewCourseRepo(db), Entitlement: enrolments, Progress: mongodb.NewProgressRepo(db), Media: noMedia{},
+	})
 	return payment.NewService(payment.Deps{
-		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrol, Catalog: catalog,
+		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrolments, Catalog: catalog,
 		Provider: provider, SuccessURL: successURL, CancelURL: cancelURL,
 		Timing: payment.Timing{BusyWait: 2 * time.Second},
 	})
@@ -108,7 +112,7 @@ func TestEnrolmentFaultIsRetriedExactlyOnce(t *testing.T) {
 		name := map[bool]string{false: "fails before writing", true: "fails after writing"}[after]
 		t.Run(name, func(t *testing.T) {
 			h := start(t, nil)
-			flaky := &flakyEnrolments{Enrolments: mongodb.NewEnrolmentRepo(h.App.DB), after: after}
+			flaky := &flakyEnrolments{Repository: mongodb.NewEnrolmentRepo(h.App.DB), after: after}
 			svc := h.service(t, flaky, nil, nil)
 			teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 			c := h.course(t, teacher.ID, 10, true)

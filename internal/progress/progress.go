@@ -13,17 +13,13 @@ import (
 
 // Client-facing messages.
 const (
-	msgCourseNotFound     = "Course not found"
 	msgRecordNotFound     = "Course progress not found"
 	msgLectureNotInCourse = "Lecture does not belong to this course"
 	msgBusy               = "Course progress is being changed by another request; please retry"
 )
 
-// Errors the repository reports, so the service can tell a missing course
-// from a missing record.
+// Errors of the use cases.
 var (
-	// ErrCourseNotFound means the course does not exist.
-	ErrCourseNotFound = apperr.New(apperr.NotFound, msgCourseNotFound)
 	// ErrRecordNotFound means the user has no record for the course.
 	ErrRecordNotFound = apperr.New(apperr.NotFound, msgRecordNotFound)
 	// ErrLectureNotInCourse means the lecture is not a current lecture of the course.

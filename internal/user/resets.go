@@ -64,12 +64,12 @@ func (s *Service) sendReset(email string) {
 	ctx, cancel := context.WithTimeout(context.Background(), mailTimeout)
 	defer cancel()
 	if err := s.mailReset(ctx, email); err != nil {
-		s.Logger.Error("send password reset mail", "err", err)
+		s.d.Logger.Error("send password reset mail", "err", err)
 	}
 }
 
 func (s *Service) mailReset(ctx context.Context, email string) error {
-	u, err := s.Repo.ByEmail(ctx, email)
+	u, err := s.d.Repo.ByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil
 	}
@@ -80,10 +80,10 @@ func (s *Service) mailReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
+	if err := s.d.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
 		return fmt.Errorf("store reset token for user %s: %w", u.ID, err)
 	}
-	if err := s.Mailer.SendPasswordReset(ctx, u.Email, u.Name, s.ResetLink(token)); err != nil {
+	if err := s.d.Mailer.SendPasswordReset(ctx, u.Email, u.Name, s.d.ResetLink(token)); err != nil {
 		return fmt.Errorf("user %s: %w", u.ID, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/clock"
 )
 
 // Client-facing messages.
@@ -49,7 +50,7 @@ type Deps struct {
 
 // Service runs the account use cases.
 type Service struct {
-	Deps
+	d      Deps
 	resets resetQueue // password resets being done off the request path
 }
 
@@ -58,7 +59,7 @@ func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{Deps: d}
+	return &Service{d: d}
 }
 
 // SignUpInput is a sign-up request.
@@ -91,13 +92,13 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 	if role != auth.RoleStudent && role != auth.RoleInstructor {
 		return nil, apperr.New(apperr.Invalid, msgInvalidRole)
 	}
-	hash, err := s.Passwords.Hash(in.Password)
+	hash, err := s.d.Passwords.Hash(in.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	u := &User{Name: name, Email: email, Role: role, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
-	if err := s.Repo.Create(ctx, u); err != nil {
+	if err := s.d.Repo.Create(ctx, u); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			return nil, apperr.New(apperr.Invalid, msgUserExists)
 		}
@@ -120,19 +121,19 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	u, err := s.Repo.ByEmail(ctx, email)
+	u, err := s.d.Repo.ByEmail(ctx, email)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		s.Passwords.CompareDummy(password)
+		s.d.Passwords.CompareDummy(password)
 		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
 	case err != nil:
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	if !s.Passwords.Matches(u.PasswordHash, password) {
+	if !s.d.Passwords.Matches(u.PasswordHash, password) {
 		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
 	}
 	now := s.now()
-	if err := s.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
+	if err := s.d.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
 		return nil, fmt.Errorf("touch last active: %w", err)
 	}
 	u.LastActive = now
@@ -140,7 +141,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 }
 
 func (s *Service) issue(u *User) (*Authenticated, error) {
-	token, exp, err := s.Tokens.Issue(u.ID, u.TokenVersion)
+	token, exp, err := s.d.Tokens.Issue(u.ID, u.TokenVersion)
 	if err != nil {
 		return nil, fmt.Errorf("issue token: %w", err)
 	}
@@ -150,11 +151,11 @@ func (s *Service) issue(u *User) (*Authenticated, error) {
 // Authenticate returns the identity a session token proves: the token must
 // be valid and of the user's current token version.
 func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
-	claims, err := s.Tokens.Parse(token)
+	claims, err := s.d.Tokens.Parse(token)
 	if err != nil {
 		return auth.Identity{}, err
 	}
-	sess, err := s.Repo.Session(ctx, claims.UserID)
+	sess, err := s.d.Repo.Session(ctx, claims.UserID)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
 		return auth.Identity{}, apperr.New(apperr.Unauthenticated, auth.TokenErrorMessage)
 	}
@@ -173,7 +174,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Repo.BumpTokenVersion(ctx, id.UserID); err != nil && !apperr.Is(err, apperr.NotFound) {
+	if err := s.d.Repo.BumpTokenVersion(ctx, id.UserID); err != nil && !apperr.Is(err, apperr.NotFound) {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
@@ -187,7 +188,7 @@ type Profile struct {
 
 // Profile returns the caller's profile.
 func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
-	u, err := s.Repo.ByID(ctx, userID)
+	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
 		return nil, notFoundAs(err, msgUserNotFound)
 	}
@@ -195,7 +196,7 @@ func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) 
 	for i, e := range u.EnrolledCourses {
 		ids[i] = e.CourseID
 	}
-	courses, err := s.Courses.Summaries(ctx, ids)
+	courses, err := s.d.Courses.Summaries(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("enrolled courses: %w", err)
 	}
@@ -207,7 +208,7 @@ func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) 
 func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileChanges) (u *User, err error) {
 	defer func() {
 		if err != nil && c.Avatar != nil {
-			s.Media.Remove(ctx, *c.Avatar)
+			s.d.Media.Remove(ctx, *c.Avatar)
 		}
 	}()
 	var fields []apperr.FieldError
@@ -226,12 +227,12 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileCha
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	before, after, err := s.Repo.UpdateProfile(ctx, userID, c, s.now())
+	before, after, err := s.d.Repo.UpdateProfile(ctx, userID, c, s.now())
 	if err != nil {
 		return nil, notFoundAs(err, msgUserNotFound)
 	}
 	if c.Avatar != nil && before.Avatar != "" && before.Avatar != *c.Avatar {
-		s.Media.Remove(ctx, before.Avatar)
+		s.d.Media.Remove(ctx, before.Avatar)
 	}
 	return after, nil
 }
@@ -247,18 +248,18 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	u, err := s.Repo.ByID(ctx, userID)
+	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
 		return nil, notFoundAs(err, msgUserNotFound)
 	}
-	if !s.Passwords.Matches(u.PasswordHash, current) {
+	if !s.d.Passwords.Matches(u.PasswordHash, current) {
 		return nil, apperr.New(apperr.Unauthenticated, msgWrongCurrent)
 	}
-	hash, err := s.Passwords.Hash(next)
+	hash, err := s.d.Passwords.Hash(next)
 	if err != nil {
 		return nil, err
 	}
-	if u.TokenVersion, err = s.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
+	if u.TokenVersion, err = s.d.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
 		return nil, notFoundAs(err, msgUserNotFound)
 	}
 	return s.issue(u)
@@ -274,7 +275,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		return err
 	}
 	if !s.resets.push(email, s.sendReset) {
-		s.Logger.WarnContext(ctx, "password reset dropped: too many waiting", "pending", maxPendingResets)
+		s.d.Logger.WarnContext(ctx, "password reset dropped: too many waiting", "pending", maxPendingResets)
 	}
 	return nil
 }
@@ -293,11 +294,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" || len(token) > 128 {
 		return apperr.New(apperr.Invalid, msgBadResetToken)
 	}
-	hash, err := s.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(password)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
+	if _, err := s.d.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
 		if apperr.Is(err, apperr.NotFound) {
 			return apperr.New(apperr.Invalid, msgBadResetToken)
 		}
@@ -313,32 +314,30 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	if password == "" {
 		return apperr.Validation([]apperr.FieldError{{Field: "password", Message: "Password is required"}})
 	}
-	u, err := s.Repo.ByID(ctx, userID)
+	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
 		return notFoundAs(err, msgUserNotFound)
 	}
-	if !s.Passwords.Matches(u.PasswordHash, password) {
+	if !s.d.Passwords.Matches(u.PasswordHash, password) {
 		return apperr.New(apperr.Unauthenticated, msgWrongPassword)
 	}
-	owned, err := s.Courses.CountByInstructor(ctx, userID)
+	owned, err := s.d.Courses.CountByInstructor(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("count courses: %w", err)
 	}
 	if owned > 0 {
 		return apperr.New(apperr.Conflict, msgOwnsCourses)
 	}
-	if err := s.Progress.DeleteByUser(ctx, userID); err != nil {
+	if err := s.d.Progress.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
 	}
-	for _, e := range u.EnrolledCourses {
-		if _, err := s.Enrolments.Unenrol(ctx, userID, e.CourseID, s.now()); err != nil {
-			return fmt.Errorf("unenrol: %w", err)
-		}
+	if err := s.d.Enrolments.RemoveUser(ctx, userID); err != nil {
+		return fmt.Errorf("remove enrolments: %w", err)
 	}
-	if err := s.Repo.Delete(ctx, userID); err != nil {
+	if err := s.d.Repo.Delete(ctx, userID); err != nil {
 		return notFoundAs(err, msgUserNotFound)
 	}
-	s.Media.Remove(ctx, u.Avatar)
+	s.d.Media.Remove(ctx, u.Avatar)
 	return nil
 }
 
@@ -346,7 +345,7 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 // email. It reports whether it created one.
 func (s *Service) CreateAdmin(ctx context.Context, email, name, password string) (created bool, err error) {
 	email = normalizeEmail(email)
-	if _, err := s.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
+	if _, err := s.d.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
 		return false, nil
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return false, fmt.Errorf("promote: %w", err)
@@ -359,23 +358,19 @@ func (s *Service) CreateAdmin(ctx context.Context, email, name, password string)
 	if err := apperr.Validation(fields); err != nil {
 		return false, err
 	}
-	hash, err := s.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(password)
 	if err != nil {
 		return false, err
 	}
 	now := s.now()
 	u := &User{Name: name, Email: email, Role: auth.RoleAdmin, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
-	if err := s.Repo.Create(ctx, u); err != nil {
+	if err := s.d.Repo.Create(ctx, u); err != nil {
 		return false, fmt.Errorf("create admin: %w", err)
 	}
 	return true, nil
 }
 
-// now is the current time at the database's millisecond precision, so
-// that what a response shows is what was stored.
-func (s *Service) now() time.Time {
-	return s.Now().UTC().Truncate(time.Millisecond)
-}
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 func normalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
