@@ -71,3 +71,24 @@ func TestServeMetricsOnOwnListener(t *testing.T) {
 	}
 	waitRefused(t, "127.0.0.1:"+strconv.Itoa(metricsPort))
 }
+
+// Production refuses to start with a weak key or a cheap bcrypt cost, in
+// one line naming the variable, before touching DATA_DIR.
+func TestRunProductionRefusesWeakSettings(t *testing.T) {
+	base := map[string]string{
+		"APP_ENV": "production", "MONGODB_URI": "mongodb://db.invalid", "CLIENT_URL": "https://app.example.com",
+		"SECRET_KEY": "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX",
+	}
+	for variable, value := range map[string]string{"SECRET_KEY": "changeme-changeme-changeme-changeme", "BCRYPT_COST": "8"} {
+		env := map[string]string{"DATA_DIR": t.TempDir(), variable: value}
+		for k, v := range base {
+			if _, set := env[k]; !set {
+				env[k] = v
+			}
+		}
+		code, _, stderr := runWith(t, context.Background(), env)
+		if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, variable+":") && !strings.Contains(stderr, " "+variable+":") {
+			t.Errorf("%s=%s: exit %d, stderr %q; want non-zero and one line naming %s", variable, value, code, stderr, variable)
+		}
+	}
+}
