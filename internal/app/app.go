@@ -39,6 +39,9 @@ type App struct {
 	DB      *mongodb.DB
 	Users   *user.Service
 	Handler http.Handler
+	// Metrics serves /metrics when METRICS_ADDR gives it a listener of
+	// its own; nil otherwise (Handler serves it).
+	Metrics http.Handler
 
 	// Payments runs checkout, webhook events and reconcile.
 	Payments *payment.Service
@@ -46,6 +49,9 @@ type App struct {
 
 // New wires the service over an open database.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongodb.DB) (*App, error) {
+	for _, w := range cfg.Warnings() {
+		logger.Warn("configuration: " + w)
+	}
 	store, err := newMediaStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -75,17 +81,23 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	if err != nil {
 		return nil, err
 	}
+	var metrics http.Handler
+	var serveMetrics func(http.Handler)
+	if cfg.MetricsAddr != "" {
+		serveMetrics = func(h http.Handler) { metrics = h }
+	}
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
 		NewRateLimitCounter: newCounter,
+		ServeMetrics:        serveMetrics,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Payments: payments}, nil
+	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Metrics: metrics, Payments: payments}, nil
 }
 
 func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {
@@ -123,6 +135,9 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
 	if cfg.SMTPURL == "" {
+		if cfg.Production() {
+			return mail.NewUndelivered(logger), nil // a reset link is never logged in production
+		}
 		return mail.NewLog(logger), nil
 	}
 	m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)

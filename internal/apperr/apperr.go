@@ -20,6 +20,7 @@ const (
 	MethodNotAllowed             // the resource does not take this method
 	Conflict                     // the state of a resource forbids the request
 	TooLarge                     // a body or upload over its limit
+	HeadersTooLarge              // request headers over their limit
 	Unsupported                  // a body of a type the endpoint does not take
 	TooManyRequests              // a rate limit was reached
 	Upstream                     // a service we depend on failed

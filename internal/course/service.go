@@ -533,6 +533,10 @@ func validate(in Input, create bool) (Changes, error) {
 		bad("price", "Price is required")
 	case in.Price != nil && (math.IsNaN(*in.Price) || *in.Price < 0 || *in.Price > maxPrice):
 		bad("price", fmt.Sprintf("Price must be a number from 0 to %d", maxPrice))
+	case in.Price != nil:
+		if msg := priceProblem(*in.Price); msg != "" {
+			bad("price", msg)
+		}
 	}
 	if err := apperr.Validation(fields); err != nil {
 		return Changes{}, err

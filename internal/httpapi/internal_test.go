@@ -273,7 +273,7 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 	for _, env := range []string{"test", "production"} {
 		t.Run(env, func(t *testing.T) {
 			s, logs := newTestServer(t, map[string]string{
-				"APP_ENV": env, "SECRET_KEY": strings.Repeat("k", 32), "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
+				"APP_ENV": env, "SECRET_KEY": "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX", "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
 			})
 			h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
 				return errors.New("query failed: " + secretDetail)

@@ -155,7 +155,7 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Resource-Policy", "same-site")
 		h.Set("X-DNS-Prefetch-Control", "off")
 		if s.cfg.Production() {
-			h.Set("Strict-Transport-Security", "max-age=15552000; includeSubDomains")
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
 	})

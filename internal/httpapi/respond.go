@@ -26,6 +26,8 @@ func statusOf(kind apperr.Kind) int {
 		return http.StatusConflict
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
 	case apperr.TooManyRequests:

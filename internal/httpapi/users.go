@@ -101,10 +101,18 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if s.perAccountLimited(w, r, "signin:"+strings.ToLower(strings.TrimSpace(req.Email))) {
+	// Failures count per email and client, so that nobody can lock the
+	// owner out from another address; what is not a wrong password is
+	// refunded.
+	key := "signin:" + strings.ToLower(strings.TrimSpace(req.Email)) + "|" + s.clientKey(r)
+	if s.perAccountLimited(w, r, key) {
 		return nil
 	}
 	a, err := s.users.SignIn(r.Context(), req.Email, req.Password)
+	if !apperr.Is(err, apperr.Unauthenticated) {
+		refund(s.accountLimiter, r, key)
+		refund(s.authIPLimiter, r, s.clientKey(r))
+	}
 	if err != nil {
 		return err
 	}

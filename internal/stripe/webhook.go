@@ -23,7 +23,8 @@ var (
 // ParseEvent verifies the Stripe-Signature header over the raw payload and
 // decodes the event. A missing or bad signature, a timestamp more than
 // WebhookTolerance in the past or the future, or a malformed payload is an
-// apperr.Invalid error. Events of any API version are accepted: only the few
+// apperr.Invalid error, and so is an event whose livemode differs from the
+// API key's (sk_live_ or sk_test_). Events of any API version are accepted: only the few
 // fields payment.Event needs are decoded. Without a webhook secret every event
 // is refused with apperr.Unavailable, so that Stripe retries it later.
 func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Event, error) {
@@ -52,6 +53,12 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 	}
 	if ev.ID == "" || ev.Type == "" {
 		return payment.Event{}, errBadPayload.Wrap(errors.New("event without id or type"))
+	}
+	// A test event must not fulfil a live purchase, nor the reverse (an
+	// endpoint secret shared between modes, a misrouted delivery).
+	if live, known := keyIsLive(c.secretKey); known && ev.Livemode != live {
+		return payment.Event{}, errWrongMode.Wrap(
+			fmt.Errorf("event %s has livemode %t, the API key has livemode %t", ev.ID, ev.Livemode, live))
 	}
 	out := payment.Event{ID: ev.ID, Type: string(ev.Type)}
 	var raw []byte

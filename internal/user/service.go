@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,8 +50,8 @@ type Deps struct {
 
 // Service runs the account use cases.
 type Service struct {
-	d     Deps
-	mails sync.WaitGroup // mails being sent off the request path
+	d      Deps
+	resets resetQueue // password resets being done off the request path
 }
 
 // NewService returns a Service.
@@ -264,42 +263,24 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 }
 
 // ForgotPassword mails a single-use reset link when the email is registered.
-// It answers the same either way, and a mail failure is only logged.
+// Only the email's syntax is checked on the request path: looking the user
+// up, storing the token and mailing happen in the background, so the answer
+// is the same, after the same work, for every email. Failures are logged.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	email = normalizeEmail(email)
 	if err := apperr.Validation(appendEmailError(nil, email)); err != nil {
 		return err
 	}
-	u, err := s.d.Repo.ByEmail(ctx, email)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
+	if !s.resets.push(email, s.sendReset) {
+		s.d.Logger.WarnContext(ctx, "password reset dropped: too many waiting", "pending", maxPendingResets)
 	}
-	if err != nil {
-		return fmt.Errorf("find user: %w", err)
-	}
-	token, hash, err := auth.NewResetToken()
-	if err != nil {
-		return err
-	}
-	if err := s.d.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
-		return fmt.Errorf("store reset token: %w", err)
-	}
-	link := s.d.ResetLink(token)
-	s.mails.Add(1)
-	go func() {
-		defer s.mails.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		if err := s.d.Mailer.SendPasswordReset(ctx, u.Email, u.Name, link); err != nil {
-			s.d.Logger.Error("send password reset mail", "user_id", u.ID, "err", err)
-		}
-	}()
 	return nil
 }
 
-// Wait waits for mails still being sent; shutdown calls it.
+// Wait waits for password resets still queued or being mailed; shutdown
+// calls it.
 func (s *Service) Wait() {
-	s.mails.Wait()
+	s.resets.done.Wait()
 }
 
 // ResetPassword sets a new password with a reset token, which it uses up.

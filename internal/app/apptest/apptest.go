@@ -51,6 +51,9 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 		"BCRYPT_COST":    "4",
 		"LOG_LEVEL":      "debug",
 		"LOG_FORMAT":     "json",
+
+		// The per-client limit of the auth routes, high like RATE_LIMIT_MAX.
+		"AUTH_IP_RATE_LIMIT_MAX": "1000000",
 	}
 	for k, v := range overrides {
 		env[k] = v
