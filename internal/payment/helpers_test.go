@@ -1,17 +1,11 @@
 package payment_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,7 +43,7 @@ func statusPath(courseID string) string {
 // (course documents, ages) and checks what it stored.
 type harness struct {
 	*apptest.Server
-	stripe *recorder
+	stripe *stripemock.Recorder
 	users  atomic.Int64
 }
 
@@ -57,7 +51,7 @@ type harness struct {
 // override with an empty value unsets the variable.
 func start(t testing.TB, overrides map[string]string) *harness {
 	t.Helper()
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	env := map[string]string{
 		"STRIPE_SECRET_KEY":     testKey,
 		"STRIPE_WEBHOOK_SECRET": whSecret,
@@ -347,94 +341,4 @@ func (h *harness) deliver(t testing.TB, payload []byte) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(resp.Body)) != `{"received":true}` {
 		t.Fatalf("webhook: %d %s", resp.StatusCode, resp.Body)
 	}
-}
-
-// recorded is one request that went through a recorder.
-type recorded struct {
-	Method string
-	Path   string
-	Header http.Header
-	Form   url.Values
-	Status int
-}
-
-// recorder is a reverse proxy in front of stripe-mock that keeps every
-// request and may rewrite stripe-mock's answers (whose fixtures are always
-// the same session) into the state a test needs.
-type recorder struct {
-	URL     string
-	mu      sync.Mutex
-	got     []recorded
-	rewrite func(r *http.Request, obj map[string]any)
-}
-
-func newRecorder(t testing.TB, target string) *recorder {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ModifyResponse = func(resp *http.Response) error {
-		rec.mu.Lock()
-		rewrite := rec.rewrite
-		rec.mu.Unlock()
-		if rewrite == nil || resp.StatusCode != http.StatusOK {
-			return nil
-		}
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			return err
-		}
-		rewrite(resp.Request, m)
-		body, err = json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		form, _ := url.ParseQuery(string(body))
-		rec.mu.Lock()
-		rec.got = append(rec.got, recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Form: form})
-		rec.mu.Unlock()
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	rec.URL = srv.URL
-	return rec
-}
-
-// setRewrite makes the recorder pass stripe-mock's JSON answers through f.
-func (r *recorder) setRewrite(f func(req *http.Request, obj map[string]any)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rewrite = f
-}
-
-// requests returns the requests so far with method and path.
-func (r *recorder) requests(method, path string) []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []recorded
-	for _, g := range r.got {
-		if g.Method == method && (path == "" || g.Path == path || strings.HasSuffix(path, "/") && strings.HasPrefix(g.Path, path)) {
-			out = append(out, g)
-		}
-	}
-	return out
 }

@@ -177,7 +177,7 @@ type sessionState struct {
 // rewriteSessions makes GET /v1/checkout/sessions/{id} answer with states
 // by session id; other sessions keep stripe-mock's fixture (open, unpaid).
 func (h *harness) rewriteSessions(states map[string]sessionState) {
-	h.stripe.setRewrite(func(r *http.Request, obj map[string]any) {
+	h.stripe.SetRewrite(func(r *http.Request, obj map[string]any) {
 		id, ok := strings.CutPrefix(r.URL.Path, "/v1/checkout/sessions/")
 		if r.Method != http.MethodGet || !ok {
 			return
@@ -257,7 +257,7 @@ func TestReconcile(t *testing.T) {
 		t.Error("the wrong amount is not flagged")
 	}
 	// stripe-mock was asked about each session with one GET.
-	if n := len(h.stripe.requests(http.MethodGet, "/v1/checkout/sessions/")); n != 4 {
+	if n := len(h.stripe.Find(http.MethodGet, "/v1/checkout/sessions/")); n != 4 {
 		t.Errorf("%d session reads, want 4", n)
 	}
 
@@ -318,7 +318,7 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	if fresh.Purchase == old.Purchase {
 		t.Fatal("the old session was handed out again")
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions/"+old.Session+"/expire")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions/"+old.Session+"/expire")); n != 1 {
 		t.Errorf("the old session was expired at Stripe %d times, want once: it could be paid next to the new one", n)
 	}
 	ps := h.purchases(t, s1.ID, c.ID)
@@ -334,9 +334,9 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	paid := h.buy(t, s2, c)
 	h.age(t, paid.Purchase, 24*time.Hour)
 	h.rewriteSessions(map[string]sessionState{paid.Session: {"complete", "paid", 1000, "usd"}})
-	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
+	before := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions"))
 	apptest.WantError(t, h.checkout(t, s2.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
-	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
+	if after := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); after != before {
 		t.Error("a new session was opened for a paid purchase")
 	}
 	h.wantEnrolled(t, s2, c, 1, 2)
@@ -369,13 +369,13 @@ func TestCheckoutKeepsAnOldSessionStripeWillNotExpire(t *testing.T) {
 	old := h.buy(t, student, c)
 	h.age(t, old.Purchase, 24*time.Hour)
 	svc := h.service(t, nil, nil, refusingExpiry{stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})})
-	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
+	before := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions"))
 
 	_, err := svc.Checkout(t.Context(), course.Viewer{UserID: student.ID, Role: auth.RoleStudent}, c.ID)
 	if apperr.KindOf(err) != apperr.Upstream {
 		t.Fatalf("error %v (kind %v), want an upstream error", err, apperr.KindOf(err))
 	}
-	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
+	if after := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); after != before {
 		t.Error("a second session was opened while the first one could still be paid")
 	}
 	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "pending" {
