@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -161,10 +160,7 @@ func TestCheckoutOfAnOwnedCourseConflicts(t *testing.T) {
 
 	// A completed purchase whose enrolment went missing still counts, and
 	// gets its enrolment back.
-	uid, _ := primitive.ObjectIDFromHex(student.ID)
-	if _, err := h.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": bson.A{}}}); err != nil {
-		t.Fatal(err)
-	}
+	h.Unenrol(t, student.ID, c.ID)
 	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	if got := h.enrolments(t, student.ID); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("enrolments %v after the repair, want [%s]", got, c.ID)

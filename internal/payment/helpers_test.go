@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/stripe/stripemock"
 )
 
@@ -39,8 +40,9 @@ func statusPath(courseID string) string {
 }
 
 // harness is the whole service with Stripe pointed at a recording proxy in
-// front of stripe-mock; its Mongo handle arranges what the API cannot
-// (course documents, ages) and checks what it stored.
+// front of stripe-mock. It arranges what the API cannot with apptest's
+// seeding helpers (and, for ages, its Mongo handle), and checks what the
+// service stored with its Mongo handle.
 type harness struct {
 	*apptest.Server
 	stripe *stripemock.Recorder
@@ -93,36 +95,20 @@ type testCourse struct {
 	Preview, Gated       string // lecture ids
 }
 
-// course inserts a course of instructor with two lectures.
+// course stores a course of instructor with two lectures, through the
+// course repository.
 func (h *harness) course(t testing.TB, instructor string, price float64, published bool) testCourse {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	id, preview, gated := primitive.NewObjectID(), primitive.NewObjectID(), primitive.NewObjectID()
-	owner, err := primitive.ObjectIDFromHex(instructor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := testCourse{ID: id.Hex(), Title: "Course " + id.Hex()[18:], Thumbnail: "images/" + id.Hex() + "00000000.png", Price: price,
-		Preview: preview.Hex(), Gated: gated.Hex()}
-	for i, l := range []primitive.ObjectID{preview, gated} {
-		_, err := h.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
-			"_id": l, "course": id, "title": fmt.Sprintf("Lecture %d", i+1), "description": "",
-			"video": "videos/" + l.Hex() + "00000000.mp4", "duration": 60.0, "isPreview": i == 0, "order": i + 1,
-			"createdAt": now, "updatedAt": now,
-		})
-		if err != nil {
-			t.Fatalf("insert lecture: %v", err)
-		}
-	}
-	_, err = h.Mongo.Collection("courses").InsertOne(ctx, bson.M{
-		"_id": id, "title": c.Title, "subtitle": "", "description": "A course", "category": "Programming",
-		"level": "beginner", "price": price, "thumbnail": c.Thumbnail, "instructor": owner,
-		"lectures": bson.A{preview, gated}, "lectureRev": int64(2), "isPublished": published,
-		"totalLectures": 2, "totalDuration": 120.0, "enrolledCount": 0, "createdAt": now, "updatedAt": now,
+	key := func() string { return primitive.NewObjectID().Hex() + "00000000" } // a media key's shape
+	stored := h.SeedCourse(t, course.Course{
+		Title: "Course " + key()[18:24], Description: "A course", Category: "Programming", Level: course.LevelBeginner,
+		Price: price, Thumbnail: "images/" + key() + ".png", InstructorID: instructor, IsPublished: published,
 	})
-	if err != nil {
-		t.Fatalf("insert course: %v", err)
+	c := testCourse{ID: stored.ID, Title: stored.Title, Thumbnail: stored.Thumbnail, Price: price}
+	for i, id := range []*string{&c.Preview, &c.Gated} {
+		*id = h.SeedLecture(t, course.Lecture{
+			CourseID: c.ID, Video: "videos/" + key() + ".mp4", Duration: 60, IsPreview: i == 0, Order: i + 1,
+		}).ID
 	}
 	return c
 }

@@ -188,7 +188,8 @@ func (h *harness) rewriteSessions(states map[string]sessionState) {
 	})
 }
 
-// age moves a purchase's creation back by d.
+// age moves a purchase's creation back by d. It writes the document by
+// hand: no repository moves a stored purchase back in time.
 func (h *harness) age(t testing.TB, purchaseID string, d time.Duration) {
 	t.Helper()
 	id, _ := primitive.ObjectIDFromHex(purchaseID)
@@ -196,6 +197,16 @@ func (h *harness) age(t testing.TB, purchaseID string, d time.Duration) {
 		bson.M{"$set": bson.M{"createdAt": time.Now().Add(-d)}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// seedUnstarted stores a pending purchase of c by u, created ago, that has
+// no Checkout Session: its request died before Stripe answered.
+func (h *harness) seedUnstarted(t testing.TB, u user, c testCourse, ago time.Duration) ref {
+	t.Helper()
+	p := h.SeedPurchase(t, payment.Purchase{
+		UserID: u.ID, CourseID: c.ID, Amount: c.Price, Status: payment.StatusPending, CreatedAt: time.Now().Add(-ago),
+	})
+	return ref{Purchase: p.ID, User: p.UserID, Course: p.CourseID, Cents: p.AmountCents}
 }
 
 func TestReconcile(t *testing.T) {
@@ -206,17 +217,17 @@ func TestReconcile(t *testing.T) {
 	refs := make([]ref, 6)
 	for i := range students {
 		students[i] = h.signUp(t, "student")
+		if i == 4 {
+			// A purchase whose request died before Stripe answered has no session.
+			refs[i] = h.seedUnstarted(t, students[i], c, 2*time.Hour)
+			continue
+		}
 		refs[i] = h.buy(t, students[i], c)
-		if i < 5 {
+		if i < 4 { // all but the recent one are old
 			h.age(t, refs[i].Purchase, 2*time.Hour)
 		}
 	}
 	open, paid, gone, wrong, unstarted, recent := refs[0], refs[1], refs[2], refs[3], refs[4], refs[5]
-	// A purchase whose request died before Stripe answered has no session.
-	uid, _ := primitive.ObjectIDFromHex(unstarted.Purchase)
-	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"paymentId": ""}}); err != nil {
-		t.Fatal(err)
-	}
 	h.rewriteSessions(map[string]sessionState{
 		paid.Session:   {"complete", "paid", 1000, "usd"},
 		gone.Session:   {"expired", "unpaid", 1000, "usd"},
@@ -389,12 +400,7 @@ func TestCheckoutReplacesAnAbandonedPurchase(t *testing.T) {
 	h := start(t, nil)
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
-	r := h.buy(t, student, c)
-	id, _ := primitive.ObjectIDFromHex(r.Purchase)
-	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
-		bson.M{"$set": bson.M{"paymentId": "", "createdAt": time.Now().Add(-10 * time.Minute)}}); err != nil {
-		t.Fatal(err)
-	}
+	r := h.seedUnstarted(t, student, c, 10*time.Minute)
 	fresh := h.buy(t, student, c)
 	if fresh.Purchase == r.Purchase || fresh.Session == "" {
 		t.Errorf("got %+v, want a new purchase with a session", fresh)
@@ -411,17 +417,14 @@ func TestEventHeldByADeadDelivery(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	now := time.Now()
-	if _, err := h.Mongo.Collection("webhookevents").InsertOne(t.Context(), bson.M{
-		"eventId": "evt_held", "type": "charge.succeeded", "status": "processing", "token": "dead",
-		"leaseUntil": now.Add(time.Hour), "attempts": 1, "createdAt": now, "updatedAt": now,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	h.ClaimWebhookEvent(t, "evt_held", "charge.succeeded", "dead", now, time.Hour)
 	payload := chargeSucceeded("evt_held", r)
 	if err := handle(svc, payload); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("delivery during the lease: %v, want Conflict (409: Stripe retries)", err)
 	}
 	h.wantEnrolled(t, student, c, 0, 0)
+	// The lease runs out: written by hand, as no repository moves a lease
+	// back in time.
 	if _, err := h.Mongo.Collection("webhookevents").UpdateOne(t.Context(), bson.M{"eventId": "evt_held"},
 		bson.M{"$set": bson.M{"leaseUntil": now.Add(-time.Second)}}); err != nil {
 		t.Fatal(err)
