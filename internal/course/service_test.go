@@ -14,14 +14,15 @@ import (
 
 // The people of the tests.
 var (
-	anonymous  = course.Viewer{}
-	owner      = course.Viewer{UserID: "inst", Role: auth.RoleInstructor}
-	otherInst  = course.Viewer{UserID: "inst2", Role: auth.RoleInstructor}
-	enrolled   = course.Viewer{UserID: "s1", Role: auth.RoleStudent}
-	otherStud  = course.Viewer{UserID: "s2", Role: auth.RoleStudent}
-	admin      = course.Viewer{UserID: "adm", Role: auth.RoleAdmin}
-	validation = apperr.ValidationMessage
+	anonymous = course.Viewer{}
+	owner     = course.Viewer{UserID: "inst", Role: auth.RoleInstructor}
+	otherInst = course.Viewer{UserID: "inst2", Role: auth.RoleInstructor}
+	enrolled  = course.Viewer{UserID: "s1", Role: auth.RoleStudent}
+	otherStud = course.Viewer{UserID: "s2", Role: auth.RoleStudent}
+	admin     = course.Viewer{UserID: "adm", Role: auth.RoleAdmin}
 )
+
+const validation = apperr.ValidationMessage
 
 func ptr[T any](v T) *T { return &v }
 
@@ -528,4 +529,75 @@ func TestVisibilityOfMissingCourse(t *testing.T) {
 	checkErr(t, err, apperr.NotFound, "Course not found")
 	_, err = f.svc.Detail(context.Background(), admin, "nope")
 	checkErr(t, err, apperr.NotFound, "Course not found")
+}
+
+func TestPublishRules(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture()
+	c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T"})
+
+	_, err := f.svc.SetPublished(ctx, owner, c.ID, ptr(true))
+	checkErr(t, err, apperr.Invalid, "Cannot publish a course without lectures")
+	_, err = f.svc.SetPublished(ctx, otherInst, c.ID, ptr(true))
+	checkErr(t, err, apperr.Forbidden, "You are not the instructor of this course")
+
+	l := f.repo.putLecture(course.Lecture{CourseID: c.ID, Title: "Only", Order: 1, Video: "videos/only.mp4"})
+	got, err := f.svc.SetPublished(ctx, owner, c.ID, nil) // nil toggles
+	if err != nil || !got.IsPublished {
+		t.Fatalf("toggle a draft: %+v, %v; want it published", got, err)
+	}
+	// The last lecture of a published course stays; a lecture of another
+	// course is not found, whatever this one holds.
+	checkErr(t, f.svc.DeleteLecture(ctx, owner, c.ID, l.ID), apperr.Conflict,
+		"Cannot remove the last lecture of a published course; unpublish it first")
+	checkErr(t, f.svc.DeleteLecture(ctx, owner, c.ID, "elsewhere"), apperr.NotFound, "Lecture not found in this course")
+	if got, err = f.svc.SetPublished(ctx, admin, c.ID, ptr(false)); err != nil || got.IsPublished {
+		t.Fatalf("admin unpublishes: %+v, %v", got, err)
+	}
+	checkErr(t, f.svc.DeleteLecture(ctx, owner, c.ID, l.ID), apperr.Internal, "")
+	if stored, _ := f.repo.ByID(ctx, c.ID); stored.TotalLectures != 0 {
+		t.Errorf("totalLectures = %d after deleting the only lecture", stored.TotalLectures)
+	}
+	if !slices.Equal(f.media.keys(), []string{"videos/only.mp4"}) || !slices.Equal(f.progress.removedLectures, []string{l.ID}) {
+		t.Errorf("removed media %v, progress of lectures %v; want the lecture's", f.media.keys(), f.progress.removedLectures)
+	}
+}
+
+func TestSearchValidation(t *testing.T) {
+	long := strings.Repeat("x", 101)
+	tests := []struct {
+		name    string
+		q       course.Query
+		kind    apperr.Kind
+		message string
+		fields  []apperr.FieldError
+	}{
+		{name: "text", q: course.Query{Text: "go"}},
+		{name: "level only", q: course.Query{Level: course.LevelAdvanced}},
+		{name: "price range", q: course.Query{MinPrice: ptr(1.0), MaxPrice: ptr(1.0)}},
+		{name: "longest filter", q: course.Query{Title: strings.Repeat("é", 100)}},
+		{name: "no filter", q: course.Query{Text: "   "}, kind: apperr.Invalid, message: "Please provide at least one search filter"},
+		{name: "filters too long", q: course.Query{Text: long, Title: long, Category: long}, kind: apperr.Invalid, message: validation,
+			fields: []apperr.FieldError{
+				field("query", "must be at most 100 characters"), field("title", "must be at most 100 characters"),
+				field("category", "must be at most 100 characters"),
+			}},
+		{name: "level unknown", q: course.Query{Level: "expert"}, kind: apperr.Invalid, message: validation,
+			fields: []apperr.FieldError{field("level", "Please select a valid course level")}},
+		{name: "prices reversed", q: course.Query{MinPrice: ptr(2.0), MaxPrice: ptr(1.0)}, kind: apperr.Invalid, message: validation,
+			fields: []apperr.FieldError{field("minPrice", "must not exceed maxPrice")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture()
+			f.repo.put(course.Course{InstructorID: owner.UserID, Title: "Published", IsPublished: true})
+			f.repo.put(course.Course{InstructorID: owner.UserID, Title: "Draft"})
+			tt.q.Page, tt.q.Limit = 1, course.DefaultLimit
+			page, err := f.svc.Search(context.Background(), tt.q)
+			checkErr(t, err, tt.kind, tt.message, tt.fields...)
+			if err == nil && (page.Total != 1 || page.Courses[0].Title != "Published") {
+				t.Errorf("search found %+v, want only the published course (the fake ignores filters)", page.Courses)
+			}
+		})
+	}
 }
