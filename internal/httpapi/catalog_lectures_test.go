@@ -156,7 +156,7 @@ func TestCatalogLectures(t *testing.T) {
 
 		// Delete: totals follow, the video and progress entries go.
 		student := s.signUp(t, "student")
-		s.insertProgress(t, student.ID, id, l1ID, l2ID)
+		s.SeedProgress(t, student.ID, id, []string{l1ID, l2ID}, true)
 		l2Video := s.fileOf(t, l2["videoUrl"].(string))
 		resp = s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token)
 		m := wantOK(t, resp, http.StatusOK, "Lecture removed successfully")

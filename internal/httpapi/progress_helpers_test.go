@@ -3,14 +3,12 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/course"
@@ -73,19 +71,11 @@ type progCourse struct {
 // repository; it is published once it has a lecture.
 func (s *progServer) course(t *testing.T, title string, n int) progCourse {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	repo := mongodb.NewCourseRepo(s.App.DB)
-	created := &course.Course{
+	created := s.SeedCourse(t, course.Course{
 		Title: title, Subtitle: title + " subtitle", Description: title + " description", Category: "testing",
-		Level: course.LevelBeginner, InstructorID: primitive.NewObjectID().Hex(), LectureIDs: []string{},
-		CreatedAt: now, UpdatedAt: now,
-	}
-	if err := repo.Create(ctx, created); err != nil {
-		t.Fatalf("create course: %v", err)
-	}
+	})
 	thumbnail := "thumbnails/" + created.ID + ".png"
-	if _, _, err := repo.Update(ctx, created.ID, course.Changes{Thumbnail: &thumbnail}, now); err != nil {
+	if _, _, err := mongodb.NewCourseRepo(s.App.DB).Update(context.Background(), created.ID, course.Changes{Thumbnail: &thumbnail}, time.Now()); err != nil {
 		t.Fatalf("set thumbnail: %v", err)
 	}
 	c := progCourse{ID: created.ID}
@@ -99,20 +89,8 @@ func (s *progServer) course(t *testing.T, title string, n int) progCourse {
 // does, and publishes the course.
 func (s *progServer) addLecture(t *testing.T, courseID string, order int) string {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	repo := mongodb.NewCourseRepo(s.App.DB)
-	l := &course.Lecture{CourseID: courseID, Title: fmt.Sprintf("Lecture %d", order), Video: "videos/v.mp4",
-		Duration: 60, Order: order, CreatedAt: now, UpdatedAt: now}
-	if err := repo.AddLecture(ctx, l); err != nil {
-		t.Fatalf("add lecture: %v", err)
-	}
-	if _, err := repo.RefreshTotals(ctx, courseID, now); err != nil {
-		t.Fatalf("refresh totals: %v", err)
-	}
-	if _, err := repo.SetPublished(ctx, courseID, true, now); err != nil {
-		t.Fatalf("publish: %v", err)
-	}
+	l := s.SeedLecture(t, course.Lecture{CourseID: courseID, Order: order, Video: "videos/v.mp4", Duration: 60})
+	s.SetPublished(t, courseID, true)
 	return l.ID
 }
 
@@ -127,15 +105,6 @@ func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 	}
 	if _, err := repo.RefreshTotals(ctx, courseID, time.Now()); err != nil {
 		t.Fatalf("refresh totals: %v", err)
-	}
-}
-
-// setAvatar sets a user's stored avatar key.
-func (s *progServer) setAvatar(t *testing.T, userID, key string) {
-	t.Helper()
-	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": objectID(t, userID)},
-		bson.M{"$set": bson.M{"avatar": key}}); err != nil {
-		t.Fatalf("set avatar: %v", err)
 	}
 }
 
