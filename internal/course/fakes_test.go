@@ -8,14 +8,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/enrolment"
 )
 
-// errNotFound is what the fake repositories answer for a missing document,
-// as course.Repository documents (an apperr.NotFound).
-var errNotFound = apperr.New(apperr.NotFound, "not found")
 
 // fakeRepo is an in-memory course.Repository: enough of one for the
 // service's rules, none of the database's.
@@ -81,7 +77,7 @@ func (f *fakeRepo) ByID(_ context.Context, id string) (*course.Course, error) {
 	defer f.mu.Unlock()
 	c, ok := f.courses[id]
 	if !ok {
-		return nil, errNotFound
+		return nil, course.ErrCourseNotFound
 	}
 	cp := *c
 	return &cp, nil
@@ -104,7 +100,7 @@ func (f *fakeRepo) Update(_ context.Context, id string, ch course.Changes, now t
 	defer f.mu.Unlock()
 	c, ok := f.courses[id]
 	if !ok {
-		return nil, nil, errNotFound
+		return nil, nil, course.ErrCourseNotFound
 	}
 	b := *c
 	setIf(&c.Title, ch.Title)
@@ -131,7 +127,7 @@ func (f *fakeRepo) SetPublished(_ context.Context, id string, published bool, no
 	defer f.mu.Unlock()
 	c, ok := f.courses[id]
 	if !ok {
-		return nil, errNotFound
+		return nil, course.ErrCourseNotFound
 	}
 	c.IsPublished, c.UpdatedAt = published, now
 	cp := *c
@@ -142,7 +138,7 @@ func (f *fakeRepo) Delete(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.courses[id]; !ok {
-		return errNotFound
+		return course.ErrCourseNotFound
 	}
 	delete(f.courses, id)
 	return nil
@@ -210,7 +206,7 @@ func (f *fakeRepo) Lecture(_ context.Context, courseID, lectureID string) (*cour
 	defer f.mu.Unlock()
 	l, ok := f.lectures[lectureID]
 	if !ok || l.CourseID != courseID {
-		return nil, errNotFound
+		return nil, course.ErrLectureNotFound
 	}
 	cp := *l
 	return &cp, nil
@@ -221,7 +217,7 @@ func (f *fakeRepo) UpdateLecture(_ context.Context, courseID, lectureID string, 
 	defer f.mu.Unlock()
 	l, ok := f.lectures[lectureID]
 	if !ok || l.CourseID != courseID {
-		return nil, nil, errNotFound
+		return nil, nil, course.ErrLectureNotFound
 	}
 	b := *l
 	setIf(&l.Title, ch.Title)
@@ -240,7 +236,7 @@ func (f *fakeRepo) DeleteLecture(_ context.Context, courseID, lectureID string) 
 	defer f.mu.Unlock()
 	l, ok := f.lectures[lectureID]
 	if !ok || l.CourseID != courseID {
-		return nil, errNotFound
+		return nil, course.ErrLectureNotFound
 	}
 	delete(f.lectures, lectureID)
 	return l, nil
@@ -261,7 +257,7 @@ func (f *fakeRepo) RefreshTotals(_ context.Context, courseID string, now time.Ti
 	defer f.mu.Unlock()
 	c, ok := f.courses[courseID]
 	if !ok {
-		return nil, errNotFound
+		return nil, course.ErrCourseNotFound
 	}
 	ls := f.sorted(courseID)
 	ids := make([]string, len(ls))

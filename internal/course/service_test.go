@@ -125,7 +125,7 @@ func TestCreateValidation(t *testing.T) {
 			f := newFixture()
 			in := validCourse()
 			tt.change(&in)
-			c, err := f.svc.Create(context.Background(), owner, in)
+			c, err := f.svc.Create(context.Background(), owner, form(in))
 			checkErr(t, err, tt.kind, tt.message, tt.fields...)
 			if err != nil {
 				if len(f.repo.courses) != 0 {
@@ -174,11 +174,7 @@ func TestUpdateValidation(t *testing.T) {
 		fields  []apperr.FieldError
 		check   func(*testing.T, *course.Course)
 	}{
-		{name: "nothing", in: course.Input{}, check: func(t *testing.T, c *course.Course) {
-			if c.Title != "Old" || c.Category != "Old cat" || c.Price != 5 {
-				t.Errorf("an empty update changed the course: %+v", c)
-			}
-		}},
+		{name: "nothing", in: course.Input{}, kind: apperr.Invalid, message: "Nothing to update"},
 		{name: "no thumbnail needed", in: course.Input{Title: ptr("  New  ")}, check: func(t *testing.T, c *course.Course) {
 			if c.Title != "New" || c.Thumbnail != "images/old.png" {
 				t.Errorf("course = %+v, want title New and the old thumbnail", c)
@@ -212,7 +208,7 @@ func TestUpdateValidation(t *testing.T) {
 			f := newFixture()
 			c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "Old", Category: "Old cat", Subtitle: "Sub",
 				Level: course.LevelBeginner, Price: 5, Thumbnail: "images/old.png"})
-			got, err := f.svc.Update(context.Background(), owner, c.ID, tt.in)
+			got, err := f.svc.Update(context.Background(), owner, c.ID, form(tt.in))
 			checkErr(t, err, tt.kind, tt.message, tt.fields...)
 			stored, _ := f.repo.ByID(context.Background(), c.ID)
 			if err != nil {
@@ -232,7 +228,7 @@ func TestUpdateThumbnail(t *testing.T) {
 	t.Run("replaced thumbnail is removed", func(t *testing.T) {
 		f := newFixture()
 		c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T", Category: "C", Thumbnail: "images/old.png"})
-		if _, err := f.svc.Update(ctx, owner, c.ID, course.Input{Thumbnail: ptr("images/new.png")}); err != nil {
+		if _, err := f.svc.Update(ctx, owner, c.ID, form(course.Input{Thumbnail: ptr("images/new.png")})); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.media.keys(); !slices.Equal(got, []string{"images/old.png"}) {
@@ -242,7 +238,7 @@ func TestUpdateThumbnail(t *testing.T) {
 	t.Run("refused update removes the upload", func(t *testing.T) {
 		f := newFixture()
 		c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T", Category: "C", Thumbnail: "images/old.png"})
-		_, err := f.svc.Update(ctx, owner, c.ID, course.Input{Title: ptr(""), Thumbnail: ptr("images/new.png")})
+		_, err := f.svc.Update(ctx, owner, c.ID, form(course.Input{Title: ptr(""), Thumbnail: ptr("images/new.png")}))
 		checkErr(t, err, apperr.Invalid, validation, field("title", "Title is required"))
 		if got := f.media.keys(); !slices.Equal(got, []string{"images/new.png"}) {
 			t.Errorf("removed %v, want the upload", got)
@@ -251,20 +247,24 @@ func TestUpdateThumbnail(t *testing.T) {
 	t.Run("somebody else's course", func(t *testing.T) {
 		f := newFixture()
 		c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T", Category: "C", Thumbnail: "images/old.png"})
-		_, err := f.svc.Update(ctx, otherInst, c.ID, course.Input{Title: ptr("Mine"), Thumbnail: ptr("images/new.png")})
+		read := false
+		_, err := f.svc.Update(ctx, otherInst, c.ID, func() (course.Input, error) {
+			read = true
+			return course.Input{Title: ptr("Mine"), Thumbnail: ptr("images/new.png")}, nil
+		})
 		checkErr(t, err, apperr.Forbidden, "You are not the instructor of this course")
-		if got := f.media.keys(); !slices.Equal(got, []string{"images/new.png"}) {
-			t.Errorf("removed %v, want the upload", got)
+		if read || len(f.media.keys()) != 0 {
+			t.Errorf("the upload was read (%v) or media removed (%v) before the ownership check", read, f.media.keys())
 		}
 	})
 	t.Run("missing course", func(t *testing.T) {
 		f := newFixture()
-		_, err := f.svc.Update(ctx, owner, "nope", course.Input{Title: ptr("T")})
+		_, err := f.svc.Update(ctx, owner, "nope", form(course.Input{Title: ptr("T")}))
 		checkErr(t, err, apperr.NotFound, "Course not found")
 	})
 }
 
-func TestEditable(t *testing.T) {
+func TestOnlyOwnersEditAndReadTheirForms(t *testing.T) {
 	tests := []struct {
 		name   string
 		viewer course.Viewer
@@ -283,11 +283,20 @@ func TestEditable(t *testing.T) {
 			if _, err := f.enrolments.Enrol(context.Background(), enrolled.UserID, c.ID); err != nil {
 				t.Fatal(err)
 			}
-			_, err := f.svc.Editable(context.Background(), tt.viewer, c.ID)
+			// The form is read only once the caller may edit: nobody
+			// else's upload ever reaches storage.
+			reads := 0
+			_, err := f.svc.Update(context.Background(), tt.viewer, c.ID, func() (course.Input, error) {
+				reads++
+				return course.Input{Title: ptr("New")}, nil
+			})
 			if tt.ok {
 				checkErr(t, err, apperr.Internal, "")
 			} else {
 				checkErr(t, err, apperr.Forbidden, "You are not the instructor of this course")
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.ok]; reads != want {
+				t.Errorf("form read %d times, want %d", reads, want)
 			}
 		})
 	}
@@ -342,7 +351,7 @@ func TestAddLectureValidation(t *testing.T) {
 			c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T"})
 			in := validLecture()
 			tt.change(&in)
-			l, err := f.svc.AddLecture(context.Background(), owner, c.ID, in)
+			l, err := f.svc.AddLecture(context.Background(), owner, c.ID, lectureForm(in))
 			checkErr(t, err, tt.kind, tt.message, tt.fields...)
 			stored, _ := f.repo.ByID(context.Background(), c.ID)
 			if err != nil {
@@ -379,7 +388,7 @@ func TestUpdateLectureValidation(t *testing.T) {
 		message string
 		fields  []apperr.FieldError
 	}{
-		{name: "nothing", in: course.LectureInput{}},
+		{name: "nothing", in: course.LectureInput{}, kind: apperr.Invalid, message: "Nothing to update"},
 		{name: "no video needed", in: course.LectureInput{Title: ptr("New")}},
 		{name: "preview only", in: course.LectureInput{IsPreview: ptr(true)}},
 		{name: "description cleared", in: course.LectureInput{Description: ptr("")}},
@@ -395,7 +404,7 @@ func TestUpdateLectureValidation(t *testing.T) {
 			f := newFixture()
 			c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T"})
 			l := f.repo.putLecture(course.Lecture{CourseID: c.ID, Title: "Old", Description: "D", Order: 3, Video: "videos/old.mp4"})
-			got, err := f.svc.UpdateLecture(context.Background(), owner, c.ID, l.ID, tt.in)
+			got, err := f.svc.UpdateLecture(context.Background(), owner, c.ID, l.ID, lectureForm(tt.in))
 			checkErr(t, err, tt.kind, tt.message, tt.fields...)
 			stored, _ := f.repo.Lecture(context.Background(), c.ID, l.ID)
 			if err != nil {
@@ -428,15 +437,20 @@ func TestUpdateLectureVideo(t *testing.T) {
 	c := f.repo.put(course.Course{InstructorID: owner.UserID, Title: "T"})
 	l := f.repo.putLecture(course.Lecture{CourseID: c.ID, Title: "Old", Order: 1, Video: "videos/old.mp4"})
 
-	_, err := f.svc.UpdateLecture(ctx, owner, c.ID, l.ID, course.LectureInput{Order: ptr(-1), Video: ptr("videos/refused.mp4")})
+	_, err := f.svc.UpdateLecture(ctx, owner, c.ID, l.ID, lectureForm(course.LectureInput{Order: ptr(-1), Video: ptr("videos/refused.mp4")}))
 	checkErr(t, err, apperr.Invalid, validation, field("order", "Order must be a whole number from 0 to 100000"))
-	if _, err := f.svc.UpdateLecture(ctx, owner, c.ID, l.ID, course.LectureInput{Video: ptr("videos/new.mp4"), Duration: ptr(3.0)}); err != nil {
+	if _, err := f.svc.UpdateLecture(ctx, owner, c.ID, l.ID, lectureForm(course.LectureInput{Video: ptr("videos/new.mp4"), Duration: ptr(3.0)})); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.UpdateLecture(ctx, owner, c.ID, "missing", course.LectureInput{Video: ptr("videos/lost.mp4")})
+	// A missing lecture is refused before the form is read: the upload
+	// never reaches storage.
+	_, err = f.svc.UpdateLecture(ctx, owner, c.ID, "missing", func() (course.LectureInput, error) {
+		t.Error("the form of a missing lecture was read")
+		return course.LectureInput{}, nil
+	})
 	checkErr(t, err, apperr.NotFound, "Lecture not found in this course")
 
-	want := []string{"videos/refused.mp4", "videos/old.mp4", "videos/lost.mp4"}
+	want := []string{"videos/refused.mp4", "videos/old.mp4"}
 	if got := f.media.keys(); !slices.Equal(got, want) {
 		t.Errorf("removed %v, want %v", got, want)
 	}
@@ -600,4 +614,14 @@ func TestSearchValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// form is a request form that holds in.
+func form(in course.Input) course.Form {
+	return func() (course.Input, error) { return in, nil }
+}
+
+// lectureForm is a lecture form that holds in.
+func lectureForm(in course.LectureInput) course.LectureForm {
+	return func() (course.LectureInput, error) { return in, nil }
 }

@@ -10,17 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/user"
 )
 
-// The errors user.Repository documents: a missing user is an
-// apperr.NotFound, a taken email an apperr.Conflict.
-var (
-	errNotFound   = apperr.New(apperr.NotFound, "not found")
-	errEmailTaken = apperr.New(apperr.Conflict, "duplicate email")
-)
 
 // fakeRepo is an in-memory user.Repository.
 type fakeRepo struct {
@@ -54,7 +47,7 @@ func (f *fakeRepo) update(id string, change func(*user.User)) (before, after *us
 	defer f.mu.Unlock()
 	u, ok := f.users[id]
 	if !ok {
-		return nil, nil, errNotFound
+		return nil, nil, user.ErrUserNotFound
 	}
 	b := *u
 	change(u)
@@ -67,7 +60,7 @@ func (f *fakeRepo) Create(_ context.Context, u *user.User) error {
 	defer f.mu.Unlock()
 	for _, other := range f.users {
 		if other.Email == u.Email {
-			return errEmailTaken
+			return user.ErrEmailTaken
 		}
 	}
 	f.next++
@@ -81,7 +74,7 @@ func (f *fakeRepo) ByID(_ context.Context, id string) (*user.User, error) {
 	if u := f.get(id); u != nil {
 		return u, nil
 	}
-	return nil, errNotFound
+	return nil, user.ErrUserNotFound
 }
 
 func (f *fakeRepo) ByEmail(_ context.Context, email string) (*user.User, error) {
@@ -93,13 +86,13 @@ func (f *fakeRepo) ByEmail(_ context.Context, email string) (*user.User, error) 
 			return &cp, nil
 		}
 	}
-	return nil, errNotFound
+	return nil, user.ErrUserNotFound
 }
 
 func (f *fakeRepo) Session(_ context.Context, id string) (user.Session, error) {
 	u := f.get(id)
 	if u == nil {
-		return user.Session{}, errNotFound
+		return user.Session{}, user.ErrUserNotFound
 	}
 	return user.Session{UserID: u.ID, Role: u.Role, TokenVersion: u.TokenVersion}, nil
 }
@@ -133,7 +126,7 @@ func (f *fakeRepo) BumpTokenVersion(_ context.Context, id string) error {
 
 func (f *fakeRepo) SetResetToken(_ context.Context, id, tokenHash string, _ time.Time) error {
 	if f.get(id) == nil {
-		return errNotFound
+		return user.ErrUserNotFound
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -147,7 +140,7 @@ func (f *fakeRepo) ConsumeResetToken(_ context.Context, tokenHash, passwordHash 
 	delete(f.reset, tokenHash)
 	f.mu.Unlock()
 	if !ok {
-		return nil, errNotFound
+		return nil, user.ErrUserNotFound
 	}
 	_, after, err := f.update(id, func(u *user.User) {
 		u.PasswordHash, u.UpdatedAt = passwordHash, now
@@ -174,7 +167,7 @@ func (f *fakeRepo) Delete(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.users[id]; !ok {
-		return errNotFound
+		return user.ErrUserNotFound
 	}
 	delete(f.users, id)
 	return nil
