@@ -12,7 +12,6 @@ import (
 	"github.com/lms-backend/lms/internal/enrolment"
 )
 
-
 // fakeRepo is an in-memory course.Repository: enough of one for the
 // service's rules, none of the database's.
 type fakeRepo struct {

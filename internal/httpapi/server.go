@@ -64,7 +64,6 @@ type server struct {
 	accountLimiter *httprate.RateLimiter
 }
 
-
 // NewServer returns the service's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{

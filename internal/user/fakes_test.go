@@ -14,7 +14,6 @@ import (
 	"github.com/lms-backend/lms/internal/user"
 )
 
-
 // fakeRepo is an in-memory user.Repository.
 type fakeRepo struct {
 	mu    sync.Mutex
