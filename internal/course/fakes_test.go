@@ -237,6 +237,9 @@ func (f *fakeRepo) DeleteLecture(_ context.Context, courseID, lectureID string) 
 	if !ok || l.CourseID != courseID {
 		return nil, course.ErrLectureNotFound
 	}
+	if c := f.courses[courseID]; c.IsPublished && len(f.sorted(courseID)) <= 1 {
+		return nil, course.ErrLastLecture
+	}
 	delete(f.lectures, lectureID)
 	return l, nil
 }

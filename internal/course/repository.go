@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Repository stores courses and their lectures. Missing documents are
-// apperr.NotFound errors.
+// Repository stores courses and their lectures. A missing course is
+// ErrCourseNotFound, a missing lecture ErrLectureNotFound.
 type Repository interface {
 	Create(ctx context.Context, c *Course) error
 	ByID(ctx context.Context, id string) (*Course, error)
@@ -31,6 +31,9 @@ type Repository interface {
 	// Lecture returns a lecture of a course.
 	Lecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
 	UpdateLecture(ctx context.Context, courseID, lectureID string, ch LectureChanges, now time.Time) (before, after *Lecture, err error)
+	// DeleteLecture removes a lecture and returns it; the last lecture of a
+	// published course is ErrLastLecture, decided atomically with the
+	// course's state so that concurrent deletes cannot remove both of two.
 	DeleteLecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
 	// DeleteLectures removes every lecture of a course and returns them.
 	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)

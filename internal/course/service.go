@@ -457,16 +457,8 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
-	c, err := s.editable(ctx, v, courseID)
-	if err != nil {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return err
-	}
-	if c.IsPublished && c.TotalLectures <= 1 {
-		// A lecture of another course is not found, whatever this one holds.
-		if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
-			return err
-		}
-		return ErrLastLecture
 	}
 	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
