@@ -14,7 +14,8 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// maxJSONBytes caps every JSON request body.
+// maxJSONBytes caps every request body of the API but uploads and the
+// webhook (see limitBody, the one place caps are enforced).
 const maxJSONBytes = 10 << 10
 
 // decodeJSON decodes the request body into dst strictly: the body must be
@@ -24,7 +25,7 @@ func decodeJSON(r *http.Request, dst any) error {
 	if !hasMediaType(r, "application/json") {
 		return errNotJSON
 	}
-	raw, err := readBody(r, maxJSONBytes)
+	raw, err := readBody(r)
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func decodeJSON(r *http.Request, dst any) error {
 // an empty or blank body, whatever its headers, decodes nothing. It reports
 // whether a body was given.
 func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
-	raw, err := readBody(r, maxJSONBytes)
+	raw, err := readBody(r)
 	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		return false, err
 	}
@@ -47,18 +48,15 @@ func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
 
 var errNotJSON = apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be application/json")
 
-// readBody reads the whole request body, which may hold at most limit bytes.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+// readBody reads the whole request body, which limitBody has capped.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var maxBytes *http.MaxBytesError
 		if errors.As(err, &maxBytes) {
 			return nil, errBodyTooLarge
 		}
 		return nil, apperr.New(apperr.Invalid, "body_unreadable", "Could not read request body").Wrap(err)
-	}
-	if int64(len(raw)) > limit {
-		return nil, errBodyTooLarge
 	}
 	return raw, nil
 }

@@ -69,7 +69,7 @@ func (s *server) jsonChain() http.Handler {
 		writeJSON(w, http.StatusOK, req)
 		return nil
 	})
-	return requestID(s.recoverPanics(s.securityHeaders(s.limitJSONBodies(echo))))
+	return requestID(s.recoverPanics(s.securityHeaders(s.limitBody(maxJSONBytes)(echo))))
 }
 
 // serve runs one request through h.

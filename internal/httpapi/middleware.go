@@ -296,17 +296,21 @@ func longWrites(next http.Handler) http.Handler {
 	})
 }
 
-// limitJSONBodies caps request bodies at maxJSONBytes. Multipart uploads are
-// left to the handlers, which cap each part while streaming it.
-func (s *server) limitJSONBodies(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !hasMediaType(r, "multipart/form-data") {
-			if r.ContentLength > maxJSONBytes {
-				s.writeError(w, r, errBodyTooLarge)
-				return
+// limitBody caps request bodies at limit bytes: a declared length over it is
+// refused at once, a body that runs over it fails its read. It is the one
+// place a body cap is enforced. Multipart uploads are left to the
+// handlers, which cap each part while streaming it.
+func (s *server) limitBody(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !hasMediaType(r, "multipart/form-data") {
+				if r.ContentLength > limit {
+					s.writeError(w, r, errBodyTooLarge)
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
-		}
-		next.ServeHTTP(w, r)
-	})
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -71,7 +71,7 @@ func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) e
 // stripeWebhook receives a Stripe event. The raw body is read once, capped,
 // and verified against Stripe-Signature before anything is parsed.
 func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r, maxWebhookBytes)
+	body, err := readBody(r)
 	if err != nil {
 		return err
 	}

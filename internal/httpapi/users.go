@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -104,7 +103,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	// Failures count per email and client, so that nobody can lock the
 	// owner out from another address; what is not a wrong password is
 	// refunded.
-	key := "signin:" + strings.ToLower(strings.TrimSpace(req.Email)) + "|" + s.clientKey(r)
+	key := "signin:" + user.NormalizeEmail(req.Email) + "|" + s.clientKey(r)
 	if s.perAccountLimited(w, r, key) {
 		return nil
 	}
@@ -208,7 +207,7 @@ func (s *server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if s.perAccountLimited(w, r, "forgot:"+strings.ToLower(strings.TrimSpace(req.Email))) {
+	if s.perAccountLimited(w, r, "forgot:"+user.NormalizeEmail(req.Email)) {
 		return nil
 	}
 	if err := s.users.ForgotPassword(r.Context(), req.Email); err != nil {

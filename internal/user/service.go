@@ -77,7 +77,7 @@ type Authenticated struct {
 
 // SignUp creates a student or instructor account and signs it in.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, error) {
-	name, email := strings.TrimSpace(in.Name), normalizeEmail(in.Email)
+	name, email := strings.TrimSpace(in.Name), NormalizeEmail(in.Email)
 	var fields []apperr.FieldError
 	fields = appendNameError(fields, name)
 	fields = appendEmailError(fields, email)
@@ -107,7 +107,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 // SignIn checks an email and password. An unknown email takes as long and
 // answers the same as a wrong password.
 func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenticated, error) {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	var fields []apperr.FieldError
 	if email == "" {
 		fields = append(fields, apperr.FieldError{Field: "email", Message: "Email is required"})
@@ -267,7 +267,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 // up, storing the token and mailing happen in the background, so the answer
 // is the same, after the same work, for every email. Failures are logged.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	if err := apperr.Validation(appendEmailError(nil, email)); err != nil {
 		return err
 	}
@@ -338,7 +338,7 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 // CreateAdmin creates an admin account, or promotes the user who has this
 // email. It reports whether it created one.
 func (s *Service) CreateAdmin(ctx context.Context, email, name, password string) (created bool, err error) {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	if _, err := s.d.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
 		return false, nil
 	} else if !apperr.Is(err, apperr.NotFound) {
@@ -366,7 +366,9 @@ func (s *Service) CreateAdmin(ctx context.Context, email, name, password string)
 
 func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
-func normalizeEmail(email string) string {
+// NormalizeEmail is the form in which emails are stored and compared:
+// trimmed and lower-case. The per-account rate limits key on it too.
+func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
