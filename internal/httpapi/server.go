@@ -57,6 +57,7 @@ type server struct {
 	media    *media.Store
 	progress *progress.Service
 	payments *payment.Service
+	public   *publicCache
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
@@ -77,6 +78,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		media:    d.Media,
 		progress: d.Progress,
 		payments: d.Payments,
+		public:   newPublicCache(d.Config.CatalogCacheTTL),
 
 		newCounter: d.NewRateLimitCounter,
 	}
