@@ -110,13 +110,14 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 		return nil, fmt.Errorf("DATA_DIR: %w", err)
 	}
 	return media.NewStore(backend, media.Config{
-		TempDir:       tmp,
-		MaxImageBytes: cfg.MaxImageBytes,
-		MaxVideoBytes: cfg.MaxVideoBytes,
-		URLTTL:        cfg.MediaURLTTL,
-		SigningKey:    cfg.SecretKey,
-		PublicBaseURL: cfg.PublicURL,
-		Logger:        logger,
+		TempDir:        tmp,
+		MaxImageBytes:  cfg.MaxImageBytes,
+		MaxVideoBytes:  cfg.MaxVideoBytes,
+		MaxImagePixels: cfg.MaxImagePixels,
+		URLTTL:         cfg.MediaURLTTL,
+		SigningKey:     cfg.SecretKey,
+		PublicBaseURL:  cfg.PublicURL,
+		Logger:         logger,
 	}), nil
 }
 

@@ -66,6 +66,11 @@ type Config struct {
 	MaxVideoBytes int64
 	MediaURLTTL   time.Duration
 
+	MaxImagePixels    int64         // width × height cap of an uploaded image
+	UploadIdleTimeout time.Duration // an upload body that makes no progress for this long is dropped
+	MaxUploadsPerUser int           // uploads one user may have in flight at once
+	RequestTimeout    time.Duration // overall deadline of an API request (uploads: once the body is read)
+
 	S3Endpoint  string
 	S3Bucket    string
 	S3AccessKey string
@@ -126,6 +131,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		MaxImageBytes: p.bytes("MAX_IMAGE_BYTES", 5<<20),
 		MaxVideoBytes: p.bytes("MAX_VIDEO_BYTES", 2<<30),
 		MediaURLTTL:   p.duration("MEDIA_URL_TTL", 2*time.Hour),
+
+		MaxImagePixels:    p.bytes("MAX_IMAGE_PIXELS", 40_000_000),
+		UploadIdleTimeout: p.duration("UPLOAD_IDLE_TIMEOUT", 30*time.Second),
+		MaxUploadsPerUser: p.intRange("MAX_UPLOADS_PER_USER", 3, 1, 1000),
+		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 15*time.Second),
 
 		S3Endpoint:  p.url("S3_ENDPOINT", ""),
 		S3Bucket:    p.str("S3_BUCKET", ""),

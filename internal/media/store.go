@@ -22,6 +22,9 @@ const (
 	DefaultMaxImageBytes = 5 << 20 // 5 MiB
 	DefaultMaxVideoBytes = 2 << 30 // 2 GiB
 	DefaultURLTTL        = 2 * time.Hour
+	// DefaultMaxImagePixels is 40 megapixels: more than any camera photo a
+	// thumbnail needs, far less than a decompression bomb claims.
+	DefaultMaxImagePixels = 40_000_000
 )
 
 // copyBufferSize is the one buffer an upload is copied through.
@@ -41,6 +44,9 @@ type Config struct {
 	MaxImageBytes int64
 	// MaxVideoBytes caps video uploads; DefaultMaxVideoBytes when ≤ 0.
 	MaxVideoBytes int64
+	// MaxImagePixels caps an image's width × height as its header states
+	// it; DefaultMaxImagePixels when ≤ 0.
+	MaxImagePixels int64
 	// URLTTL is how long a video URL stays valid; DefaultURLTTL when ≤ 0.
 	URLTTL time.Duration
 	// SigningKey signs local video URLs. When empty, a random key is used,
@@ -76,6 +82,9 @@ func NewStore(b Backend, cfg Config) *Store {
 	if cfg.MaxVideoBytes <= 0 {
 		cfg.MaxVideoBytes = DefaultMaxVideoBytes
 	}
+	if cfg.MaxImagePixels <= 0 {
+		cfg.MaxImagePixels = DefaultMaxImagePixels
+	}
 	if cfg.URLTTL <= 0 {
 		cfg.URLTTL = DefaultURLTTL
 	}
@@ -100,7 +109,9 @@ func NewStore(b Backend, cfg Config) *Store {
 
 // SaveImage stores a JPEG, PNG, WebP or GIF image read from r. Another type
 // gives an Invalid error "Unsupported file type"; more than MaxImageBytes
-// gives a TooLarge error "File too large". Nothing is stored on error.
+// gives a TooLarge error "File too large"; a header claiming more than
+// MaxImagePixels gives an Invalid error "Image dimensions too large" (the
+// pixels are never decoded). Nothing is stored on error.
 func (s *Store) SaveImage(ctx context.Context, r io.Reader) (Object, error) {
 	return s.save(ctx, r, false)
 }
@@ -169,6 +180,8 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 	obj = Object{Key: key, ContentType: contentTypeOf(ext), Size: size}
 	if video {
 		obj.Duration = videoDuration(tmp, size, ext)
+	} else if err := s.checkPixels(tmp, ext, head[:n]); err != nil {
+		return Object{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("save upload: %w", err)
@@ -180,6 +193,22 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		return Object{}, fmt.Errorf("store %s: %w", key, err)
 	}
 	return obj, nil
+}
+
+// checkPixels refuses an image whose header is unreadable or states more
+// than MaxImagePixels, reading only the header of the file f.
+func (s *Store) checkPixels(f *os.File, ext string, head []byte) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind temp file: %w", err)
+	}
+	pixels, err := imagePixels(ext, head, f)
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, "Unsupported file type", err)
+	}
+	if pixels > s.cfg.MaxImagePixels {
+		return apperr.New(apperr.Invalid, "Image dimensions too large")
+	}
+	return nil
 }
 
 // Remove deletes the object stored under key. It runs even when ctx is
