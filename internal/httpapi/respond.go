@@ -39,7 +39,7 @@ const internalErrorMessage = "Internal server error"
 
 var errBodyTooLarge = apperr.New(apperr.TooLarge, "Request body too large")
 
-// errMethodNotAllowed is the one error whose status no domain kind names.
+// errMethodNotAllowed is 405, a status no domain kind names (see statusOverride).
 var errMethodNotAllowed = apperr.New(apperr.Invalid, "Method not allowed")
 
 type errorBody struct {
@@ -69,12 +69,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &maxBytes) {
 		err = errBodyTooLarge
 	}
+	if e, ok := apperr.As(err); (!ok || e.Kind == apperr.Internal) && s.unavailable(r, err) {
+		err = apperr.Wrap(apperr.Unavailable, unavailableMessage, err)
+	}
 	body := errorBody{Status: "fail", Message: internalErrorMessage}
 	status := http.StatusInternalServerError
 	if e, ok := apperr.As(err); ok {
 		status = statusOf(e.Kind)
-		if err == errMethodNotAllowed {
-			status = http.StatusMethodNotAllowed
+		if st, ok := statusOverride(err); ok {
+			status = st
 		}
 		if e.Kind != apperr.Internal {
 			body.Message = e.Message
@@ -101,6 +104,20 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeJSON(w, status, body)
+}
+
+// statusOverride gives the status of the few errors whose status no
+// domain kind names.
+func statusOverride(err error) (int, bool) {
+	switch {
+	case errors.Is(err, errMethodNotAllowed):
+		return http.StatusMethodNotAllowed, true
+	case errors.Is(err, errTooManyUploads):
+		return http.StatusTooManyRequests, true
+	case errors.Is(err, errUploadStalled):
+		return http.StatusRequestTimeout, true
+	}
+	return 0, false
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing it.

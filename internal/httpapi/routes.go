@@ -25,6 +25,7 @@ func (s *server) routes() (http.Handler, error) {
 	r.With(longWrites).Handle("/media/*", s.media.Handler())
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.limitRequestTime)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls

@@ -54,6 +54,8 @@ type server struct {
 	progress *progress.Service
 	payments *payment.Service
 
+	uploads *uploadSlots
+
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
 	accountLimiter *httprate.RateLimiter
@@ -72,6 +74,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		media:    d.Media,
 		progress: d.Progress,
 		payments: d.Payments,
+		uploads:  newUploadSlots(d.Config.MaxUploadsPerUser),
 
 		newCounter: d.NewRateLimitCounter,
 	}
