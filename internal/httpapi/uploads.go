@@ -92,7 +92,13 @@ func (b *idleBody) Read(p []byte) (int, error) {
 			b.push(now)
 		}
 	}
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+	switch {
+	case err == io.EOF:
+		// The whole body is in: nothing more to wait for. The server's
+		// background read, which watches for the client going away, must
+		// not trip over the idle deadline while the upload is stored.
+		_ = b.rc.SetReadDeadline(b.absolute)
+	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
 		err = errors.Join(errUploadStalled, err)
 	}
 	return n, err

@@ -72,16 +72,22 @@ func (s *catalogServer) sendSlowly(t *testing.T, method, path, token, contentTyp
 	return &apptest.Response{Response: resp, Body: raw}
 }
 
-// startStalledUpload starts a lecture upload whose video stops after its
-// first kilobyte until done is closed; it returns at once. The response, or
-// the client's error, is ignored: the test looks at what the server does
-// meanwhile.
-func (s *catalogServer) startStalledUpload(t *testing.T, token, courseID string, done <-chan struct{}) <-chan struct{} {
+// stalledUpload is a lecture upload whose video stops after its first
+// kilobyte until done is closed.
+func (s *catalogServer) stalledUpload(t *testing.T, token, courseID string, done <-chan struct{}) *apptest.Request {
 	t.Helper()
 	content := io.MultiReader(bytes.NewReader(mp4File(3, 1000)), stalledReader{done})
 	pr, contentType := multipartStream(map[string]string{"title": "Stalled", "order": "1"}, formFile{field: "video", name: "v.mp4"}, content)
-	req := s.NewRequest(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", io.Reader(pr)).
+	return s.NewRequest(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", io.Reader(pr)).
 		WithCookie(token).WithHeader("Content-Type", contentType)
+}
+
+// startStalledUpload starts a stalledUpload and returns at once; the
+// channel closes when its exchange ends. The response, or the client's
+// error, is ignored: the test looks at what the server does meanwhile.
+func (s *catalogServer) startStalledUpload(t *testing.T, token, courseID string, done <-chan struct{}) <-chan struct{} {
+	t.Helper()
+	req := s.stalledUpload(t, token, courseID, done)
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
@@ -120,10 +126,7 @@ func TestUploadStalledBodyTimesOut(t *testing.T) {
 
 	done := make(chan struct{})
 	defer close(done)
-	content := io.MultiReader(bytes.NewReader(mp4File(3, 1000)), stalledReader{done})
-	pr, contentType := multipartStream(map[string]string{"title": "Stalled", "order": "1"}, formFile{field: "video", name: "v.mp4"}, content)
-	req := s.NewRequest(t, http.MethodPost, catalogCourses+"/"+courseID+"/lectures", io.Reader(pr)).
-		WithCookie(inst.Token).WithHeader("Content-Type", contentType)
+	req := s.stalledUpload(t, inst.Token, courseID, done)
 	got := make(chan *apptest.Response, 1)
 	start := time.Now()
 	go func() { got <- req.Send(t) }()
