@@ -23,6 +23,9 @@ const (
 	writeTimeout      = time.Minute
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 30 * time.Second
+	// tempSweepInterval is how often stale upload temp files are swept
+	// after the sweep at start-up.
+	tempSweepInterval = 15 * time.Minute
 )
 
 // serve runs the API until ctx ends.
@@ -36,6 +39,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go a.EnsureIndexes(bg)
+	go a.SweepTempFiles(bg, tempSweepInterval)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.Config.Port)))
 	if err != nil {

@@ -148,7 +148,7 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		return Object{}, apperr.New(apperr.TooLarge, "File too large")
 	}
 
-	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
+	tmp, err := os.CreateTemp(s.cfg.TempDir, tempPattern)
 	if err != nil {
 		return Object{}, fmt.Errorf("create temp file: %w", err)
 	}
