@@ -208,7 +208,9 @@ func startServe(t *testing.T, env map[string]string) *serving {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sv := &serving{cancel: cancel, exit: make(chan int, 1), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
-	go func() { sv.exit <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), sv.stdout, sv.stderr) }()
+	go func() {
+		sv.exit <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), sv.stdout, sv.stderr)
+	}()
 
 	url := "http://127.0.0.1:" + env["PORT"] + "/api/v1/healthcheck"
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
