@@ -152,6 +152,27 @@ func (a *App) SweepTempFiles(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// SettleWebhookEvents applies, every interval until ctx ends, the webhook
+// events that were acknowledged to Stripe but whose processing failed or
+// whose process died (payment.Service.SettleStale).
+func (a *App) SettleWebhookEvents(ctx context.Context, interval time.Duration) {
+	if !a.Payments.Configured() {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.Payments.SettleStale(ctx); err != nil {
+			a.Logger.Warn("settle stale webhook events", "settled", n, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
 	if cfg.SMTPURL == "" {
 		return mail.NewLog(logger), nil

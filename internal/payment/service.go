@@ -40,6 +40,12 @@ const (
 	// DefaultBusyWait bounds how long a delivery waits for another one of
 	// the same event, or a click for another click's session.
 	DefaultBusyWait = 10 * time.Second
+	// DefaultAnswerWithin is how long a webhook delivery waits for its
+	// event to be applied before it answers 200 anyway (the event is
+	// recorded; applying it goes on, and SettleStale finishes it should
+	// this process fail). Stripe gives up on endpoints slower than a few
+	// seconds.
+	DefaultAnswerWithin = 300 * time.Millisecond
 	// DefaultReconcileAfter is the age from which reconcile asks Stripe
 	// about a pending purchase.
 	DefaultReconcileAfter = time.Hour
@@ -56,6 +62,7 @@ type Timing struct {
 	UnstartedAfter time.Duration
 	EventLease     time.Duration
 	BusyWait       time.Duration
+	AnswerWithin   time.Duration
 }
 
 // Deps are the collaborators of a Service.
@@ -96,6 +103,7 @@ func NewService(d Deps) *Service {
 	t.UnstartedAfter = orDefault(t.UnstartedAfter, DefaultUnstartedAfter)
 	t.EventLease = orDefault(t.EventLease, DefaultEventLease)
 	t.BusyWait = orDefault(t.BusyWait, DefaultBusyWait)
+	t.AnswerWithin = orDefault(t.AnswerWithin, DefaultAnswerWithin)
 	return &Service{d: d}
 }
 
