@@ -70,6 +70,9 @@ type Config struct {
 	UploadIdleTimeout time.Duration // an upload body that makes no progress for this long is dropped
 	MaxUploadsPerUser int           // uploads one user may have in flight at once
 	RequestTimeout    time.Duration // overall deadline of an API request (uploads: once the body is read)
+	// WebhookAnswerWithin is how long a webhook delivery waits for its
+	// event to be applied before it answers 200 and lets the work go on.
+	WebhookAnswerWithin time.Duration
 
 	S3Endpoint  string
 	S3Bucket    string
@@ -136,6 +139,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		UploadIdleTimeout: p.duration("UPLOAD_IDLE_TIMEOUT", 30*time.Second),
 		MaxUploadsPerUser: p.intRange("MAX_UPLOADS_PER_USER", 3, 1, 1000),
 		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 15*time.Second),
+
+		WebhookAnswerWithin: p.duration("WEBHOOK_ANSWER_WITHIN", 300*time.Millisecond),
 
 		S3Endpoint:  p.url("S3_ENDPOINT", ""),
 		S3Bucket:    p.str("S3_BUCKET", ""),

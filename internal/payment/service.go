@@ -85,9 +85,14 @@ type Deps struct {
 	Timing   Timing
 }
 
+// maxSettling bounds the webhook events applied at once, so that a burst of
+// deliveries does not stampede the database ahead of their own records.
+const maxSettling = 4
+
 // Service runs checkout, webhook events, reads and reconciliation.
 type Service struct {
-	d Deps
+	d        Deps
+	settling chan struct{} // a token per event being applied
 }
 
 // NewService returns a Service.
@@ -104,7 +109,7 @@ func NewService(d Deps) *Service {
 	t.EventLease = orDefault(t.EventLease, DefaultEventLease)
 	t.BusyWait = orDefault(t.BusyWait, DefaultBusyWait)
 	t.AnswerWithin = orDefault(t.AnswerWithin, DefaultAnswerWithin)
-	return &Service{d: d}
+	return &Service{d: d, settling: make(chan struct{}, maxSettling)}
 }
 
 // Configured reports whether a card processor is configured.

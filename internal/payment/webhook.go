@@ -87,6 +87,14 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 	done := make(chan error, 1)
 	go func() {
 		defer cancel()
+		select {
+		case s.settling <- struct{}{}:
+			defer func() { <-s.settling }()
+		case <-wctx.Done():
+			// Never started: the lease runs out and SettleStale takes it.
+			done <- apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("process event %s: %w", ev.ID, wctx.Err()))
+			return
+		}
 		done <- s.process(wctx, ev, token)
 	}()
 	// The budget counts from the delivery's arrival: a claim that queued

@@ -25,7 +25,7 @@ const stripeWebhookTimeout = time.Second
 // exactly once: ten students, five courses each, all enrolled, every event
 // recorded as processed.
 func TestFaultWebhookBurstAnswersFast(t *testing.T) {
-	h := start(t, nil)
+	h := start(t, map[string]string{"WEBHOOK_ANSWER_WITHIN": ""}) // the default
 	teacher := h.signUp(t, "instructor")
 	var courses []testCourse
 	for range 5 {
@@ -145,7 +145,7 @@ func (s *slowFailingEnrolments) Enrol(ctx context.Context, userID, courseID stri
 func TestWebhookAcknowledgedFailureIsSettledLater(t *testing.T) {
 	h := start(t, nil)
 	enrol := &slowFailingEnrolments{Enrolments: mongodb.NewEnrolmentRepo(h.App.DB), delay: 2 * payment.DefaultAnswerWithin}
-	svc := h.service(t, enrol, nil, nil)
+	svc := h.serviceWith(t, enrol, nil, nil, payment.Timing{})
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
 	payload := completed("evt_late_failure", h.buy(t, student, c))
