@@ -41,7 +41,7 @@ func NewPasswords(cost int) *Passwords {
 // MinPasswordBytes or longer than MaxPasswordBytes is an apperr.Invalid error.
 func (p *Passwords) Hash(pw string) (string, error) {
 	if len(pw) < MinPasswordBytes || len(pw) > MaxPasswordBytes {
-		return "", apperr.Newf(apperr.Invalid, "Password must be %d to %d bytes long", MinPasswordBytes, MaxPasswordBytes)
+		return "", apperr.New(apperr.Invalid, "password_length", fmt.Sprintf("Password must be %d to %d bytes long", MinPasswordBytes, MaxPasswordBytes))
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), p.cost)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -54,7 +55,8 @@ type Config struct {
 	RedisURL        string
 	RateLimitMax    int
 	RateLimitWindow time.Duration
-	AuthRateLimit   int
+	AuthRateLimit   int // failed sign-ins per email and client address; forgot/reset requests per email or token
+	AuthIPRateLimit int // requests to the auth routes per client address, across emails
 	TrustedProxies  []netip.Prefix
 
 	CookieSecure   bool
@@ -83,7 +85,17 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+
+	// MetricsAddr, when set, is the listen address of a separate listener
+	// for /metrics, which the API port then does not serve.
+	MetricsAddr string
+
+	warnings []string
 }
+
+// Warnings are the settings start-up should warn about: weak secrets and
+// costs outside production, and resets that cannot be delivered.
+func (c *Config) Warnings() []string { return c.warnings }
 
 // Production reports whether the service runs in production.
 func (c *Config) Production() bool { return c.AppEnv == EnvProduction }
@@ -125,6 +137,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		RateLimitMax:    p.intRange("RATE_LIMIT_MAX", 100, 1, 1<<30),
 		RateLimitWindow: p.duration("RATE_LIMIT_WINDOW", 15*time.Minute),
 		AuthRateLimit:   p.intRange("AUTH_RATE_LIMIT_MAX", 10, 1, 1<<30),
+		AuthIPRateLimit: p.intRange("AUTH_IP_RATE_LIMIT_MAX", 30, 1, 1<<30),
 		TrustedProxies:  p.prefixes("TRUSTED_PROXIES"),
 
 		CookieSameSite: p.sameSite("COOKIE_SAMESITE"),
@@ -150,6 +163,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		S3PublicURL: p.url("S3_PUBLIC_URL", ""),
 
 		LogLevel: p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+
+		MetricsAddr: p.listenAddr("METRICS_ADDR"),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
 	clientDefault := "http://localhost:5173"
@@ -187,11 +202,17 @@ func (c *Config) validate() error {
 	if c.CookieSameSite == http.SameSiteNoneMode && !c.CookieSecure {
 		return errors.New("COOKIE_SAMESITE: None requires COOKIE_SECURE=true")
 	}
+	if c.Production() && len(c.SecretKey) < MinSecretBytes {
+		return fmt.Errorf("SECRET_KEY: production needs at least %d bytes", MinSecretBytes)
+	}
+	if err := c.checkStrength(); err != nil {
+		return err
+	}
 	if !c.Production() {
 		return nil
 	}
-	if len(c.SecretKey) < MinSecretBytes {
-		return fmt.Errorf("SECRET_KEY: production needs at least %d bytes", MinSecretBytes)
+	if c.SMTPURL == "" {
+		c.warnings = append(c.warnings, "SMTP_URL: empty in production: password-reset mails cannot be delivered (their links are never logged)")
 	}
 	if c.MongoURI == "" {
 		return errors.New("MONGODB_URI: production needs a MongoDB server")
@@ -299,6 +320,21 @@ func (p *parser) boolean(name string, def bool) bool {
 	return b
 }
 
+// listenAddr reads an optional host:port to listen on (":9090" for every
+// interface).
+func (p *parser) listenAddr(name string) string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		p.fail(name, "want host:port or :port, got %q", v)
+		return ""
+	}
+	return v
+}
+
 func (p *parser) oneOf(name, def string, allowed ...string) string {
 	v := strings.TrimSpace(p.getenv(name))
 	if v == "" {
@@ -352,12 +388,12 @@ func (p *parser) origins(name, def string) []string {
 		if o == "" {
 			continue
 		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		origin, ok := normalizeOrigin(o)
+		if !ok {
 			p.fail(name, "want comma-separated origins such as https://app.example.com, got %q", o)
 			return nil
 		}
-		out = append(out, o)
+		out = append(out, origin)
 	}
 	return out
 }

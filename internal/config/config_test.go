@@ -31,11 +31,14 @@ func with(base map[string]string, overrides map[string]string) map[string]string
 	return out
 }
 
+// strongSecret is a SECRET_KEY production accepts (openssl rand -base64 36).
+const strongSecret = "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX"
+
 // productionEnv is a complete, valid production configuration.
 func productionEnv() map[string]string {
 	return map[string]string{
 		"APP_ENV":     "production",
-		"SECRET_KEY":  strings.Repeat("k", config.MinSecretBytes),
+		"SECRET_KEY":  strongSecret,
 		"MONGODB_URI": "mongodb://db.internal:27017",
 		"CLIENT_URL":  "https://app.example.com",
 	}
@@ -73,6 +76,9 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"RATE_LIMIT_WINDOW", "15", nil},
 		{"RATE_LIMIT_WINDOW", "-1m", nil},
 		{"AUTH_RATE_LIMIT_MAX", "ten", nil},
+		{"AUTH_IP_RATE_LIMIT_MAX", "0", nil},
+		{"METRICS_ADDR", "9090", nil},
+		{"METRICS_ADDR", "localhost:http-alt", nil},
 		{"COOKIE_SECURE", "maybe", nil},
 		{"COOKIE_SAMESITE", "sometimes", nil},
 		{"COOKIE_SAMESITE", "None", map[string]string{"COOKIE_SECURE": "false"}},
@@ -94,6 +100,8 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"CLIENT_URL", "ftp://files.example.com", nil},
 		{"CLIENT_URL", "https://app.example.com/path", nil},
 		{"CLIENT_URL", "https://ok.example.com,javascript:alert(1)", nil},
+		{"CLIENT_URL", "https://app.example.com/?x=1", nil},
+		{"CLIENT_URL", "https://user@app.example.com", nil},
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr", nil},
 		{"TRUSTED_PROXIES", "10.0.0.0/33", nil},
 		{"STRIPE_API_BASE", "localhost:12111", nil},
@@ -160,6 +168,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"RateLimitMax", cfg.RateLimitMax, 100},
 		{"RateLimitWindow", cfg.RateLimitWindow, 15 * time.Minute},
 		{"AuthRateLimit", cfg.AuthRateLimit, 10},
+		{"AuthIPRateLimit", cfg.AuthIPRateLimit, 30},
+		{"MetricsAddr", cfg.MetricsAddr, ""},
 		{"TrustedProxies", len(cfg.TrustedProxies), 0},
 		{"CookieSecure", cfg.CookieSecure, false},
 		{"CookieSameSite", cfg.CookieSameSite, http.SameSiteStrictMode},

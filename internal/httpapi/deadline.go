@@ -5,15 +5,17 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // errRequestTimeout is the cause of a request context that ended at the
 // request's deadline.
 var errRequestTimeout = errors.New("request deadline exceeded")
 
-// unavailableMessage answers a request that the database could not serve:
-// it is unreachable, or did not answer before the request's deadline.
-const unavailableMessage = "Service temporarily unavailable"
+// errUnavailable answers a request that the database could not serve: it
+// is unreachable, or did not answer before the request's deadline.
+var errUnavailable = apperr.New(apperr.Unavailable, "service_unavailable", "Service temporarily unavailable")
 
 // outageDetector is what a database may offer to tell its outage errors
 // (no server, a broken connection, an operation timing out) from others.

@@ -69,7 +69,7 @@ func (s *server) jsonChain() http.Handler {
 		writeJSON(w, http.StatusOK, req)
 		return nil
 	})
-	return requestID(s.recoverPanics(s.securityHeaders(s.limitJSONBodies(echo))))
+	return requestID(s.recoverPanics(s.securityHeaders(s.limitBody(maxJSONBytes)(echo))))
 }
 
 // serve runs one request through h.
@@ -91,9 +91,12 @@ func errorOf(t *testing.T, w *httptest.ResponseRecorder, allowed ...string) map[
 		t.Fatalf("body is not JSON: %v\n%s", err, w.Body)
 	}
 	for k := range body {
-		if k != "status" && k != "message" && !strings.Contains(strings.Join(allowed, ","), k) {
+		if k != "status" && k != "message" && k != "code" && !strings.Contains(strings.Join(allowed, ","), k) {
 			t.Errorf("unexpected key %q in %s", k, w.Body)
 		}
+	}
+	if code, _ := body["code"].(string); code == "" {
+		t.Errorf("no error code in %s", w.Body)
 	}
 	return body
 }
@@ -224,7 +227,7 @@ func TestPanicBecomes500(t *testing.T) {
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500", w.Code)
 	}
-	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error"}`; got != want {
+	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error","code":"internal_error"}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
 	if strings.Contains(w.Body.String(), "hunter2") || strings.Contains(w.Body.String(), "goroutine") {
@@ -270,13 +273,13 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 	for _, env := range []string{"test", "production"} {
 		t.Run(env, func(t *testing.T) {
 			s, logs := newTestServer(t, map[string]string{
-				"APP_ENV": env, "SECRET_KEY": strings.Repeat("k", 32), "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
+				"APP_ENV": env, "SECRET_KEY": "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX", "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
 			})
 			h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
 				return errors.New("query failed: " + secretDetail)
 			}))
 			w := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
-			if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error"}`; w.Code != 500 || got != want {
+			if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error","code":"internal_error"}`; w.Code != 500 || got != want {
 				t.Errorf("%d %s, want 500 %s", w.Code, got, want)
 			}
 			if !strings.Contains(logs.String(), "hunter2") {
@@ -365,8 +368,7 @@ func TestClientIP(t *testing.T) {
 
 func TestRateLimiterAnswersJSON(t *testing.T) {
 	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
-	const message = "Too many request from this IP, please try later"
-	lim := s.newLimiter(2, time.Minute, func(r *http.Request) (string, error) { return s.clientIP(r), nil }, message)
+	lim := s.newLimiter(2, time.Minute, func(r *http.Request) (string, error) { return s.clientIP(r), nil }, errIPRateLimited)
 	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	get := func(peer string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -382,7 +384,7 @@ func TestRateLimiterAnswersJSON(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("over the limit: %d, want 429", w.Code)
 	}
-	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"fail","message":"`+message+`"}`; got != want {
+	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"fail","message":"Too many request from this IP, please try later","code":"rate_limited"}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
 	if ra := w.Header().Get("Retry-After"); ra == "" || ra == "0" || len(ra) > 2 {

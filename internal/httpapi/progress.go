@@ -126,7 +126,7 @@ func (s *server) completeCourse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if err := s.progress.Complete(r.Context(), id.UserID, courseID); err != nil {
+	if err := s.progress.Complete(r.Context(), id, courseID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course marked as completed"})
@@ -139,7 +139,7 @@ func (s *server) resetProgress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if err := s.progress.Reset(r.Context(), id.UserID, courseID); err != nil {
+	if err := s.progress.Reset(r.Context(), id, courseID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course progress has been reset"})

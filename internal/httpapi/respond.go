@@ -20,12 +20,18 @@ func statusOf(kind apperr.Kind) int {
 		return http.StatusForbidden
 	case apperr.NotFound:
 		return http.StatusNotFound
+	case apperr.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case apperr.Conflict:
 		return http.StatusConflict
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case apperr.TooManyRequests:
+		return http.StatusTooManyRequests
 	case apperr.Upstream:
 		return http.StatusBadGateway
 	case apperr.Unavailable:
@@ -37,14 +43,14 @@ func statusOf(kind apperr.Kind) int {
 
 const internalErrorMessage = "Internal server error"
 
-var errBodyTooLarge = apperr.New(apperr.TooLarge, "Request body too large")
+var errBodyTooLarge = apperr.New(apperr.TooLarge, "body_too_large", "Request body too large")
 
-// errMethodNotAllowed is 405, a status no domain kind names (see statusOverride).
-var errMethodNotAllowed = apperr.New(apperr.Invalid, "Method not allowed")
+var errMethodNotAllowed = apperr.New(apperr.MethodNotAllowed, "method_not_allowed", "Method not allowed")
 
 type errorBody struct {
 	Status  string       `json:"status"`
 	Message string       `json:"message"`
+	Code    string       `json:"code"`
 	Errors  []fieldError `json:"errors,omitempty"`
 	Stack   string       `json:"stack,omitempty"`
 }
@@ -70,18 +76,16 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = errBodyTooLarge
 	}
 	if e, ok := apperr.As(err); (!ok || e.Kind == apperr.Internal) && s.unavailable(r, err) {
-		err = apperr.Wrap(apperr.Unavailable, unavailableMessage, err)
+		err = errUnavailable.Wrap(err)
 	}
-	body := errorBody{Status: "fail", Message: internalErrorMessage}
+	body := errorBody{Status: "fail", Message: internalErrorMessage, Code: apperr.CodeInternal}
 	status := http.StatusInternalServerError
-	if e, ok := apperr.As(err); ok {
+	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status = statusOf(e.Kind)
-		if st, ok := statusOverride(err); ok {
-			status = st
+		if errors.Is(err, errUploadStalled) {
+			status = http.StatusRequestTimeout // a status no domain kind names
 		}
-		if e.Kind != apperr.Internal {
-			body.Message = e.Message
-		}
+		body.Message, body.Code = e.Message, e.Code
 		for _, f := range e.Fields {
 			body.Errors = append(body.Errors, fieldError{Field: f.Field, Message: f.Message})
 		}
@@ -104,20 +108,6 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeJSON(w, status, body)
-}
-
-// statusOverride gives the status of the few errors whose status no
-// domain kind names.
-func statusOverride(err error) (int, bool) {
-	switch {
-	case errors.Is(err, errMethodNotAllowed):
-		return http.StatusMethodNotAllowed, true
-	case errors.Is(err, errTooManyUploads):
-		return http.StatusTooManyRequests, true
-	case errors.Is(err, errUploadStalled):
-		return http.StatusRequestTimeout, true
-	}
-	return 0, false
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing it.

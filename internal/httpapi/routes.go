@@ -10,22 +10,25 @@ import (
 )
 
 // routes shows every route and the middleware in front of it, in order.
-func (s *server) routes() (http.Handler, error) {
+// withMetrics serves /metrics on the API's own handler.
+func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	crossOrigin, err := s.crossOriginProtection()
 	if err != nil {
 		return nil, err
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler())
+	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler(), s.limitHeaders)
 	r.NotFound(s.handle(notFound))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
-	r.Handle("/metrics", s.metrics.handler())
-	r.With(longWrites).Handle("/media/*", s.media.Handler())
+	if withMetrics {
+		r.Handle("/metrics", s.metrics.handler())
+	}
+	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.limitRequestTime)
+		r.Use(noStore, s.limitRequestTime)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls
@@ -34,17 +37,20 @@ func (s *server) routes() (http.Handler, error) {
 		// Stripe's webhook carries a signature instead of an Origin, comes
 		// from Stripe's addresses and may exceed 10 KB: it is outside the
 		// group below and reads its own capped raw body.
-		r.Post("/payments/webhook", s.handle(s.stripeWebhook))
+		r.With(s.limitBody(maxWebhookBytes)).Post("/payments/webhook", s.handle(s.stripeWebhook))
 
 		r.Group(func(r chi.Router) {
-			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitJSONBodies)
+			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitBody(maxJSONBytes))
 
 			r.Route("/user", func(r chi.Router) {
 				r.Post("/signup", s.handle(s.signUp))
-				r.Post("/signin", s.handle(s.signIn))
 				r.Post("/signout", s.handle(s.signOut))
-				r.Post("/forgot-password", s.handle(s.forgotPassword))
-				r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				r.Group(func(r chi.Router) {
+					r.Use(s.authPerClient)
+					r.Post("/signin", s.handle(s.signIn))
+					r.Post("/forgot-password", s.handle(s.forgotPassword))
+					r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				})
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireUser)
 					r.Get("/profile", s.handle(s.profile))
@@ -95,7 +101,7 @@ func (s *server) routes() (http.Handler, error) {
 }
 
 func notFound(http.ResponseWriter, *http.Request) error {
-	return apperr.New(apperr.NotFound, "Route not found")
+	return apperr.New(apperr.NotFound, "route_not_found", "Route not found")
 }
 
 func methodNotAllowed(http.ResponseWriter, *http.Request) error {

@@ -54,7 +54,7 @@ func (s *server) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := sessionToken(r)
 		if token == "" {
-			s.writeError(w, r, apperr.New(apperr.Unauthenticated, msgNotLoggedIn))
+			s.writeError(w, r, apperr.New(apperr.Unauthenticated, "not_authenticated", msgNotLoggedIn))
 			return
 		}
 		id, err := s.users.Authenticate(r.Context(), token)
@@ -96,7 +96,7 @@ func (s *server) requireRole(roles ...auth.Role) func(http.Handler) http.Handler
 					return
 				}
 			}
-			s.writeError(w, r, apperr.New(apperr.Forbidden, "You do not have permission to perform this action"))
+			s.writeError(w, r, apperr.New(apperr.Forbidden, "forbidden_role", "You do not have permission to perform this action"))
 		})
 	}
 }

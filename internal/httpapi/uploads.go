@@ -11,13 +11,13 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// errTooManyUploads answers 429 (see statusOverride) when a user already
+// errTooManyUploads answers 429 when a user already
 // has MAX_UPLOADS_PER_USER uploads in flight.
-var errTooManyUploads = apperr.New(apperr.Conflict, "Too many uploads in progress; wait for one to finish")
+var errTooManyUploads = apperr.New(apperr.TooManyRequests, "too_many_uploads", "Too many uploads in progress; wait for one to finish")
 
-// errUploadStalled answers 408 (see statusOverride) when an upload body
+// errUploadStalled answers 408 (writeError) when an upload body
 // makes no progress for UPLOAD_IDLE_TIMEOUT or outlasts its absolute limit.
-var errUploadStalled = apperr.New(apperr.Invalid, "Upload timed out")
+var errUploadStalled = apperr.New(apperr.Invalid, "upload_timed_out", "Upload timed out")
 
 // uploadRetryAfter is the Retry-After of a refused upload, in seconds.
 const uploadRetryAfter = "10"
@@ -110,5 +110,5 @@ func bodyError(err error) error {
 	if errors.Is(err, errUploadStalled) {
 		return err
 	}
-	return apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+	return apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
 }

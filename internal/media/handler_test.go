@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/lms-backend/lms/internal/apperr"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +31,7 @@ func newMediaServer(t *testing.T) mediaServer {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s := newTestStore(t, Config{PublicBaseURL: srv.URL + "/", URLTTL: time.Hour})
-	mux.Handle("/media/", s.Handler())
+	mux.Handle("/media/", handler(s.Store))
 
 	image, err := s.SaveImage(t.Context(), bytes.NewReader(pngBytes(t)))
 	if err != nil {
@@ -64,6 +65,25 @@ func get(t *testing.T, u string, header ...string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return resp, body
+}
+
+// handler serves s as the API does: Serve, then its error as a JSON body
+// with the status of the error's kind.
+func handler(s *Store) http.Handler {
+	status := map[apperr.Kind]int{
+		apperr.NotFound: http.StatusNotFound, apperr.Forbidden: http.StatusForbidden,
+		apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := s.Serve(w, r)
+		if err == nil {
+			return
+		}
+		e, _ := apperr.As(err)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status[e.Kind])
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "fail", "message": e.Message})
+	})
 }
 
 // assertFail checks a JSON failure response.
@@ -235,7 +255,7 @@ func TestHandlerTraversal(t *testing.T) {
 		"/media/" + planted,
 		"/secret.png",
 	}
-	h := m.Handler()
+	h := handler(m.Store)
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
 			// Straight to the handler, so that no mux cleans the path first.
@@ -280,7 +300,7 @@ func TestSignatureExpiresAfterTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := s.Handler()
+	h := handler(s.Store)
 	serve := func() int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, link, nil))

@@ -17,6 +17,15 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
+// Errors of an upload.
+var (
+	ErrUnsupportedType = apperr.New(apperr.Invalid, "unsupported_file_type", "Unsupported file type")
+	ErrTooLarge        = apperr.New(apperr.TooLarge, "file_too_large", "File too large")
+	// ErrTooManyPixels refuses an image whose header claims more than
+	// Config.MaxImagePixels.
+	ErrTooManyPixels = apperr.New(apperr.Invalid, "image_too_many_pixels", "Image dimensions too large")
+)
+
 // Defaults used by NewStore for zero Config fields.
 const (
 	DefaultMaxImageBytes = 5 << 20 // 5 MiB
@@ -142,10 +151,10 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		ext, ok = sniffImage(head[:n])
 	}
 	if !ok {
-		return Object{}, apperr.New(apperr.Invalid, "Unsupported file type")
+		return Object{}, ErrUnsupportedType
 	}
 	if int64(n) > limit {
-		return Object{}, apperr.New(apperr.TooLarge, "File too large")
+		return Object{}, ErrTooLarge
 	}
 
 	tmp, err := os.CreateTemp(s.cfg.TempDir, tempPattern)
@@ -173,7 +182,7 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 	}
 	size := int64(n) + copied
 	if size > limit {
-		return Object{}, apperr.New(apperr.TooLarge, "File too large")
+		return Object{}, ErrTooLarge
 	}
 
 	key := newKey(prefix, ext)
@@ -203,10 +212,10 @@ func (s *Store) checkPixels(f *os.File, ext string, head []byte) error {
 	}
 	pixels, err := imagePixels(ext, head, f)
 	if err != nil {
-		return apperr.Wrap(apperr.Invalid, "Unsupported file type", err)
+		return ErrUnsupportedType.Wrap(err)
 	}
 	if pixels > s.cfg.MaxImagePixels {
-		return apperr.New(apperr.Invalid, "Image dimensions too large")
+		return ErrTooManyPixels
 	}
 	return nil
 }

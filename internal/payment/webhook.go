@@ -65,7 +65,7 @@ func outcomeOf(ev Event) (o Outcome, money *paid, ok bool) {
 // (every step is idempotent).
 func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature string) error {
 	if s.d.Provider == nil {
-		return apperr.New(apperr.Unavailable, msgNotConfigured)
+		return ErrNotConfigured
 	}
 	answerBy := time.Now().Add(s.d.Timing.AnswerWithin)
 	ev, err := s.d.Provider.ParseEvent(payload, signature)
@@ -92,7 +92,7 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 			defer func() { <-s.settling }()
 		case <-wctx.Done():
 			// Never started: the lease runs out and SettleStale takes it.
-			done <- apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("process event %s: %w", ev.ID, wctx.Err()))
+			done <- fmt.Errorf("process event %s: %w", ev.ID, wctx.Err())
 			return
 		}
 		done <- s.process(wctx, ev, token)
@@ -116,13 +116,13 @@ func (s *Service) process(ctx context.Context, ev Event, token string) error {
 	o, money, _ := outcomeOf(ev)
 	if err := s.applyEvent(ctx, ev, o, money); err != nil {
 		s.release(ctx, ev, token, err)
-		return apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("process event %s (%s): %w", ev.ID, ev.Type, err))
+		return fmt.Errorf("process event %s (%s): %w", ev.ID, ev.Type, err)
 	}
 	if err := s.d.Events.Finish(ctx, ev.ID, token, s.now()); err != nil {
 		// Applied but not recorded: the redelivery applies it again, which
 		// changes nothing.
 		s.release(ctx, ev, token, err)
-		return apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("record event %s: %w", ev.ID, err))
+		return fmt.Errorf("record event %s: %w", ev.ID, err)
 	}
 	return nil
 }
@@ -184,7 +184,7 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 	for {
 		c, err := s.d.Events.Claim(ctx, ev, token, s.now(), s.d.Timing.EventLease)
 		if err != nil {
-			return false, apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("claim event %s: %w", ev.ID, err))
+			return false, fmt.Errorf("claim event %s: %w", ev.ID, err)
 		}
 		switch c {
 		case ClaimAcquired:
@@ -197,7 +197,7 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
-			return false, apperr.New(apperr.Conflict, msgEventBusy)
+			return false, ErrEventBusy
 		}
 	}
 }
@@ -236,7 +236,7 @@ func (s *Service) purchaseOf(ctx context.Context, ev Event) (*Purchase, error) {
 	}
 	id := ev.Metadata[MetadataPurchaseID]
 	if id == "" {
-		return nil, apperr.New(apperr.NotFound, msgUnknownPurchase)
+		return nil, ErrPurchaseNotFound
 	}
 	p, err := s.d.Repo.ByID(ctx, id)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {

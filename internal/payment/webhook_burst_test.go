@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
 )
@@ -126,7 +127,7 @@ func waitFor(t *testing.T, within time.Duration, cond func() bool) {
 // slowFailingEnrolments fails its first Enrol after delay: a failure that
 // comes after the delivery was answered.
 type slowFailingEnrolments struct {
-	payment.Enrolments
+	enrolment.Repository
 	delay  time.Duration
 	failed atomic.Bool
 }
@@ -136,7 +137,7 @@ func (s *slowFailingEnrolments) Enrol(ctx context.Context, userID, courseID stri
 		time.Sleep(s.delay)
 		return false, errInjected
 	}
-	return s.Enrolments.Enrol(ctx, userID, courseID, at)
+	return s.Repository.Enrol(ctx, userID, courseID, at)
 }
 
 // An event acknowledged to Stripe (200 after AnswerWithin) whose processing
@@ -144,7 +145,7 @@ func (s *slowFailingEnrolments) Enrol(ctx context.Context, userID, courseID stri
 // once, and a redelivery changes nothing.
 func TestWebhookAcknowledgedFailureIsSettledLater(t *testing.T) {
 	h := start(t, nil)
-	enrol := &slowFailingEnrolments{Enrolments: mongodb.NewEnrolmentRepo(h.App.DB), delay: 2 * payment.DefaultAnswerWithin}
+	enrol := &slowFailingEnrolments{Repository: mongodb.NewEnrolmentRepo(h.App.DB), delay: 2 * payment.DefaultAnswerWithin}
 	svc := h.serviceWith(t, enrol, nil, nil, payment.Timing{})
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)

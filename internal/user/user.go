@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/enrolment"
 )
 
 // User is an account.
@@ -19,16 +20,10 @@ type User struct {
 	Bio             string
 	PasswordHash    string
 	TokenVersion    int64
-	EnrolledCourses []Enrollment
+	EnrolledCourses []enrolment.Enrolment // read with the user; written only by package enrolment
 	LastActive      time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
-}
-
-// Enrollment is a course a user may study.
-type Enrollment struct {
-	CourseID   string
-	EnrolledAt time.Time
 }
 
 // CourseSummary is what a profile shows of an enrolled course.
@@ -94,9 +89,9 @@ type ProgressEraser interface {
 	DeleteByUser(ctx context.Context, userID string) error
 }
 
-// Enrolments removes enrolments, keeping each course's enrolledCount true.
+// Enrolments removes a deleted user's enrolments (enrolment.Service).
 type Enrolments interface {
-	Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+	RemoveUser(ctx context.Context, userID string) error
 }
 
 // MediaRemover deletes stored media; failures are logged, never returned.
