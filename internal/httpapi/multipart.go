@@ -42,7 +42,6 @@ type form struct {
 func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textFields []string, files map[string]saveFunc, uploadTime time.Duration) (f *form, err error) {
 	if id, ok := caller(r); ok {
 		if !s.uploads.acquire(id.UserID) {
-			w.Header().Set("Retry-After", uploadRetryAfter)
 			return nil, errTooManyUploads
 		}
 		defer s.uploads.release(id.UserID)

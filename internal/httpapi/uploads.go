@@ -13,14 +13,12 @@ import (
 
 // errTooManyUploads answers 429 when a user already
 // has MAX_UPLOADS_PER_USER uploads in flight.
-var errTooManyUploads = apperr.New(apperr.TooManyRequests, "too_many_uploads", "Too many uploads in progress; wait for one to finish")
+var errTooManyUploads = &apperr.Error{Kind: apperr.TooManyRequests, Code: "too_many_uploads",
+	Message: "Too many uploads in progress; wait for one to finish", RetryAfter: 10 * time.Second}
 
 // errUploadStalled answers 408 (writeError) when an upload body
 // makes no progress for UPLOAD_IDLE_TIMEOUT or outlasts its absolute limit.
 var errUploadStalled = apperr.New(apperr.Invalid, "upload_timed_out", "Upload timed out")
-
-// uploadRetryAfter is the Retry-After of a refused upload, in seconds.
-const uploadRetryAfter = "10"
 
 // uploadSlots counts the uploads each user has in flight.
 type uploadSlots struct {

@@ -92,7 +92,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 	if role != auth.RoleStudent && role != auth.RoleInstructor {
 		return nil, ErrInvalidRole
 	}
-	hash, err := s.d.Passwords.Hash(in.Password)
+	hash, err := s.d.Passwords.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +121,16 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	u, err := s.d.Repo.ByEmail(ctx, email)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		s.d.Passwords.CompareDummy(password)
+		if err := s.d.Passwords.CompareDummy(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, password) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, ErrInvalidCredentials
 	}
 	now := s.now()
@@ -145,26 +149,28 @@ func (s *Service) issue(u *User) (*Authenticated, error) {
 	return &Authenticated{User: u, Token: token, Expires: exp}, nil
 }
 
-// Authenticate returns the identity a session token proves: the token must
-// be valid and of the user's current token version.
-func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
+// Authenticate returns the identity a session token proves, and the user
+// it belongs to: the token must be valid and of the user's current token
+// version. It is the request's one read of the user; handlers that need
+// the caller's account take it from here.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, *User, error) {
 	claims, err := s.d.Tokens.Parse(token)
 	if err != nil {
-		return auth.Identity{}, err
+		return auth.Identity{}, nil, err
 	}
-	sess, err := s.d.Repo.Session(ctx, claims.UserID)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
-		return auth.Identity{}, auth.ErrToken
+	u, err := s.d.Repo.ByID(ctx, claims.UserID)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && u.TokenVersion != claims.TokenVersion) {
+		return auth.Identity{}, nil, auth.ErrToken
 	}
 	if err != nil {
-		return auth.Identity{}, fmt.Errorf("read session: %w", err)
+		return auth.Identity{}, nil, fmt.Errorf("read session: %w", err)
 	}
-	return auth.Identity{UserID: sess.UserID, Role: sess.Role}, nil
+	return auth.Identity{UserID: u.ID, Role: u.Role}, u, nil
 }
 
 // SignOut revokes token, and every other token of its user, when it is valid.
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	id, err := s.Authenticate(ctx, token)
+	id, _, err := s.Authenticate(ctx, token)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		return nil
 	}
@@ -183,12 +189,8 @@ type Profile struct {
 	Courses map[string]CourseSummary // by course id, for User.EnrolledCourses
 }
 
-// Profile returns the caller's profile.
-func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
-	u, err := s.d.Repo.ByID(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
+// Profile returns the profile of u, the caller as Authenticate read them.
+func (s *Service) Profile(ctx context.Context, u *User) (*Profile, error) {
 	ids := make([]string, len(u.EnrolledCourses))
 	for i, e := range u.EnrolledCourses {
 		ids[i] = e.CourseID
@@ -249,10 +251,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err != nil {
 		return nil, err
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, current) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, current); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, ErrWrongCurrentPassword
 	}
-	hash, err := s.d.Passwords.Hash(next)
+	hash, err := s.d.Passwords.Hash(ctx, next)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +295,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" || len(token) > 128 {
 		return ErrBadResetToken
 	}
-	hash, err := s.d.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -312,7 +316,9 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	if err != nil {
 		return err
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, password) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return err
+	} else if !ok {
 		return ErrWrongPassword
 	}
 	owned, err := s.d.Courses.CountByInstructor(ctx, userID)
@@ -352,7 +358,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, name, password string)
 	if err := apperr.Validation(fields); err != nil {
 		return false, err
 	}
-	hash, err := s.d.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return false, err
 	}
