@@ -59,6 +59,8 @@ type server struct {
 	payments *payment.Service
 	public   *publicCache
 
+	uploads *uploadSlots
+
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
 	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
@@ -79,6 +81,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		progress: d.Progress,
 		payments: d.Payments,
 		public:   newPublicCache(d.Config.CatalogCacheTTL),
+		uploads:  newUploadSlots(d.Config.MaxUploadsPerUser),
 
 		newCounter: d.NewRateLimitCounter,
 	}
