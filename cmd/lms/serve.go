@@ -35,7 +35,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go a.EnsureIndexes(bg)
+	go a.Migrate(bg)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.Config.Port)))
 	if err != nil {

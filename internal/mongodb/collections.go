@@ -6,6 +6,9 @@ const (
 	coursesCollection  = "courses"
 	lecturesCollection = "lectures"
 	progressCollection = "courseprogresses"
-	purchaseCollection = "coursepurchases"
-	eventsCollection   = "webhookevents"
+	// progressStashCollection holds copies of progress records while
+	// Migrate moves them to their derived _id (ProgressRepo.migrateIDs).
+	progressStashCollection = "courseprogresses_migration"
+	purchaseCollection      = "coursepurchases"
+	eventsCollection        = "webhookevents"
 )

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
@@ -44,6 +45,10 @@ type Options struct {
 type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
+	// migrated is set once Migrate has finished on this handle: until then
+	// the repositories also look for records under the keys older versions
+	// used (see Migrate).
+	migrated atomic.Bool
 }
 
 // Connect creates a client. Like the driver, it does no I/O: the database may

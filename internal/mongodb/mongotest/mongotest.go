@@ -83,7 +83,7 @@ func Options(tb testing.TB) mongodb.Options {
 	return mongodb.Options{URI: server.uri, Database: "test_" + hex.EncodeToString(b), SingleConnection: server.embedded}
 }
 
-// Open connects to a fresh database with indexes, dropped at the end of the test.
+// Open connects to a fresh, migrated database (indexes included), dropped at the end of the test.
 func Open(tb testing.TB) *mongodb.DB {
 	tb.Helper()
 	return OpenWith(tb, Options(tb))
@@ -98,8 +98,8 @@ func OpenWith(tb testing.TB, opts mongodb.Options) *mongodb.DB {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := db.EnsureIndexes(ctx); err != nil {
-		tb.Fatalf("mongotest: indexes: %v", err)
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatalf("mongotest: migrate: %v", err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
