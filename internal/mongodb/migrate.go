@@ -29,6 +29,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 		run  func(context.Context) error
 	}{
 		{"progress ids", NewProgressRepo(d).migrateIDs},
+		{"email keys", NewUserRepo(d).migrateEmailKeys},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx); err != nil {
