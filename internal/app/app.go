@@ -206,7 +206,7 @@ func OpenDB(cfg *config.Config, logger *slog.Logger) (*mongodb.DB, func(), error
 		uri = embedded.URI()
 		logger.Info("embedded database started", "dir", cfg.DataDir)
 	}
-	db, err := mongodb.Connect(mongodb.Options{URI: uri, Database: cfg.MongoDB, SingleConnection: embedded != nil})
+	db, err := mongodb.Connect(mongodb.Options{URI: uri, Database: cfg.MongoDB, SingleConnection: embedded != nil, SoleWriter: embedded != nil})
 	closeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -39,6 +39,13 @@ import (
 // Within one process, writes to one record also take turns (recordLocks), so
 // they rarely need the retry; across instances the version check alone
 // decides.
+//
+// On a handle that is the database's only writer (Options.SoleWriter: the
+// embedded server), all repositories of the handle share the locks, so no
+// write of the record can come between the read and the replace; the
+// replace is then filtered by _id alone, which the embedded database finds
+// without decoding the collection ({_id, version} makes it scan). The
+// version is still counted, so that the records stay the same either way.
 type ProgressRepo struct {
 	db    *DB
 	c     *mongo.Collection
@@ -53,11 +60,15 @@ var (
 
 // NewProgressRepo returns the progress repository.
 func NewProgressRepo(d *DB) *ProgressRepo {
+	locks := &recordLocks{}
+	if d.soleWriter {
+		locks = &d.progressLocks
+	}
 	return &ProgressRepo{
 		db:    d,
 		c:     d.collection(progressCollection),
 		stash: d.collection(progressStashCollection),
-		locks: &recordLocks{},
+		locks: locks,
 	}
 }
 
@@ -320,7 +331,11 @@ func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.Ob
 		}
 		rec.Refresh(current)
 		next := progressDocOf(doc.ID, doc.User, doc.Course, rec, doc.Version+1)
-		res, err := r.c.ReplaceOne(ctx, bson.M{"_id": doc.ID, "version": doc.Version}, next)
+		filter := bson.M{"_id": doc.ID, "version": doc.Version}
+		if r.db.soleWriter {
+			filter = bson.M{"_id": doc.ID} // the shared lock keeps other writes out
+		}
+		res, err := r.c.ReplaceOne(ctx, filter, next)
 		if err != nil {
 			return nil, fmt.Errorf("replace progress: %w", err)
 		}

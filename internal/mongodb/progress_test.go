@@ -97,6 +97,44 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 	}
 }
 
+// TestProgressRepoSoleWriter: on a handle that is the database's only
+// writer (the service's embedded database), the replace is filtered by _id
+// alone; the repositories of the handle share its locks, so concurrent
+// writes through several of them still lose nothing.
+func TestProgressRepoSoleWriter(t *testing.T) {
+	const lectures = 12
+	opts := mongotest.Options(t)
+	opts.SoleWriter = true
+	db, raw := mongotest.OpenWith(t, opts), mongotest.Connect(t, opts)
+	ctx := context.Background()
+	courseID, ids := progCourse(lectures)
+	userID := primitive.NewObjectID().Hex()
+	if _, _, err := mongodb.NewProgressRepo(db).Create(ctx, userID, courseID, ids, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, lectures)
+	start := make(chan struct{})
+	for i := range lectures {
+		repo := mongodb.NewProgressRepo(db) // one per writer: the lock is the handle's
+		wg.Go(func() {
+			<-start
+			_, errs[i] = repo.Update(ctx, userID, courseID, ids, time.Now(), func(r *progress.Record) error {
+				return r.SetLecture(ids[i], true, time.Now())
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	doc := progStored(t, raw, userID, courseID)
+	if fmt.Sprint(doc["completionPercentage"]) != "100" || fmt.Sprint(doc["version"]) != fmt.Sprint(1+lectures) {
+		t.Errorf("%v %%, version %v; want 100 %%, version %d", doc["completionPercentage"], doc["version"], 1+lectures)
+	}
+}
+
 func TestProgressRepoCreateTwice(t *testing.T) {
 	db, _ := progOpen(t)
 	ctx := context.Background()

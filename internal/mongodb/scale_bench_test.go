@@ -41,9 +41,12 @@ func scaleFill(b *testing.B, coll *mongo.Collection, n int, doc func(i int) any)
 
 // scaleProgress opens a database with n progress records of other users and
 // one of the returned user, with 10 lectures.
-func scaleProgress(b *testing.B, n int) (*mongodb.ProgressRepo, string, string, []string) {
+func scaleProgress(b *testing.B, n int, adjust ...func(*mongodb.Options)) (*mongodb.ProgressRepo, string, string, []string) {
 	b.Helper()
 	opts := mongotest.Options(b)
+	for _, f := range adjust {
+		f(&opts)
+	}
 	db := mongotest.OpenWith(b, opts)
 	raw := mongotest.Connect(b, opts)
 	courseID, lectures := progCourse(10)
@@ -79,9 +82,19 @@ func BenchmarkScaleProgressFind(b *testing.B) {
 }
 
 func BenchmarkScaleProgressUpdate(b *testing.B) {
+	benchmarkScaleProgressUpdate(b)
+}
+
+// BenchmarkScaleProgressUpdateSoleWriter: as the service writes to its
+// embedded database (mongodb.Options.SoleWriter).
+func BenchmarkScaleProgressUpdateSoleWriter(b *testing.B) {
+	benchmarkScaleProgressUpdate(b, func(o *mongodb.Options) { o.SoleWriter = true })
+}
+
+func benchmarkScaleProgressUpdate(b *testing.B, adjust ...func(*mongodb.Options)) {
 	for _, n := range scaleSizes {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
-			repo, userID, courseID, lectures := scaleProgress(b, n)
+			repo, userID, courseID, lectures := scaleProgress(b, n, adjust...)
 			ctx := context.Background()
 			i := 0
 			for b.Loop() {
