@@ -206,7 +206,12 @@ func OpenDB(cfg *config.Config, logger *slog.Logger) (*mongodb.DB, func(), error
 		uri = embedded.URI()
 		logger.Info("embedded database started", "dir", cfg.DataDir)
 	}
-	db, err := mongodb.Connect(mongodb.Options{URI: uri, Database: cfg.MongoDB, SingleConnection: embedded != nil, SoleWriter: embedded != nil})
+	opts := mongodb.Options{URI: uri, Database: cfg.MongoDB}
+	if embedded != nil {
+		opts.SingleConnection, opts.SoleWriter = true, true
+		opts.AfterMigrate = func(ctx context.Context) error { return embedded.IndexIDs(ctx, cfg.MongoDB) }
+	}
+	db, err := mongodb.Connect(opts)
 	closeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

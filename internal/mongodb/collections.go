@@ -15,3 +15,9 @@ const (
 	purchaseCollection      = "coursepurchases"
 	eventsCollection        = "webhookevents"
 )
+
+// allCollections are the collections the service uses.
+var allCollections = []string{
+	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
+	progressCollection, progressStashCollection, purchaseCollection, eventsCollection,
+}

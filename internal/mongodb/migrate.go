@@ -2,7 +2,12 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 )
 
 // Migrate prepares the database for this version of the service: it
@@ -21,6 +26,9 @@ import (
 //     (ProgressRepo.migrateIDs);
 //   - every user gets its email key document (UserRepo.migrateEmailKeys).
 func (d *DB) Migrate(ctx context.Context) error {
+	if err := d.ensureCollections(ctx); err != nil {
+		return err
+	}
 	if err := d.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -36,6 +44,39 @@ func (d *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", s.name, err)
 		}
 	}
+	if d.afterMigrate != nil {
+		if err := d.afterMigrate(ctx); err != nil {
+			return err
+		}
+	}
 	d.migrated.Store(true)
 	return nil
 }
+
+// ensureCollections creates the collections of the service that do not
+// exist yet, so that whatever runs after Migrate (Options.AfterMigrate)
+// finds them all.
+func (d *DB) ensureCollections(ctx context.Context) error {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, c := range allCollections {
+		if slices.Contains(names, c) {
+			continue
+		}
+		err := d.db.CreateCollection(ctx, c)
+		var ce mongo.CommandError
+		if errors.As(err, &ce) && ce.Code == namespaceExists {
+			continue // another instance created it meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("create collection %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// namespaceExists is the server's error code for creating a collection that
+// exists.
+const namespaceExists = 48

@@ -45,6 +45,10 @@ type Options struct {
 	// version in its filter (see ProgressRepo), which keeps the filter one
 	// the embedded database finds by _id.
 	SoleWriter bool
+	// AfterMigrate, when set, runs at the end of every successful Migrate:
+	// the embedded server indexes _id the way its lookups need
+	// (embeddeddb.Server.IndexIDs).
+	AfterMigrate func(context.Context) error
 }
 
 // DB is a connected database handle.
@@ -59,6 +63,7 @@ type DB struct {
 	// of every ProgressRepo of the handle.
 	soleWriter    bool
 	progressLocks recordLocks
+	afterMigrate  func(context.Context) error
 }
 
 // Connect creates a client. Like the driver, it does no I/O: the database may
@@ -78,7 +83,7 @@ func Connect(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{client: client, db: client.Database(opts.Database), soleWriter: opts.SoleWriter}, nil
+	return &DB{client: client, db: client.Database(opts.Database), soleWriter: opts.SoleWriter, afterMigrate: opts.AfterMigrate}, nil
 }
 
 // Ping checks that the database answers.
