@@ -28,7 +28,7 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(noStore)
+		r.Use(noStore, s.limitRequestTime)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls
