@@ -436,6 +436,11 @@ func (r *ProgressRepo) moveLegacy(ctx context.Context, userID, courseID primitiv
 // it deleted, so no write is lost between movers. A mover stopped between
 // 2 and 3 leaves the stash copy, which finishStashed inserts later. It
 // reports whether this call did the move.
+//
+// Known gap: a request that creates the pair's record in the one round
+// trip between 2 and 3 (its fallback read by pair finds nothing then)
+// wins, and the moved record is dropped as a duplicate. It needs a first
+// write of that pair during that round trip of the start-up migration.
 func (r *ProgressRepo) moveRecord(ctx context.Context, d progressDoc) (bool, error) {
 	newID := progressID(d.User, d.Course)
 	for {

@@ -168,7 +168,8 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	}
 	if u.PasswordHash != checked {
 		// The password changed since the key was read (or the key is
-		// stale): only the current hash lets the user in.
+		// stale): only the current hash lets the user in. (lastActive is
+		// already set then: a rare race, harmless.)
 		if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
 			return nil, err
 		} else if !ok {
