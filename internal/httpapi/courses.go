@@ -248,7 +248,7 @@ func (s *server) publishedCourses(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 
@@ -262,7 +262,7 @@ func (s *server) instructorCourses(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 
@@ -304,7 +304,7 @@ func (s *server) searchCourses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 
