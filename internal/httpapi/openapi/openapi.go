@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -122,4 +123,44 @@ func writeString(buf *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)           // a string always encodes
 	buf.Truncate(buf.Len() - 1) // Encode's newline
+}
+
+// Operation is one operation of the document.
+type Operation struct {
+	Method string // upper case, e.g. "GET"
+	Path   string // as the document writes it, e.g. "/api/v1/courses/{courseId}"
+	ID     string // the operationId
+}
+
+// Operations lists every operation of the document, for the tests that
+// compare it with the router and the reference page.
+func Operations() ([]Operation, error) {
+	raw, err := JSON()
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	var ops []Operation
+	for path, item := range doc.Paths {
+		for key, rawOp := range item {
+			switch key {
+			case "get", "put", "post", "delete", "options", "head", "patch", "trace":
+			default:
+				continue
+			}
+			var op struct {
+				OperationID string `json:"operationId"`
+			}
+			if err := json.Unmarshal(rawOp, &op); err != nil {
+				return nil, fmt.Errorf("openapi.yaml: %s %s: %w", key, path, err)
+			}
+			ops = append(ops, Operation{Method: strings.ToUpper(key), Path: path, ID: op.OperationID})
+		}
+	}
+	return ops, nil
 }
