@@ -230,10 +230,13 @@ func (r *Request) WithHeader(k, v string) *Request {
 // against the OpenAPI document (see checkContract).
 func (r *Request) Send(tb testing.TB) *Response {
 	tb.Helper()
-	var sent []byte
+	var sent []byte // nil when the body is streamed and cannot be read twice
 	if r.GetBody != nil {
 		if b, err := r.GetBody(); err == nil {
 			sent, _ = io.ReadAll(b)
+			if sent == nil {
+				sent = []byte{}
+			}
 		}
 	}
 	resp, err := http.DefaultTransport.RoundTrip(r.Request)
