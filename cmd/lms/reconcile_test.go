@@ -119,7 +119,7 @@ func TestReconcileCommand(t *testing.T) {
 		if err := repo.AddLecture(ctx, lecture); err != nil {
 			t.Fatal(err)
 		}
-		if err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
+		if _, err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := repo.SetPublished(ctx, c.ID, true, now); err != nil {

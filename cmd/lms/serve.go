@@ -41,10 +41,40 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
+	metricsCtx, stopMetrics := context.WithCancel(ctx)
+	defer stopMetrics()
+	metricsDone, err := serveMetrics(metricsCtx, a)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	a.Logger.Info("listening", "addr", ln.Addr().String(), "env", a.Config.AppEnv)
 	err = serveHTTP(ctx, newHTTPServer(a.Handler, a.Logger), ln, a.Logger)
+	stopMetrics()
+	if merr := <-metricsDone; err == nil {
+		err = merr
+	}
 	a.Users.Wait() // mails already accepted are sent before the process exits
 	return err
+}
+
+// serveMetrics serves /metrics on METRICS_ADDR until ctx ends, when that is
+// set; the channel gets the listener's result once it has stopped.
+func serveMetrics(ctx context.Context, a *app.App) (<-chan error, error) {
+	done := make(chan error, 1)
+	if a.Metrics == nil {
+		done <- nil
+		return done, nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics)
+	a.Logger.Info("metrics listening", "addr", ln.Addr().String())
+	go func() { done <- serveHTTP(ctx, newHTTPServer(mux, a.Logger), ln, a.Logger) }()
+	return done, nil
 }
 
 // open loads the configuration, opens the database and assembles the service.

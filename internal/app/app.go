@@ -22,6 +22,7 @@ import (
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/embeddeddb"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/httpapi"
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
@@ -38,6 +39,9 @@ type App struct {
 	DB      *mongodb.DB
 	Users   *user.Service
 	Handler http.Handler
+	// Metrics serves /metrics when METRICS_ADDR gives it a listener of
+	// its own; nil otherwise (Handler serves it).
+	Metrics http.Handler
 
 	// Payments runs checkout, webhook events and reconcile.
 	Payments *payment.Service
@@ -45,6 +49,9 @@ type App struct {
 
 // New wires the service over an open database.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongodb.DB) (*App, error) {
+	for _, w := range cfg.Warnings() {
+		logger.Warn("configuration: " + w)
+	}
 	store, err := newMediaStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -54,18 +61,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		return nil, err
 	}
 	courses := mongodb.NewCourseRepo(db)
-	userRepo := mongodb.NewUserRepo(db)
 	progressRepo := mongodb.NewProgressRepo(db)
-	courseService := course.NewService(courses, userRepo, progressRepo, store)
-	payments := newPayments(cfg, logger, db, courseService, store)
+	enrolments := enrolment.NewService(enrolment.Deps{Repo: mongodb.NewEnrolmentRepo(db)})
+	courseService := course.NewService(course.Deps{
+		Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store, CacheTTL: cfg.CatalogCacheTTL,
+	})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, store)
 	users := user.NewService(user.Deps{
-		Repo:       userRepo,
+		Repo:       mongodb.NewUserRepo(db),
 		Courses:    courses,
 		Progress:   progressRepo,
-		Enrolments: mongodb.NewEnrolmentRepo(db),
+		Enrolments: enrolments,
 		Media:      store,
 		Mailer:     mailer,
-		Passwords:  auth.NewPasswords(cfg.BcryptCost),
+		Passwords:  auth.NewPasswords(cfg.BcryptCost, 0),
 		Tokens:     auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
 		ResetLink:  cfg.ResetLink,
 		Logger:     logger,
@@ -74,17 +83,23 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	if err != nil {
 		return nil, err
 	}
+	var metrics http.Handler
+	var serveMetrics func(http.Handler)
+	if cfg.MetricsAddr != "" {
+		serveMetrics = func(h http.Handler) { metrics = h }
+	}
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
 		NewRateLimitCounter: newCounter,
+		ServeMetrics:        serveMetrics,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Payments: payments}, nil
+	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Metrics: metrics, Payments: payments}, nil
 }
 
 func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {
@@ -122,6 +137,9 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
 	if cfg.SMTPURL == "" {
+		if cfg.Production() {
+			return mail.NewUndelivered(logger), nil // a reset link is never logged in production
+		}
 		return mail.NewLog(logger), nil
 	}
 	m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
@@ -14,7 +15,7 @@ import (
 // newPayments wires the payment service. Without Stripe settings it has no
 // provider: paid checkouts, webhooks and reconcile answer 503 while free
 // enrolment still works.
-func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, store *media.Store) *payment.Service {
+func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, store *media.Store) *payment.Service {
 	var provider payment.Provider // stays a nil interface when not configured
 	if cfg.PaymentsEnabled() {
 		provider = stripe.New(stripe.Config{
@@ -28,7 +29,7 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 	return payment.NewService(payment.Deps{
 		Repo:       mongodb.NewPurchaseRepo(db),
 		Events:     mongodb.NewWebhookEventRepo(db),
-		Enrolments: mongodb.NewEnrolmentRepo(db),
+		Enrolments: enrolments,
 		Catalog:    catalog,
 		Provider:   provider,
 		SuccessURL: cfg.StripeSuccessURL,

@@ -9,8 +9,8 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// TokenErrorMessage is the client-safe message of every rejected token.
-const TokenErrorMessage = "JWT token error"
+// ErrToken is the error of every rejected token.
+var ErrToken = apperr.New(apperr.Unauthenticated, "invalid_token", "JWT token error")
 
 // Claims are what a valid token says about its bearer.
 type Claims struct {
@@ -81,11 +81,11 @@ func (t *Tokens) Issue(userID string, tokenVersion int64) (token string, expires
 
 // Parse checks token's signature (HS256 only), expiry and claims and returns
 // its claims. Every failure is an apperr.Unauthenticated error with the
-// message TokenErrorMessage; the cause is kept for the logs.
+// message of ErrToken; the cause is kept for the logs.
 func (t *Tokens) Parse(token string) (Claims, error) {
 	c, err := t.parse(token)
 	if err != nil {
-		return Claims{}, apperr.Wrap(apperr.Unauthenticated, TokenErrorMessage, err)
+		return Claims{}, ErrToken.Wrap(err)
 	}
 	return c, nil
 }

@@ -228,8 +228,8 @@ func assertTokenError(t *testing.T, err error) {
 	if !ok {
 		t.Fatalf("err = %v, want *apperr.Error", err)
 	}
-	if e.Kind != apperr.Unauthenticated || e.Message != TokenErrorMessage {
-		t.Errorf("err = {%v, %q}, want {Unauthenticated, %q}", e.Kind, e.Message, TokenErrorMessage)
+	if e.Kind != apperr.Unauthenticated || e.Message != ErrToken.Message {
+		t.Errorf("err = {%v, %q}, want {Unauthenticated, %q}", e.Kind, e.Message, ErrToken.Message)
 	}
 	if e.Err == nil {
 		t.Error("err has no cause for the logs")

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -54,7 +55,8 @@ type Config struct {
 	RedisURL        string
 	RateLimitMax    int
 	RateLimitWindow time.Duration
-	AuthRateLimit   int
+	AuthRateLimit   int // failed sign-ins per email and client address; forgot/reset requests per email or token
+	AuthIPRateLimit int // requests to the auth routes per client address, across emails
 	TrustedProxies  []netip.Prefix
 
 	CookieSecure   bool
@@ -65,6 +67,9 @@ type Config struct {
 	MaxImageBytes int64
 	MaxVideoBytes int64
 	MediaURLTTL   time.Duration
+	// CatalogCacheTTL is how long a course read for display is reused;
+	// another instance's catalog writes show after at most this (0: off).
+	CatalogCacheTTL time.Duration
 
 	S3Endpoint  string
 	S3Bucket    string
@@ -75,7 +80,17 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+
+	// MetricsAddr, when set, is the listen address of a separate listener
+	// for /metrics, which the API port then does not serve.
+	MetricsAddr string
+
+	warnings []string
 }
+
+// Warnings are the settings start-up should warn about: weak secrets and
+// costs outside production, and resets that cannot be delivered.
+func (c *Config) Warnings() []string { return c.warnings }
 
 // Production reports whether the service runs in production.
 func (c *Config) Production() bool { return c.AppEnv == EnvProduction }
@@ -117,15 +132,17 @@ func Load(getenv func(string) string) (*Config, error) {
 		RateLimitMax:    p.intRange("RATE_LIMIT_MAX", 100, 1, 1<<30),
 		RateLimitWindow: p.duration("RATE_LIMIT_WINDOW", 15*time.Minute),
 		AuthRateLimit:   p.intRange("AUTH_RATE_LIMIT_MAX", 10, 1, 1<<30),
+		AuthIPRateLimit: p.intRange("AUTH_IP_RATE_LIMIT_MAX", 30, 1, 1<<30),
 		TrustedProxies:  p.prefixes("TRUSTED_PROXIES"),
 
 		CookieSameSite: p.sameSite("COOKIE_SAMESITE"),
 		JWTExpiresIn:   p.duration("JWT_EXPIRES_IN", 24*time.Hour),
 		BcryptCost:     p.intRange("BCRYPT_COST", 12, 4, 31),
 
-		MaxImageBytes: p.bytes("MAX_IMAGE_BYTES", 5<<20),
-		MaxVideoBytes: p.bytes("MAX_VIDEO_BYTES", 2<<30),
-		MediaURLTTL:   p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		MaxImageBytes:   p.bytes("MAX_IMAGE_BYTES", 5<<20),
+		MaxVideoBytes:   p.bytes("MAX_VIDEO_BYTES", 2<<30),
+		MediaURLTTL:     p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		CatalogCacheTTL: p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
 
 		S3Endpoint:  p.url("S3_ENDPOINT", ""),
 		S3Bucket:    p.str("S3_BUCKET", ""),
@@ -135,6 +152,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		S3PublicURL: p.url("S3_PUBLIC_URL", ""),
 
 		LogLevel: p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+
+		MetricsAddr: p.listenAddr("METRICS_ADDR"),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
 	clientDefault := "http://localhost:5173"
@@ -172,11 +191,17 @@ func (c *Config) validate() error {
 	if c.CookieSameSite == http.SameSiteNoneMode && !c.CookieSecure {
 		return errors.New("COOKIE_SAMESITE: None requires COOKIE_SECURE=true")
 	}
+	if c.Production() && len(c.SecretKey) < MinSecretBytes {
+		return fmt.Errorf("SECRET_KEY: production needs at least %d bytes", MinSecretBytes)
+	}
+	if err := c.checkStrength(); err != nil {
+		return err
+	}
 	if !c.Production() {
 		return nil
 	}
-	if len(c.SecretKey) < MinSecretBytes {
-		return fmt.Errorf("SECRET_KEY: production needs at least %d bytes", MinSecretBytes)
+	if c.SMTPURL == "" {
+		c.warnings = append(c.warnings, "SMTP_URL: empty in production: password-reset mails cannot be delivered (their links are never logged)")
 	}
 	if c.MongoURI == "" {
 		return errors.New("MONGODB_URI: production needs a MongoDB server")
@@ -271,6 +296,26 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// maxStaleness bounds how stale a cached read may be across instances.
+const maxStaleness = 5 * time.Second
+
+// staleness is a duration from 0 (no caching) to maxStaleness.
+func (p *parser) staleness(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	if v == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxStaleness {
+		p.fail(name, "want 0 or a duration up to %s such as 2s, got %q", maxStaleness, v)
+		return def
+	}
+	return d
+}
+
 func (p *parser) boolean(name string, def bool) bool {
 	v := p.getenv(name)
 	if v == "" {
@@ -282,6 +327,21 @@ func (p *parser) boolean(name string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+// listenAddr reads an optional host:port to listen on (":9090" for every
+// interface).
+func (p *parser) listenAddr(name string) string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		p.fail(name, "want host:port or :port, got %q", v)
+		return ""
+	}
+	return v
 }
 
 func (p *parser) oneOf(name, def string, allowed ...string) string {
@@ -337,12 +397,12 @@ func (p *parser) origins(name, def string) []string {
 		if o == "" {
 			continue
 		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		origin, ok := normalizeOrigin(o)
+		if !ok {
 			p.fail(name, "want comma-separated origins such as https://app.example.com, got %q", o)
 			return nil
 		}
-		out = append(out, o)
+		out = append(out, origin)
 	}
 	return out
 }

@@ -31,11 +31,14 @@ func with(base map[string]string, overrides map[string]string) map[string]string
 	return out
 }
 
+// strongSecret is a SECRET_KEY production accepts (openssl rand -base64 36).
+const strongSecret = "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX"
+
 // productionEnv is a complete, valid production configuration.
 func productionEnv() map[string]string {
 	return map[string]string{
 		"APP_ENV":     "production",
-		"SECRET_KEY":  strings.Repeat("k", config.MinSecretBytes),
+		"SECRET_KEY":  strongSecret,
 		"MONGODB_URI": "mongodb://db.internal:27017",
 		"CLIENT_URL":  "https://app.example.com",
 	}
@@ -73,6 +76,12 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"RATE_LIMIT_WINDOW", "15", nil},
 		{"RATE_LIMIT_WINDOW", "-1m", nil},
 		{"AUTH_RATE_LIMIT_MAX", "ten", nil},
+		{"AUTH_IP_RATE_LIMIT_MAX", "0", nil},
+		{"CATALOG_CACHE_TTL", "6s", nil},
+		{"CATALOG_CACHE_TTL", "-1s", nil},
+		{"CATALOG_CACHE_TTL", "soon", nil},
+		{"METRICS_ADDR", "9090", nil},
+		{"METRICS_ADDR", "localhost:http-alt", nil},
 		{"COOKIE_SECURE", "maybe", nil},
 		{"COOKIE_SAMESITE", "sometimes", nil},
 		{"COOKIE_SAMESITE", "None", map[string]string{"COOKIE_SECURE": "false"}},
@@ -89,6 +98,8 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"CLIENT_URL", "ftp://files.example.com", nil},
 		{"CLIENT_URL", "https://app.example.com/path", nil},
 		{"CLIENT_URL", "https://ok.example.com,javascript:alert(1)", nil},
+		{"CLIENT_URL", "https://app.example.com/?x=1", nil},
+		{"CLIENT_URL", "https://user@app.example.com", nil},
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr", nil},
 		{"TRUSTED_PROXIES", "10.0.0.0/33", nil},
 		{"STRIPE_API_BASE", "localhost:12111", nil},
@@ -145,6 +156,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"DataDir", cfg.DataDir, "./data"},
 		{"SecretKey", string(cfg.SecretKey), ""},
 		{"PublicURL", cfg.PublicURL, "http://localhost:4000"},
+		{"CatalogCacheTTL", cfg.CatalogCacheTTL, 5 * time.Second},
 		{"ClientURLs", strings.Join(cfg.ClientURLs, ","), "http://localhost:5173"},
 		{"StripeSuccessURL", cfg.StripeSuccessURL, "http://localhost:5173/payment/success?session_id={CHECKOUT_SESSION_ID}"},
 		{"StripeCancelURL", cfg.StripeCancelURL, "http://localhost:5173/payment/cancel"},
@@ -155,6 +167,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"RateLimitMax", cfg.RateLimitMax, 100},
 		{"RateLimitWindow", cfg.RateLimitWindow, 15 * time.Minute},
 		{"AuthRateLimit", cfg.AuthRateLimit, 10},
+		{"AuthIPRateLimit", cfg.AuthIPRateLimit, 30},
+		{"MetricsAddr", cfg.MetricsAddr, ""},
 		{"TrustedProxies", len(cfg.TrustedProxies), 0},
 		{"CookieSecure", cfg.CookieSecure, false},
 		{"CookieSameSite", cfg.CookieSameSite, http.SameSiteStrictMode},

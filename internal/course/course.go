@@ -62,8 +62,8 @@ type Instructor struct {
 // anonymous visitor.
 type Viewer = auth.Identity
 
-// Access answers whether a user is enrolled in a course (the payments side
-// writes enrolments).
-type Access interface {
-	IsEnrolled(ctx context.Context, userID, courseID string) (bool, error)
+// Entitlement answers whether a caller may use a course (enrolment.Service
+// owns the rule).
+type Entitlement interface {
+	Entitled(ctx context.Context, v auth.Identity, courseID, instructorID string) (bool, error)
 }

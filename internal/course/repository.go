@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Repository stores courses and their lectures. Missing documents are
-// apperr.NotFound errors.
+// Repository stores courses and their lectures. A missing course is
+// ErrCourseNotFound, a missing lecture ErrLectureNotFound.
 type Repository interface {
 	Create(ctx context.Context, c *Course) error
 	ByID(ctx context.Context, id string) (*Course, error)
@@ -31,12 +31,16 @@ type Repository interface {
 	// Lecture returns a lecture of a course.
 	Lecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
 	UpdateLecture(ctx context.Context, courseID, lectureID string, ch LectureChanges, now time.Time) (before, after *Lecture, err error)
+	// DeleteLecture removes a lecture and returns it; the last lecture of a
+	// published course is ErrLastLecture, decided atomically with the
+	// course's state so that concurrent deletes cannot remove both of two.
 	DeleteLecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
 	// DeleteLectures removes every lecture of a course and returns them.
 	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)
 	// RefreshTotals recomputes a course's lecture list, totalLectures and
 	// totalDuration from its lectures; it runs after every lecture write.
-	RefreshTotals(ctx context.Context, courseID string, now time.Time) error
+	// It returns the lecture ids it read, in lecture order.
+	RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error)
 }
 
 // Changes are the course fields an update sets; nil leaves a field as is.
@@ -82,7 +86,9 @@ type Query struct {
 // ProgressCleaner removes progress that refers to deleted lectures or
 // courses.
 type ProgressCleaner interface {
-	RemoveLecture(ctx context.Context, courseID, lectureID string) error
+	// RemoveLecture drops a removed lecture's entries, given the course's
+	// current lectures.
+	RemoveLecture(ctx context.Context, courseID, lectureID string, current []string, now time.Time) error
 	DeleteByCourse(ctx context.Context, courseID string) error
 }
 

@@ -9,20 +9,24 @@ import (
 	"unicode/utf8"
 
 	"github.com/lms-backend/lms/internal/apperr"
-	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/clock"
+	"github.com/lms-backend/lms/internal/enrolment"
 )
 
-// Client-facing messages.
-const (
-	msgCourseNotFound    = "Course not found"
-	msgLectureNotFound   = "Lecture not found in this course"
-	msgNotOwner          = "You are not the instructor of this course"
-	msgNoLectures        = "Cannot publish a course without lectures"
-	msgLastLecture       = "Cannot remove the last lecture of a published course; unpublish it first"
-	msgHasStudents       = "Course has enrolled students; unpublish it instead"
-	msgBadLevel          = "Please select a valid course level"
-	msgThumbnailRequired = "Course thumbnail is required"
-	msgVideoRequired     = "Video file is required"
+const msgBadLevel = "Please select a valid course level"
+
+// Errors of the catalog; the repository reports the first four too.
+var (
+	ErrCourseNotFound    = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
+	ErrLectureNotFound   = apperr.New(apperr.NotFound, "lecture_not_found", "Lecture not found in this course")
+	ErrNoLectures        = apperr.New(apperr.Invalid, "course_without_lectures", "Cannot publish a course without lectures")
+	ErrHasStudents       = apperr.New(apperr.Conflict, "course_has_students", "Course has enrolled students; unpublish it instead")
+	ErrNotOwner          = apperr.New(apperr.Forbidden, "not_course_owner", "You are not the instructor of this course")
+	ErrLastLecture       = apperr.New(apperr.Conflict, "last_lecture", "Cannot remove the last lecture of a published course; unpublish it first")
+	ErrThumbnailRequired = apperr.New(apperr.Invalid, "thumbnail_required", "Course thumbnail is required")
+	ErrVideoRequired     = apperr.New(apperr.Invalid, "video_required", "Video file is required")
+	ErrNoSearchFilter    = apperr.New(apperr.Invalid, "search_filter_required", "Please provide at least one search filter")
+	ErrNothingToUpdate   = apperr.New(apperr.Invalid, "nothing_to_update", "Nothing to update")
 )
 
 // Limits of listings and of text filters.
@@ -33,21 +37,33 @@ const (
 	maxPrice       = 1_000_000
 )
 
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Repo        Repository
+	Entitlement Entitlement
+	Progress    ProgressCleaner
+	Media       MediaRemover
+	// CacheTTL is how long a course read for display may be reused (0:
+	// never); see cache.
+	CacheTTL time.Duration
+	Now      func() time.Time // time.Now when nil
+}
+
 // Service runs the catalog use cases.
 type Service struct {
-	repo     Repository
-	access   Access
-	progress ProgressCleaner
-	media    MediaRemover
-	now      func() time.Time
+	d     Deps
+	cache *cache
 }
 
 // NewService returns a Service.
-func NewService(repo Repository, access Access, progress ProgressCleaner, media MediaRemover) *Service {
-	return &Service{repo: repo, access: access, progress: progress, media: media, now: time.Now}
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{d: d, cache: newCache(d.CacheTTL, d.Now)}
 }
 
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 // Input is the content of a course, as given to Create and Update; nil
 // fields are absent from the request.
@@ -57,15 +73,27 @@ type Input struct {
 	Thumbnail                                     *string // storage key of an uploaded image
 }
 
+// Form reads a request's course fields and stores its upload, if any. The
+// service calls it only once the caller's right to make the change is
+// checked, so that nobody else's upload ever reaches storage.
+type Form func() (Input, error)
+
+// LectureForm is Form for a lecture.
+type LectureForm func() (LectureInput, error)
+
 // Create adds a draft course owned by the caller. A thumbnail is required.
 // The uploaded thumbnail is removed when the course cannot be created.
-func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, err error) {
+func (s *Service) Create(ctx context.Context, v Viewer, read Form) (c *Course, err error) {
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
 	defer s.removeOnError(ctx, &err, &in.Thumbnail)
 	ch, err := validate(in, true)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
+	now := s.now()
 	c = &Course{
 		Title: *ch.Title, Subtitle: deref(ch.Subtitle), Description: deref(ch.Description),
 		Category: *ch.Category, Level: LevelBeginner, Price: *ch.Price, Thumbnail: *ch.Thumbnail,
@@ -74,55 +102,50 @@ func (s *Service) Create(ctx context.Context, v Viewer, in Input) (c *Course, er
 	if ch.Level != nil {
 		c.Level = *ch.Level
 	}
-	if err := s.repo.Create(ctx, c); err != nil {
+	if err := s.d.Repo.Create(ctx, c); err != nil {
 		return nil, fmt.Errorf("create course: %w", err)
 	}
 	return c, nil
 }
 
-// Editable returns the course if the caller may change it: its instructor
-// or an admin. Handlers call it before reading an upload, so that nobody
-// else's upload ever reaches storage.
-func (s *Service) Editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
-	c, err := s.repo.ByID(ctx, courseID)
+// editable returns the course if the caller may change it: its instructor
+// or an admin.
+func (s *Service) editable(ctx context.Context, v Viewer, courseID string) (*Course, error) {
+	c, err := s.d.Repo.ByID(ctx, courseID)
 	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
+		return nil, err
 	}
-	if !owns(v, c) {
-		return nil, apperr.New(apperr.Forbidden, msgNotOwner)
+	if !enrolment.Owns(v, c.InstructorID) {
+		return nil, ErrNotOwner
 	}
 	return c, nil
 }
 
-// EditableLecture returns a lecture of a course the caller may change;
-// handlers call it before reading an upload.
-func (s *Service) EditableLecture(ctx context.Context, v Viewer, courseID, lectureID string) (*Lecture, error) {
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
+// Update changes a course the caller may edit. A replaced thumbnail is
+// removed from storage.
+func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Form) (c *Course, err error) {
+	defer s.cache.drop(courseID)
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
-	l, err := s.repo.Lecture(ctx, courseID, lectureID)
+	in, err := read()
 	if err != nil {
-		return nil, notFoundAs(err, msgLectureNotFound)
-	}
-	return l, nil
-}
-
-// Update changes a course. A replaced thumbnail is removed from storage.
-func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Input) (c *Course, err error) {
-	defer s.removeOnError(ctx, &err, &in.Thumbnail)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
 		return nil, err
+	}
+	defer s.removeOnError(ctx, &err, &in.Thumbnail)
+	if in == (Input{}) {
+		return nil, ErrNothingToUpdate
 	}
 	ch, err := validate(in, false)
 	if err != nil {
 		return nil, err
 	}
-	before, after, err := s.repo.Update(ctx, courseID, ch, s.clock())
+	before, after, err := s.d.Repo.Update(ctx, courseID, ch, s.now())
 	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
+		return nil, err
 	}
 	if ch.Thumbnail != nil && before.Thumbnail != *ch.Thumbnail {
-		s.media.Remove(ctx, before.Thumbnail)
+		s.d.Media.Remove(ctx, before.Thumbnail)
 	}
 	return after, nil
 }
@@ -130,7 +153,8 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, in Inpu
 // SetPublished publishes or unpublishes a course; nil toggles. A course
 // needs a lecture to be published.
 func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, published *bool) (*Course, error) {
-	c, err := s.Editable(ctx, v, courseID)
+	defer s.cache.drop(courseID)
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,41 +163,32 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 		want = *published
 	}
 	if want && c.TotalLectures == 0 {
-		return nil, apperr.New(apperr.Invalid, msgNoLectures)
+		return nil, ErrNoLectures
 	}
-	c, err = s.repo.SetPublished(ctx, courseID, want, s.clock())
-	if apperr.Is(err, apperr.Conflict) {
-		return nil, apperr.New(apperr.Invalid, msgNoLectures)
-	}
-	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
-	}
-	return c, nil
+	return s.d.Repo.SetPublished(ctx, courseID, want, s.now())
 }
 
 // Delete removes a course nobody is enrolled in, with its lectures, media
 // and progress records.
 func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
-	c, err := s.Editable(ctx, v, courseID)
+	defer s.cache.drop(courseID)
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Delete(ctx, courseID); err != nil {
-		if apperr.Is(err, apperr.Conflict) {
-			return apperr.New(apperr.Conflict, msgHasStudents)
-		}
-		return notFoundAs(err, msgCourseNotFound)
+	if err := s.d.Repo.Delete(ctx, courseID); err != nil {
+		return err
 	}
-	lectures, err := s.repo.DeleteLectures(ctx, courseID)
+	lectures, err := s.d.Repo.DeleteLectures(ctx, courseID)
 	if err != nil {
 		return fmt.Errorf("delete lectures: %w", err)
 	}
-	if err := s.progress.DeleteByCourse(ctx, courseID); err != nil {
+	if err := s.d.Progress.DeleteByCourse(ctx, courseID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
 	}
-	s.media.Remove(ctx, c.Thumbnail)
+	s.d.Media.Remove(ctx, c.Thumbnail)
 	for _, l := range lectures {
-		s.media.Remove(ctx, l.Video)
+		s.d.Media.Remove(ctx, l.Video)
 	}
 	return nil
 }
@@ -194,7 +209,7 @@ func (s *Service) Detail(ctx context.Context, v Viewer, courseID string) (*Detai
 	if err != nil {
 		return nil, err
 	}
-	instructors, err := s.repo.Instructors(ctx, []string{c.InstructorID})
+	instructors, err := s.d.Repo.Instructors(ctx, []string{c.InstructorID})
 	if err != nil {
 		return nil, fmt.Errorf("instructor: %w", err)
 	}
@@ -220,9 +235,9 @@ func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Le
 // course is a draft, whether they may watch all its lectures (the one
 // enrolment read both questions need).
 func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch bool) (*Course, bool, error) {
-	c, err := s.repo.ByID(ctx, courseID)
+	c, err := s.cache.course(ctx, courseID, s.d.Repo.ByID)
 	if err != nil {
-		return nil, false, notFoundAs(err, msgCourseNotFound)
+		return nil, false, err
 	}
 	var all bool
 	if needWatch || !c.IsPublished {
@@ -231,7 +246,7 @@ func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch
 		}
 	}
 	if !c.IsPublished && !all {
-		return nil, false, apperr.New(apperr.NotFound, msgCourseNotFound)
+		return nil, false, ErrCourseNotFound
 	}
 	return c, all, nil
 }
@@ -243,7 +258,7 @@ func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lectures, err := s.repo.Lectures(ctx, c.ID)
+	lectures, err := s.d.Repo.Lectures(ctx, c.ID)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lectures: %w", err)
 	}
@@ -254,20 +269,10 @@ func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (
 	return c, lectures, canWatch, nil
 }
 
-// watchesAll reports whether the viewer may watch every lecture: the
-// instructor, an admin, or an enrolled student.
+// watchesAll reports whether the viewer may watch every lecture: whether
+// they are entitled to the course.
 func (s *Service) watchesAll(ctx context.Context, v Viewer, c *Course) (bool, error) {
-	if owns(v, c) {
-		return true, nil
-	}
-	if v.UserID == "" {
-		return false, nil
-	}
-	enrolled, err := s.access.IsEnrolled(ctx, v.UserID, c.ID)
-	if err != nil {
-		return false, fmt.Errorf("enrolment: %w", err)
-	}
-	return enrolled, nil
+	return s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
 }
 
 // Listed is a course of a listing, with its instructor.
@@ -320,7 +325,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		return nil, err
 	}
 	if q.Text == "" && q.Title == "" && q.Category == "" && q.Level == "" && q.MinPrice == nil && q.MaxPrice == nil {
-		return nil, apperr.New(apperr.Invalid, "Please provide at least one search filter")
+		return nil, ErrNoSearchFilter
 	}
 	if q.Sort == "" {
 		q.Sort = SortNewest
@@ -329,7 +334,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 }
 
 func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
-	courses, total, err := s.repo.Find(ctx, q)
+	courses, total, err := s.d.Repo.Find(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
@@ -343,7 +348,7 @@ func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
 // Listed returns the courses with these ids, in the order of ids, with
 // their instructors; ids of missing courses are skipped.
 func (s *Service) Listed(ctx context.Context, ids []string) ([]Listed, error) {
-	courses, err := s.repo.ByIDs(ctx, ids)
+	courses, err := s.d.Repo.ByIDs(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
@@ -366,7 +371,7 @@ func (s *Service) withInstructors(ctx context.Context, courses []Course) ([]List
 	for _, c := range courses {
 		ids = append(ids, c.InstructorID)
 	}
-	instructors, err := s.repo.Instructors(ctx, ids)
+	instructors, err := s.d.Repo.Instructors(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("instructors: %w", err)
 	}
@@ -388,54 +393,71 @@ type LectureInput struct {
 
 // AddLecture adds a lecture to a course the caller may edit. The uploaded
 // video is removed when the lecture cannot be added.
-func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, in LectureInput) (l *Lecture, err error) {
-	upload := in.Video
-	defer s.removeOnError(ctx, &err, &upload)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
+func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
+	defer s.cache.drop(courseID)
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
+	upload := in.Video
+	defer s.removeOnError(ctx, &err, &upload)
 	ch, err := validateLecture(in, true)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
+	now := s.now()
 	l = &Lecture{
 		CourseID: courseID, Title: *ch.Title, Description: deref(ch.Description), Video: *ch.Video,
 		Duration: derefFloat(ch.Duration), IsPreview: ch.IsPreview != nil && *ch.IsPreview, Order: *ch.Order,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.repo.AddLecture(ctx, l); err != nil {
+	if err := s.d.Repo.AddLecture(ctx, l); err != nil {
 		return nil, fmt.Errorf("add lecture: %w", err)
 	}
 	upload = nil // the lecture refers to it now
-	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
 	return l, nil
 }
 
-// UpdateLecture changes a lecture; a replaced video is removed.
-func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, in LectureInput) (l *Lecture, err error) {
+// UpdateLecture changes a lecture of a course the caller may edit; a
+// replaced video is removed.
+func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
+	defer s.cache.drop(courseID)
+	if _, err := s.editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
+	if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
+		return nil, err
+	}
+	in, err := read()
+	if err != nil {
+		return nil, err
+	}
 	upload := in.Video
 	defer s.removeOnError(ctx, &err, &upload)
-	if _, err := s.Editable(ctx, v, courseID); err != nil {
-		return nil, err
+	if in == (LectureInput{}) {
+		return nil, ErrNothingToUpdate
 	}
 	ch, err := validateLecture(in, false)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
-	before, after, err := s.repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
+	now := s.now()
+	before, after, err := s.d.Repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
 	if err != nil {
-		return nil, notFoundAs(err, msgLectureNotFound)
+		return nil, err
 	}
 	upload = nil // the lecture refers to it now
-	if err := s.repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
 	if ch.Video != nil && before.Video != *ch.Video {
-		s.media.Remove(ctx, before.Video)
+		s.d.Media.Remove(ctx, before.Video)
 	}
 	return after, nil
 }
@@ -444,28 +466,23 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
-	c, err := s.Editable(ctx, v, courseID)
+	defer s.cache.drop(courseID)
+	if _, err := s.editable(ctx, v, courseID); err != nil {
+		return err
+	}
+	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
 		return err
 	}
-	if c.IsPublished && c.TotalLectures <= 1 {
-		// A lecture of another course is not found, whatever this one holds.
-		if _, err := s.repo.Lecture(ctx, courseID, lectureID); err != nil {
-			return notFoundAs(err, msgLectureNotFound)
-		}
-		return apperr.New(apperr.Conflict, msgLastLecture)
-	}
-	l, err := s.repo.DeleteLecture(ctx, courseID, lectureID)
+	now := s.now()
+	current, err := s.d.Repo.RefreshTotals(ctx, courseID, now)
 	if err != nil {
-		return notFoundAs(err, msgLectureNotFound)
-	}
-	if err := s.repo.RefreshTotals(ctx, courseID, s.clock()); err != nil {
 		return fmt.Errorf("course totals: %w", err)
 	}
-	if err := s.progress.RemoveLecture(ctx, courseID, lectureID); err != nil {
+	if err := s.d.Progress.RemoveLecture(ctx, courseID, lectureID, current, now); err != nil {
 		return fmt.Errorf("remove lecture progress: %w", err)
 	}
-	s.media.Remove(ctx, l.Video)
+	s.d.Media.Remove(ctx, l.Video)
 	return nil
 }
 
@@ -473,12 +490,8 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 // anything referred to it (*key is then still set).
 func (s *Service) removeOnError(ctx context.Context, err *error, key **string) {
 	if *err != nil && *key != nil {
-		s.media.Remove(ctx, **key)
+		s.d.Media.Remove(ctx, **key)
 	}
-}
-
-func owns(v Viewer, c *Course) bool {
-	return v.Role == auth.RoleAdmin || (v.UserID != "" && v.UserID == c.InstructorID)
 }
 
 func validLevel(l string) bool {
@@ -522,12 +535,16 @@ func validate(in Input, create bool) (Changes, error) {
 		bad("price", "Price is required")
 	case in.Price != nil && (math.IsNaN(*in.Price) || *in.Price < 0 || *in.Price > maxPrice):
 		bad("price", fmt.Sprintf("Price must be a number from 0 to %d", maxPrice))
+	case in.Price != nil:
+		if msg := priceProblem(*in.Price); msg != "" {
+			bad("price", msg)
+		}
 	}
 	if err := apperr.Validation(fields); err != nil {
 		return Changes{}, err
 	}
 	if create && in.Thumbnail == nil {
-		return Changes{}, apperr.New(apperr.Invalid, msgThumbnailRequired)
+		return Changes{}, ErrThumbnailRequired
 	}
 	return ch, nil
 }
@@ -564,7 +581,7 @@ func validateLecture(in LectureInput, create bool) (LectureChanges, error) {
 		return LectureChanges{}, err
 	}
 	if create && in.Video == nil {
-		return LectureChanges{}, apperr.New(apperr.Invalid, msgVideoRequired)
+		return LectureChanges{}, ErrVideoRequired
 	}
 	return ch, nil
 }
@@ -585,12 +602,4 @@ func derefFloat(f *float64) float64 {
 		return 0
 	}
 	return *f
-}
-
-// notFoundAs gives a not-found error a client-facing message.
-func notFoundAs(err error, message string) error {
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.New(apperr.NotFound, message)
-	}
-	return err
 }

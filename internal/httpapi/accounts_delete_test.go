@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/payment"
 )
 
 func TestAccountsDeleteAccount(t *testing.T) {
@@ -21,11 +22,10 @@ func TestAccountsDeleteAccount(t *testing.T) {
 	// An avatar, progress records and a purchase to see what goes and what stays.
 	body, ct := multipartForm(t, nil, formFile{"avatar", "a.png", "image/png", pngImage(t, 8, 8, false)})
 	avatar := apptest.Object(t, wantOK(t, s.patchProfile(t, ada.Token, body, ct), http.StatusOK, ""), "data")["avatar"].(string)
-	now := time.Now().UTC()
-	course := primitive.NewObjectID()
-	for _, user := range []primitive.ObjectID{adaID, bobID} {
-		s.insert(t, "courseprogresses", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "lectureProgress": bson.A{}, "createdAt": now})
-		s.insert(t, "coursepurchases", bson.M{"_id": primitive.NewObjectID(), "user": user, "course": course, "amount": 10, "status": "completed", "createdAt": now})
+	courseID := primitive.NewObjectID().Hex()
+	for _, userID := range []string{ada.ID, bob.ID} {
+		s.SeedProgress(t, userID, courseID, nil, false)
+		s.SeedPurchase(t, payment.Purchase{UserID: userID, CourseID: courseID, Amount: 10, Status: payment.StatusCompleted})
 	}
 
 	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": "wrong password"}, ada.Token), http.StatusUnauthorized, "Password is incorrect")
@@ -73,19 +73,13 @@ func TestAccountsDeleteAccount(t *testing.T) {
 func TestAccountsDeleteInstructorWithCourses(t *testing.T) {
 	s := acctStart(t, nil)
 	grace := s.signUp(t, "Grace", "grace@example.com", "instructor")
-	courseID := primitive.NewObjectID()
-	s.insert(t, "courses", bson.M{
-		"_id": courseID, "title": "Compilers", "category": "dev", "price": 0,
-		"instructor": objectID(t, grace.ID), "isPublished": true, "createdAt": time.Now(),
-	})
+	courseID := s.SeedCourse(t, course.Course{Title: "Compilers", Category: "dev", InstructorID: grace.ID, IsPublished: true}).ID
 	apptest.WantError(t, s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token),
 		http.StatusConflict, "Delete or transfer your courses first")
 	s.wantSession(t, grace.Token, true)
 	s.signIn(t, "grace@example.com", acctPassword)
 
-	if _, err := s.Mongo.Collection("courses").DeleteOne(t.Context(), bson.M{"_id": courseID}); err != nil {
-		t.Fatal(err)
-	}
+	s.DeleteCourse(t, courseID)
 	resp := s.call(t, http.MethodDelete, acctAccount, map[string]string{"password": acctPassword}, grace.Token)
 	wantOK(t, resp, http.StatusOK, "Account deleted successfully")
 	acctWantCleared(t, resp, false)

@@ -119,14 +119,6 @@ func (s *acctServer) userDoc(t *testing.T, email string) bson.M {
 	return doc
 }
 
-// insert adds a document to a collection.
-func (s *acctServer) insert(t *testing.T, coll string, doc bson.M) {
-	t.Helper()
-	if _, err := s.Mongo.Collection(coll).InsertOne(context.Background(), doc); err != nil {
-		t.Fatalf("insert into %s: %v", coll, err)
-	}
-}
-
 // acctSecretKeys are keys no response may have, at any depth.
 var acctSecretKeys = map[string]bool{
 	"password": true, "resetPasswordToken": true, "resetPasswordExpires": true, "tokenVersion": true, "tv": true,

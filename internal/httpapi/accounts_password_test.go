@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 )
@@ -244,10 +243,7 @@ func TestAccountsExpiredResetToken(t *testing.T) {
 	ada := s.signUp(t, "Ada", "ada@example.com", "")
 	wantOK(t, s.call(t, http.MethodPost, acctForgot, map[string]string{"email": "ada@example.com"}, ""), http.StatusOK, acctForgotMessage)
 	token := acctTokenOf(t, acctWaitResetLink(t, s.Server, "ada@example.com", 0), "http://spa.test/reset-password/")
-	if _, err := s.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
-		bson.M{"$set": bson.M{"resetPasswordExpires": time.Now().Add(-time.Second)}}); err != nil {
-		t.Fatal(err)
-	}
+	s.SetResetToken(t, ada.ID, token, time.Now().Add(-time.Second))
 	apptest.WantError(t, s.call(t, http.MethodPost, acctResetPW+token, map[string]string{"password": "reset password 1"}, ""), http.StatusBadRequest, acctBadReset)
 	s.signIn(t, "ada@example.com", acctPassword)
 	s.wantSession(t, ada.Token, true)

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
 )
 
 func TestAccountsProfile(t *testing.T) {
@@ -31,28 +31,23 @@ func TestAccountsProfile(t *testing.T) {
 	}
 
 	t.Run("enrolled courses populated", func(t *testing.T) {
-		c1, c2, gone := primitive.NewObjectID(), primitive.NewObjectID(), primitive.NewObjectID()
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		for i, id := range []primitive.ObjectID{c1, c2} {
-			s.insert(t, "courses", bson.M{
-				"_id": id, "title": []string{"Go", "Rust"}[i], "description": "desc", "thumbnail": "",
-				"category": "dev", "price": 10, "instructor": primitive.NewObjectID(), "createdAt": now, "updatedAt": now,
-			})
+		var c1, c2 string
+		for i, id := range []*string{&c1, &c2} {
+			*id = s.SeedCourse(t, course.Course{
+				Title: []string{"Go", "Rust"}[i], Description: "desc", Category: "dev", Price: 10, CreatedAt: now,
+			}).ID
 		}
-		var entries bson.A
-		for _, id := range []primitive.ObjectID{c1, gone, c2} {
-			entries = append(entries, bson.M{"course": id, "enrolledAt": now})
-		}
-		if _, err := s.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"email": "ada@example.com"},
-			bson.M{"$set": bson.M{"enrolledCourses": entries}}); err != nil {
-			t.Fatal(err)
+		gone := primitive.NewObjectID().Hex()
+		for _, id := range []string{c1, gone, c2} {
+			s.EnrolAt(t, ada.ID, id, now)
 		}
 		data := apptest.Object(t, wantOK(t, s.call(t, http.MethodGet, acctProfile, nil, ada.Token), http.StatusOK, ""), "data")
 		ec, _ := data["enrolledCourses"].([]any)
 		if len(ec) != 2 || data["totalEnrolledCourses"] != float64(2) {
 			t.Fatalf("enrolledCourses %v, total %v: want the 2 existing courses", data["enrolledCourses"], data["totalEnrolledCourses"])
 		}
-		for i, want := range []struct{ id, title string }{{c1.Hex(), "Go"}, {c2.Hex(), "Rust"}} {
+		for i, want := range []struct{ id, title string }{{c1, "Go"}, {c2, "Rust"}} {
 			e := ec[i].(map[string]any)
 			c, ok := e["course"].(map[string]any)
 			if !ok || c["_id"] != want.id || c["title"] != want.title || c["description"] != "desc" {

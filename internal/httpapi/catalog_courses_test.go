@@ -377,10 +377,10 @@ func TestCatalogDeleteCourse(t *testing.T) {
 		}
 	}
 	// Progress records of the course go with it.
-	s.insertProgress(t, student.ID, id, l1["_id"].(string), l2["_id"].(string))
+	s.SeedProgress(t, student.ID, id, []string{l1["_id"].(string), l2["_id"].(string)}, true)
 
 	// Someone is enrolled: 409, nothing removed.
-	s.enrol(t, student.ID, id)
+	s.Enrol(t, student.ID, id)
 	resp := s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
 	apptest.WantError(t, resp, http.StatusConflict, catalogMsgHasStudents)
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, admin.Token)
@@ -396,9 +396,7 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	s.getCourse(t, "", id)
 
 	// Nobody enrolled any more: deleted with its lectures, progress and media.
-	if _, err := s.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": objectID(t, id)}, bson.M{"$set": bson.M{"enrolledCount": 0}}); err != nil {
-		t.Fatal(err)
-	}
+	s.Unenrol(t, student.ID, id)
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+id, nil, inst.Token)
 	m := wantOK(t, resp, http.StatusOK, "Course deleted successfully")
 	wantKeys(t, "delete envelope", m, "success", "message")
@@ -422,24 +420,6 @@ func TestCatalogDeleteCourse(t *testing.T) {
 	resp = s.Do(t, http.MethodDelete, catalogCourses+"/"+c2["_id"].(string), nil, admin.Token)
 	wantOK(t, resp, http.StatusOK, "Course deleted successfully")
 	s.wantMediaFiles(t, emptyFiles)
-}
-
-// insertProgress stores a progress record of user in a course with an
-// entry per lecture, as the progress side would.
-func (s *catalogServer) insertProgress(t *testing.T, userID, courseID string, lectureIDs ...string) {
-	t.Helper()
-	entries := bson.A{}
-	for _, l := range lectureIDs {
-		entries = append(entries, bson.M{"lecture": objectID(t, l), "isCompleted": true, "lastWatched": time.Now().UTC()})
-	}
-	now := time.Now().UTC()
-	doc := bson.M{
-		"user": objectID(t, userID), "course": objectID(t, courseID), "lectureProgress": entries,
-		"completionPercentage": 100, "isCompleted": true, "lastAccessed": now, "version": 1, "createdAt": now, "updatedAt": now,
-	}
-	if _, err := s.Mongo.Collection("courseprogresses").InsertOne(t.Context(), doc); err != nil {
-		t.Fatalf("insert progress: %v", err)
-	}
 }
 
 func TestCatalogDraftVisibility(t *testing.T) {
@@ -559,5 +539,23 @@ func TestCatalogMalformedIDs(t *testing.T) {
 	s.wantMediaFiles(t, files)
 	if got := s.courseDoc(t, id)["totalLectures"]; got != int32(1) && got != int64(1) {
 		t.Errorf("totalLectures = %v (%T), want 1", got, got)
+	}
+}
+
+// A PATCH of a course or a lecture that changes nothing, or whose multipart
+// body does not parse, is refused and changes nothing (it used to answer a
+// silent 200).
+func TestCatalogPatchWithNothingToUpdate(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	courseID := s.createCourse(t, inst.Token, nil)["_id"].(string)
+	lectureID := s.addLecture(t, inst.Token, courseID, "One", 1, false, 3)["_id"].(string)
+	for _, path := range []string{catalogCourses + "/" + courseID, catalogCourses + "/" + courseID + "/lectures/" + lectureID} {
+		apptest.WantError(t, s.Do(t, http.MethodPatch, path, map[string]any{}, inst.Token), http.StatusBadRequest, "Nothing to update")
+		apptest.WantError(t, s.sendForm(t, http.MethodPatch, path, inst.Token, nil), http.StatusBadRequest, "Nothing to update")
+		resp := s.NewRequest(t, http.MethodPatch, path, strings.NewReader("this is not multipart")).
+			WithHeader("Content-Type", "multipart/form-data; boundary=xyz").WithCookie(inst.Token).Send(t)
+		apptest.WantError(t, resp, http.StatusBadRequest, "Malformed multipart body")
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -45,9 +44,10 @@ const (
 	catalogMsgInvalidLect   = "Invalid lecture ID"
 )
 
-// catalogServer is a running service plus its data directory; with its
-// Mongo handle it arranges what the API cannot (enrolments) and checks what
-// the service stored (documents, media files).
+// catalogServer is a running service plus its data directory; it arranges
+// what the API cannot (enrolments, progress) with apptest's seeding helpers
+// and checks what the service stored (documents, media files) with its Mongo
+// handle.
 type catalogServer struct {
 	*apptest.Server
 	dataDir string
@@ -177,21 +177,6 @@ func (s *catalogServer) getCourse(t testing.TB, token, courseID string) map[stri
 	resp := s.Do(t, http.MethodGet, catalogCourses+"/"+courseID, nil, token)
 	m := wantOK(t, resp, http.StatusOK, "")
 	return apptest.Object(t, m, "data")
-}
-
-// enrol enrols a user in a course the way the payments side does: an entry
-// in users.enrolledCourses and a bump of courses.enrolledCount.
-func (s *catalogServer) enrol(t testing.TB, userID, courseID string) {
-	t.Helper()
-	ctx := context.Background()
-	uid, cid := objectID(t, userID), objectID(t, courseID)
-	if _, err := s.Mongo.Collection("users").UpdateOne(ctx, bson.M{"_id": uid},
-		bson.M{"$push": bson.M{"enrolledCourses": bson.M{"course": cid, "enrolledAt": time.Now().UTC()}}}); err != nil {
-		t.Fatalf("enrol: %v", err)
-	}
-	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid}, bson.M{"$inc": bson.M{"enrolledCount": 1}}); err != nil {
-		t.Fatalf("enrol: %v", err)
-	}
 }
 
 // courseDoc reads a stored course.

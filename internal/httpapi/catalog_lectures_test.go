@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 )
@@ -156,7 +158,7 @@ func TestCatalogLectures(t *testing.T) {
 
 		// Delete: totals follow, the video and progress entries go.
 		student := s.signUp(t, "student")
-		s.insertProgress(t, student.ID, id, l1ID, l2ID)
+		s.SeedProgress(t, student.ID, id, []string{l1ID, l2ID}, true)
 		l2Video := s.fileOf(t, l2["videoUrl"].(string))
 		resp = s.Do(t, http.MethodDelete, lectures+"/"+l2ID, nil, inst.Token)
 		m := wantOK(t, resp, http.StatusOK, "Lecture removed successfully")
@@ -264,5 +266,57 @@ func TestCatalogLectureUpdateCheckedBeforeUpload(t *testing.T) {
 		apptest.WantError(t, resp, http.StatusNotFound, "Lecture not found in this course")
 	case <-time.After(30 * time.Second):
 		t.Fatal("no answer: the server is reading the upload before checking the lecture")
+	}
+}
+
+// Two concurrent DELETEs of the two lectures of a published course: exactly
+// one succeeds and the course keeps the other (both used to succeed and
+// leave it published without lectures). A publish racing the delete of a
+// draft's only lecture never ends published without one either.
+func TestCatalogLastLectureUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	lecturesOf := func(courseID string) int {
+		return int(s.Count(t, "lectures", bson.M{"course": objectID(t, courseID)}))
+	}
+	for round := range 4 {
+		c := s.publishedCourse(t, inst.Token, nil)
+		id := c["_id"].(string)
+		s.addLecture(t, inst.Token, id, "Two", 2, false, 3)
+		var ids []string
+		for _, l := range s.courseDoc(t, id)["lectures"].(bson.A) {
+			ids = append(ids, l.(primitive.ObjectID).Hex())
+		}
+		statuses := make([]int, len(ids))
+		var wg sync.WaitGroup
+		for i, lid := range ids {
+			wg.Go(func() {
+				statuses[i] = s.Do(t, http.MethodDelete, catalogCourses+"/"+id+"/lectures/"+lid, nil, inst.Token).StatusCode
+			})
+		}
+		wg.Wait()
+		slices.Sort(statuses)
+		if !slices.Equal(statuses, []int{http.StatusOK, http.StatusConflict}) {
+			t.Errorf("round %d: statuses %v, want one 200 and one 409", round, statuses)
+		}
+		doc := s.courseDoc(t, id)
+		if n := lecturesOf(id); n != 1 || doc["isPublished"] != true || fmt.Sprint(doc["totalLectures"]) != "1" {
+			t.Errorf("round %d: published %v with %d lectures (totalLectures %v), want 1", round, doc["isPublished"], n, doc["totalLectures"])
+		}
+	}
+	for round := range 4 {
+		c := s.createCourse(t, inst.Token, nil)
+		id := c["_id"].(string)
+		lid := s.addLecture(t, inst.Token, id, "Only", 1, false, 3)["_id"].(string)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			s.Do(t, http.MethodPatch, catalogCourses+"/"+id+"/publish", map[string]bool{"isPublished": true}, inst.Token)
+		})
+		wg.Go(func() { s.Do(t, http.MethodDelete, catalogCourses+"/"+id+"/lectures/"+lid, nil, inst.Token) })
+		wg.Wait()
+		if doc := s.courseDoc(t, id); doc["isPublished"] == true && lecturesOf(id) == 0 {
+			t.Errorf("round %d: published without lectures", round)
+		}
 	}
 }

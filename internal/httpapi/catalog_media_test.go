@@ -36,7 +36,7 @@ func TestCatalogGatedPlayback(t *testing.T) {
 	resp = s.sendForm(t, http.MethodPost, catalogCourses+"/"+id+"/lectures", owner.Token, map[string]string{"title": "Paid", "order": "2"}, locked)
 	lockedID := apptest.Object(t, wantOK(t, resp, http.StatusCreated, ""), "lecture")["_id"].(string)
 	s.publish(t, owner.Token, id)
-	s.enrol(t, enrolled.ID, id)
+	s.Enrol(t, enrolled.ID, id)
 
 	// lectures returns the lectures of the course page and of the lectures
 	// list as token's user, checking that both agree.

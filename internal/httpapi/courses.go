@@ -131,7 +131,7 @@ func (s *server) courseInput(w http.ResponseWriter, r *http.Request, allowJSON b
 			Category: req.Category, Level: req.Level, Price: req.Price}, nil
 	}
 	if !hasMediaType(r, "multipart/form-data") {
-		return course.Input{}, apperr.New(apperr.Unsupported, "Content-Type must be multipart/form-data or application/json")
+		return course.Input{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be multipart/form-data or application/json")
 	}
 	f, err := s.readMultipart(w, r, courseTextFields, map[string]saveFunc{"thumbnail": s.media.SaveImage}, thumbnailUploadTime)
 	if err != nil {
@@ -150,12 +150,8 @@ func (s *server) courseInput(w http.ResponseWriter, r *http.Request, allowJSON b
 }
 
 func (s *server) createCourse(w http.ResponseWriter, r *http.Request) error {
-	in, err := s.courseInput(w, r, false)
-	if err != nil {
-		return err
-	}
 	id, _ := caller(r)
-	c, err := s.courses.Create(r.Context(), id, in)
+	c, err := s.courses.Create(r.Context(), id, func() (course.Input, error) { return s.courseInput(w, r, false) })
 	if err != nil {
 		return err
 	}
@@ -169,14 +165,7 @@ func (s *server) updateCourse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if _, err := s.courses.Editable(r.Context(), id, courseID); err != nil {
-		return err
-	}
-	in, err := s.courseInput(w, r, true)
-	if err != nil {
-		return err
-	}
-	c, err := s.courses.Update(r.Context(), id, courseID, in)
+	c, err := s.courses.Update(r.Context(), id, courseID, func() (course.Input, error) { return s.courseInput(w, r, true) })
 	if err != nil {
 		return err
 	}

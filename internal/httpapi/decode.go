@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -13,7 +14,8 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// maxJSONBytes caps every JSON request body.
+// maxJSONBytes caps every request body of the API but uploads and the
+// webhook (see limitBody, the one place caps are enforced).
 const maxJSONBytes = 10 << 10
 
 // decodeJSON decodes the request body into dst strictly: the body must be
@@ -23,7 +25,7 @@ func decodeJSON(r *http.Request, dst any) error {
 	if !hasMediaType(r, "application/json") {
 		return errNotJSON
 	}
-	raw, err := readBody(r, maxJSONBytes)
+	raw, err := readBody(r)
 	if err != nil {
 		return err
 	}
@@ -34,7 +36,7 @@ func decodeJSON(r *http.Request, dst any) error {
 // an empty or blank body, whatever its headers, decodes nothing. It reports
 // whether a body was given.
 func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
-	raw, err := readBody(r, maxJSONBytes)
+	raw, err := readBody(r)
 	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		return false, err
 	}
@@ -44,20 +46,17 @@ func decodeOptionalJSON(r *http.Request, dst any) (bool, error) {
 	return true, decodeJSONBytes(raw, dst)
 }
 
-var errNotJSON = apperr.New(apperr.Unsupported, "Content-Type must be application/json")
+var errNotJSON = apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be application/json")
 
-// readBody reads the whole request body, which may hold at most limit bytes.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+// readBody reads the whole request body, which limitBody has capped.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var maxBytes *http.MaxBytesError
 		if errors.As(err, &maxBytes) {
 			return nil, errBodyTooLarge
 		}
-		return nil, apperr.Wrap(apperr.Invalid, "Could not read request body", err)
-	}
-	if int64(len(raw)) > limit {
-		return nil, errBodyTooLarge
+		return nil, apperr.New(apperr.Invalid, "body_unreadable", "Could not read request body").Wrap(err)
 	}
 	return raw, nil
 }
@@ -72,10 +71,10 @@ func decodeJSONBytes(raw []byte, dst any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must hold a single JSON value")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must hold a single JSON value")
 	}
 	return nil
 }
@@ -90,7 +89,7 @@ func checkFieldCase(raw []byte, dst any) error {
 	allowed := jsonFieldNames(dst)
 	for k := range keys {
 		if !allowed[k] {
-			return apperr.Newf(apperr.Invalid, "Unknown field %q", k)
+			return apperr.New(apperr.Invalid, "unknown_field", fmt.Sprintf("Unknown field %q", k))
 		}
 	}
 	return nil
@@ -101,17 +100,17 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
-		return apperr.New(apperr.Invalid, "Request body is empty")
+		return apperr.New(apperr.Invalid, "empty_body", "Request body is empty")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.New(apperr.Invalid, "Malformed JSON")
+		return apperr.New(apperr.Invalid, "malformed_json", "Malformed JSON")
 	case errors.As(err, &typ) && typ.Field == "":
-		return apperr.New(apperr.Invalid, "Request body must be a JSON object")
+		return apperr.New(apperr.Invalid, "malformed_json", "Request body must be a JSON object")
 	case errors.As(err, &typ):
 		return apperr.Validation([]apperr.FieldError{{Field: typ.Field, Message: "must be " + jsonTypeName(typ.Type.Kind().String())}})
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return apperr.New(apperr.Invalid, "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return apperr.New(apperr.Invalid, "unknown_field", "Unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
-		return apperr.Wrap(apperr.Invalid, "Malformed JSON", err)
+		return apperr.New(apperr.Invalid, "malformed_json", "Malformed JSON").Wrap(err)
 	}
 }
 

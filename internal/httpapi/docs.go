@@ -64,7 +64,7 @@ func docsHandler() (handlerFunc, error) {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, ok := assets[chi.URLParam(r, "asset")]
 		if !ok {
-			return apperr.New(apperr.NotFound, "Route not found")
+			return apperr.New(apperr.NotFound, "route_not_found", "Route not found")
 		}
 		h := w.Header()
 		h.Set("Content-Type", a.contentType)

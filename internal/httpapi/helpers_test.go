@@ -43,9 +43,9 @@ func wantAnyFail(t testing.TB, resp *apptest.Response, status int) {
 	}
 	wantJSON(t, resp)
 	body := resp.JSON(t)
-	wantKeys(t, "validation error", body, "status", "message", "errors")
-	if body["status"] != "fail" {
-		t.Errorf("status %v, want \"fail\"", body["status"])
+	wantKeys(t, "validation error", body, "status", "message", "code", "errors")
+	if body["status"] != "fail" || body["code"] != "validation_failed" {
+		t.Errorf("status %v, code %v: want \"fail\", \"validation_failed\"", body["status"], body["code"])
 	}
 }
 

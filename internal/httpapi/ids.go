@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -13,7 +14,7 @@ import (
 func pathID(r *http.Request, param, name string) (string, error) {
 	id := chi.URLParam(r, param)
 	if !validID(id) {
-		return "", apperr.Newf(apperr.Invalid, "Invalid %s ID", name)
+		return "", apperr.New(apperr.Invalid, "invalid_id", fmt.Sprintf("Invalid %s ID", name))
 	}
 	return id, nil
 }

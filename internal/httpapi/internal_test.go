@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/config"
 )
 
@@ -69,7 +71,7 @@ func (s *server) jsonChain() http.Handler {
 		writeJSON(w, http.StatusOK, req)
 		return nil
 	})
-	return requestID(s.recoverPanics(s.securityHeaders(s.limitJSONBodies(echo))))
+	return requestID(s.recoverPanics(s.securityHeaders(s.limitBody(maxJSONBytes)(echo))))
 }
 
 // serve runs one request through h.
@@ -91,9 +93,12 @@ func errorOf(t *testing.T, w *httptest.ResponseRecorder, allowed ...string) map[
 		t.Fatalf("body is not JSON: %v\n%s", err, w.Body)
 	}
 	for k := range body {
-		if k != "status" && k != "message" && !strings.Contains(strings.Join(allowed, ","), k) {
+		if k != "status" && k != "message" && k != "code" && !strings.Contains(strings.Join(allowed, ","), k) {
 			t.Errorf("unexpected key %q in %s", k, w.Body)
 		}
+	}
+	if code, _ := body["code"].(string); code == "" {
+		t.Errorf("no error code in %s", w.Body)
 	}
 	return body
 }
@@ -224,7 +229,7 @@ func TestPanicBecomes500(t *testing.T) {
 	if w.Code != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500", w.Code)
 	}
-	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error"}`; got != want {
+	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error","code":"internal_error"}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
 	if strings.Contains(w.Body.String(), "hunter2") || strings.Contains(w.Body.String(), "goroutine") {
@@ -270,13 +275,13 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 	for _, env := range []string{"test", "production"} {
 		t.Run(env, func(t *testing.T) {
 			s, logs := newTestServer(t, map[string]string{
-				"APP_ENV": env, "SECRET_KEY": strings.Repeat("k", 32), "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
+				"APP_ENV": env, "SECRET_KEY": "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX", "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
 			})
 			h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
 				return errors.New("query failed: " + secretDetail)
 			}))
 			w := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
-			if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error"}`; w.Code != 500 || got != want {
+			if got, want := strings.TrimSpace(w.Body.String()), `{"status":"error","message":"Internal server error","code":"internal_error"}`; w.Code != 500 || got != want {
 				t.Errorf("%d %s, want 500 %s", w.Code, got, want)
 			}
 			if !strings.Contains(logs.String(), "hunter2") {
@@ -365,8 +370,7 @@ func TestClientIP(t *testing.T) {
 
 func TestRateLimiterAnswersJSON(t *testing.T) {
 	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
-	const message = "Too many request from this IP, please try later"
-	lim := s.newLimiter(2, time.Minute, func(r *http.Request) (string, error) { return s.clientIP(r), nil }, message)
+	lim := s.newLimiter(2, time.Minute, func(r *http.Request) (string, error) { return s.clientIP(r), nil }, errIPRateLimited)
 	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	get := func(peer string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -382,7 +386,7 @@ func TestRateLimiterAnswersJSON(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("over the limit: %d, want 429", w.Code)
 	}
-	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"fail","message":"`+message+`"}`; got != want {
+	if got, want := strings.TrimSpace(w.Body.String()), `{"status":"fail","message":"Too many request from this IP, please try later","code":"rate_limited"}`; got != want {
 		t.Errorf("body %s, want %s", got, want)
 	}
 	if ra := w.Header().Get("Retry-After"); ra == "" || ra == "0" || len(ra) > 2 {
@@ -390,5 +394,19 @@ func TestRateLimiterAnswersJSON(t *testing.T) {
 	}
 	if w := get("192.0.2.2:1"); w.Code != 200 {
 		t.Errorf("another client: %d, want its own budget", w.Code)
+	}
+}
+
+// An error that says when to retry (a full password queue) answers 503
+// with Retry-After, through the one writer.
+func TestErrorWithRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return fmt.Errorf("sign in: %w", auth.ErrBusy)
+	}))
+	w := serve(h, httptest.NewRequest(http.MethodPost, "/", nil))
+	body := errorOf(t, w)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "1" || body["code"] != "server_busy" {
+		t.Errorf("%d Retry-After %q %s, want 503 with Retry-After 1 and code server_busy", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 }

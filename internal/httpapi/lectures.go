@@ -79,7 +79,7 @@ func (s *server) lectureInput(w http.ResponseWriter, r *http.Request, allowJSON 
 		return course.LectureInput{Title: req.Title, Description: req.Description, Order: req.Order, IsPreview: req.IsPreview}, nil
 	}
 	if !hasMediaType(r, "multipart/form-data") {
-		return course.LectureInput{}, apperr.New(apperr.Unsupported, "Content-Type must be multipart/form-data or application/json")
+		return course.LectureInput{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be multipart/form-data or application/json")
 	}
 	f, err := s.readMultipart(w, r, lectureTextFields, map[string]saveFunc{"video": s.media.SaveVideo}, videoUploadTime)
 	if err != nil {
@@ -117,14 +117,7 @@ func (s *server) addLecture(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if _, err := s.courses.Editable(r.Context(), id, courseID); err != nil {
-		return err
-	}
-	in, err := s.lectureInput(w, r, false)
-	if err != nil {
-		return err
-	}
-	l, err := s.courses.AddLecture(r.Context(), id, courseID, in)
+	l, err := s.courses.AddLecture(r.Context(), id, courseID, func() (course.LectureInput, error) { return s.lectureInput(w, r, false) })
 	if err != nil {
 		return err
 	}
@@ -164,14 +157,7 @@ func (s *server) updateLecture(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if _, err := s.courses.EditableLecture(r.Context(), id, courseID, lectureID); err != nil {
-		return err
-	}
-	in, err := s.lectureInput(w, r, true)
-	if err != nil {
-		return err
-	}
-	l, err := s.courses.UpdateLecture(r.Context(), id, courseID, lectureID, in)
+	l, err := s.courses.UpdateLecture(r.Context(), id, courseID, lectureID, func() (course.LectureInput, error) { return s.lectureInput(w, r, true) })
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/cors"
 	"github.com/go-chi/httprate"
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/mongodb"
 )
 
 type requestIDKey struct{}
@@ -81,11 +82,14 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logRequests writes one log line per request and records its metrics.
+// logRequests writes one log line per request and records its metrics,
+// the database commands it ran included.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		ctx, commands := mongodb.CountCommands(r.Context())
+		r = r.WithContext(ctx)
 		defer func() {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
@@ -95,7 +99,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
 			}
-			s.metrics.observe(r.Method, route, rec.status, elapsed)
+			s.metrics.observe(r.Method, route, rec.status, elapsed, commands.Counts())
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", requestIDFrom(r.Context())),
 				slog.String("method", r.Method),
@@ -155,7 +159,7 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Resource-Policy", "same-site")
 		h.Set("X-DNS-Prefetch-Control", "off")
 		if s.cfg.Production() {
-			h.Set("Strict-Transport-Security", "max-age=15552000; includeSubDomains")
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -195,15 +199,22 @@ func (s *server) crossOriginProtection() (func(http.Handler) http.Handler, error
 		}
 	}
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apperr.New(apperr.Forbidden, "Cross-origin request refused"))
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "cross_origin_refused", "Cross-origin request refused"))
 	}))
 	return p.Handler, nil
 }
 
+// The answers of the rate limiters.
+var (
+	errIPRateLimited      = apperr.New(apperr.TooManyRequests, "rate_limited", "Too many request from this IP, please try later")
+	errAccountRateLimited = apperr.New(apperr.TooManyRequests, "account_rate_limited", "Too many attempts for this account, please try later")
+)
+
 // newLimiter returns a rate limiter that allows limit requests per window
-// and key; over the limit it answers 429 with message and the real time left
-// until the window resets. Counters live in Redis when REDIS_URL is set.
-func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFunc, message string) *httprate.RateLimiter {
+// and key; over the limit it answers limited (a 429) with the real time
+// left until the window resets. Counters live in Redis when REDIS_URL is
+// set.
+func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFunc, limited *apperr.Error) *httprate.RateLimiter {
 	opts := []httprate.Option{
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
@@ -217,7 +228,7 @@ func (s *server) newLimiter(limit int, window time.Duration, key httprate.KeyFun
 				left := max(1, reset-time.Now().Unix())
 				w.Header().Set("Retry-After", strconv.FormatInt(left, 10))
 			}
-			writeJSON(w, http.StatusTooManyRequests, errorBody{Status: "fail", Message: message})
+			s.writeError(w, r, limited)
 		}),
 		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, r, fmt.Errorf("rate limit counter: %w", err))
@@ -289,17 +300,21 @@ func longWrites(next http.Handler) http.Handler {
 	})
 }
 
-// limitJSONBodies caps request bodies at maxJSONBytes. Multipart uploads are
-// left to the handlers, which cap each part while streaming it.
-func (s *server) limitJSONBodies(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !hasMediaType(r, "multipart/form-data") {
-			if r.ContentLength > maxJSONBytes {
-				s.writeError(w, r, errBodyTooLarge)
-				return
+// limitBody caps request bodies at limit bytes: a declared length over it is
+// refused at once, a body that runs over it fails its read. It is the one
+// place a body cap is enforced. Multipart uploads are left to the
+// handlers, which cap each part while streaming it.
+func (s *server) limitBody(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !hasMediaType(r, "multipart/form-data") {
+				if r.ContentLength > limit {
+					s.writeError(w, r, errBodyTooLarge)
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
-		}
-		next.ServeHTTP(w, r)
-	})
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -130,9 +130,14 @@ func TestSecurityHeaders(t *testing.T) {
 	wantSecurityHeaders(t, send(t, s, http.MethodPost, signinPath, "{", http.Header{"Content-Type": {"application/json"}}), false)
 
 	t.Run("production adds HSTS", func(t *testing.T) {
-		prod := apptest.Start(t, map[string]string{"APP_ENV": "production", "MONGODB_URI": "mongodb://db.invalid"})
-		wantSecurityHeaders(t, prod.Do(t, http.MethodGet, healthPath, nil, ""), true)
-		wantSecurityHeaders(t, prod.Do(t, http.MethodGet, "/no/such/route", nil, ""), true)
+		prod := apptest.Start(t, map[string]string{"APP_ENV": "production", "MONGODB_URI": "mongodb://db.invalid", "BCRYPT_COST": "10"})
+		for _, path := range []string{healthPath, "/no/such/route"} {
+			resp := prod.Do(t, http.MethodGet, path, nil, "")
+			wantSecurityHeaders(t, resp, true)
+			if got, want := resp.Header.Get("Strict-Transport-Security"), "max-age=31536000; includeSubDomains"; got != want {
+				t.Errorf("%s: Strict-Transport-Security %q, want %q (one year)", path, got, want)
+			}
+		}
 	})
 }
 
@@ -236,7 +241,7 @@ func TestRateLimitPerIP(t *testing.T) {
 	}
 	resp := badSignin(t, s, nil)
 	wantLimited(t, resp, 15*60)
-	if want := `{"status":"fail","message":"` + tooManyFromIP + `"}`; strings.TrimSpace(string(resp.Body)) != want {
+	if want := `{"status":"fail","message":"` + tooManyFromIP + `","code":"rate_limited"}`; strings.TrimSpace(string(resp.Body)) != want {
 		t.Errorf("429 body %s, want %s", resp.Body, want)
 	}
 	wantSecurityHeaders(t, resp, false)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -40,7 +39,7 @@ type form struct {
 func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textFields []string, files map[string]saveFunc, uploadTime time.Duration) (f *form, err error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+		return nil, apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
 	}
 	// The server's own deadlines, counted from the request's start, are too
 	// short for a large upload: extend reading, and writing the answer too,
@@ -61,14 +60,16 @@ func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textField
 	}
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		// Exactly io.EOF is the final boundary; an EOF wrapped in another
+		// error is a body without one (or cut short): malformed.
+		if err == io.EOF { //nolint:errorlint // the exact sentinel is the point
 			return f, nil
 		}
 		if err != nil {
-			return f, apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+			return f, apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
 		}
 		if n >= maxFormFields {
-			return f, apperr.New(apperr.Invalid, "Too many form fields")
+			return f, apperr.New(apperr.Invalid, "too_many_fields", "Too many form fields")
 		}
 		if err := f.readPart(r.Context(), part, allowed, files); err != nil {
 			return f, err
@@ -82,7 +83,7 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 	_, seenField := f.fields[name]
 	_, seenFile := f.files[name]
 	if seenField || seenFile {
-		return apperr.Newf(apperr.Invalid, "Field %q given twice", name)
+		return apperr.New(apperr.Invalid, "duplicate_field", fmt.Sprintf("Field %q given twice", name))
 	}
 	if save, ok := files[name]; ok {
 		if part.FileName() == "" {
@@ -91,7 +92,7 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 			if n, _ := io.ReadFull(part, make([]byte, 1)); n == 0 {
 				return nil
 			}
-			return apperr.Newf(apperr.Invalid, "Field %q must be a file", name)
+			return apperr.New(apperr.Invalid, "file_expected", fmt.Sprintf("Field %q must be a file", name))
 		}
 		body := &readErrors{r: part}
 		obj, err := save(ctx, body)
@@ -99,7 +100,7 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 			if body.err != nil {
 				// The client's body broke off or is malformed: its fault,
 				// not a storage failure.
-				return apperr.Wrap(apperr.Invalid, "Malformed multipart body", fmt.Errorf("save %s: %w", name, err))
+				return apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(fmt.Errorf("save %s: %w", name, err))
 			}
 			return fmt.Errorf("save %s: %w", name, err)
 		}
@@ -107,17 +108,17 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 		return nil
 	}
 	if !allowed[name] {
-		return apperr.Newf(apperr.Invalid, "Unknown field %q", name)
+		return apperr.New(apperr.Invalid, "unknown_field", fmt.Sprintf("Unknown field %q", name))
 	}
 	if part.FileName() != "" {
-		return apperr.Newf(apperr.Invalid, "Field %q must not be a file", name)
+		return apperr.New(apperr.Invalid, "file_unexpected", fmt.Sprintf("Field %q must not be a file", name))
 	}
 	b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
 	if err != nil {
-		return apperr.Wrap(apperr.Invalid, "Malformed multipart body", err)
+		return apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
 	}
 	if len(b) > maxFormFieldBytes {
-		return apperr.Newf(apperr.TooLarge, "Field %q is too long", name)
+		return apperr.New(apperr.TooLarge, "field_too_long", fmt.Sprintf("Field %q is too long", name))
 	}
 	f.fields[name] = string(b)
 	return nil

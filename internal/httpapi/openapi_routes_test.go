@@ -22,7 +22,7 @@ var wildcardRoutes = map[string][]string{
 // not serve.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
-	h, err := s.routes()
+	h, err := s.routes(true)
 	if err != nil {
 		t.Fatal(err)
 	}

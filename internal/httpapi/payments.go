@@ -50,7 +50,7 @@ func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) e
 		return apperr.Validation([]apperr.FieldError{{Field: "courseId", Message: "Course ID is required"}})
 	}
 	if !validID(req.CourseID) {
-		return apperr.New(apperr.Invalid, "Invalid course ID")
+		return apperr.New(apperr.Invalid, "invalid_id", "Invalid course ID")
 	}
 	id, _ := caller(r)
 	res, err := s.payments.Checkout(r.Context(), id, req.CourseID)
@@ -71,7 +71,7 @@ func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) e
 // stripeWebhook receives a Stripe event. The raw body is read once, capped,
 // and verified against Stripe-Signature before anything is parsed.
 func (s *server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r, maxWebhookBytes)
+	body, err := readBody(r)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/user"
 )
 
 // progressResponse is a CourseProgress. User and Course are ids, or the
@@ -73,13 +74,13 @@ func progressRecordResponse(rec *progress.Record) progressResponse {
 	return resp
 }
 
-func (s *server) progressDetailResponse(d *progress.Detail) progressResponse {
+func (s *server) progressDetailResponse(d *progress.Detail, u *user.User) progressResponse {
 	resp := progressRecordResponse(&d.Record)
 	resp.Course = progressCourseResponse{
 		ID: d.Course.ID, Title: d.Course.Title, Subtitle: d.Course.Subtitle, Description: d.Course.Description,
 		Thumbnail: s.media.ImageURL(d.Course.Thumbnail), Lectures: d.Course.LectureIDs,
 	}
-	resp.User = progressUserResponse{ID: d.User.ID, Name: d.User.Name, Email: d.User.Email, Avatar: s.media.ImageURL(d.User.Avatar)}
+	resp.User = progressUserResponse{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: s.media.ImageURL(u.Avatar)}
 	return resp
 }
 
@@ -93,7 +94,7 @@ func (s *server) getProgress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: s.progressDetailResponse(d)})
+	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: s.progressDetailResponse(d, sessionUser(r))})
 	return nil
 }
 
@@ -126,7 +127,7 @@ func (s *server) completeCourse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if err := s.progress.Complete(r.Context(), id.UserID, courseID); err != nil {
+	if err := s.progress.Complete(r.Context(), id, courseID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course marked as completed"})
@@ -139,7 +140,7 @@ func (s *server) resetProgress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := caller(r)
-	if err := s.progress.Reset(r.Context(), id.UserID, courseID); err != nil {
+	if err := s.progress.Reset(r.Context(), id, courseID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course progress has been reset"})

@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/mongodb"
 )
 
 // Shared by the progress tests (progress_test.go). Courses and lectures are
-// written straight into the database in the shapes the course repository
-// stores, so these tests depend only on the progress endpoints.
+// written through the course repository, so these tests depend only on the
+// progress endpoints.
 
 const progBase = "/api/v1/progress/"
 
@@ -66,68 +67,44 @@ type progCourse struct {
 	Lectures []string
 }
 
-// course stores a published course with n lectures (orders 1..n).
+// course stores a course with n lectures (orders 1..n) through the course
+// repository; it is published once it has a lecture.
 func (s *progServer) course(t *testing.T, title string, n int) progCourse {
 	t.Helper()
-	now := time.Now().UTC()
-	cid := primitive.NewObjectID()
-	_, err := s.Mongo.Collection("courses").InsertOne(context.Background(), bson.M{
-		"_id": cid, "title": title, "subtitle": title + " subtitle", "description": title + " description",
-		"category": "testing", "level": "beginner", "price": 0.0, "thumbnail": "thumbnails/" + cid.Hex() + ".png",
-		"instructor": primitive.NewObjectID(), "lectures": bson.A{}, "isPublished": true,
-		"totalLectures": 0, "totalDuration": 0.0, "enrolledCount": 0, "createdAt": now, "updatedAt": now,
+	created := s.SeedCourse(t, course.Course{
+		Title: title, Subtitle: title + " subtitle", Description: title + " description", Category: "testing",
 	})
-	if err != nil {
-		t.Fatalf("insert course: %v", err)
+	thumbnail := "thumbnails/" + created.ID + ".png"
+	if _, _, err := mongodb.NewCourseRepo(s.App.DB).Update(context.Background(), created.ID, course.Changes{Thumbnail: &thumbnail}, time.Now()); err != nil {
+		t.Fatalf("set thumbnail: %v", err)
 	}
-	c := progCourse{ID: cid.Hex()}
+	c := progCourse{ID: created.ID}
 	for i := range n {
 		c.Lectures = append(c.Lectures, s.addLecture(t, c.ID, i+1))
 	}
 	return c
 }
 
-// addLecture stores a lecture of a course with this order.
+// addLecture stores a lecture of a course with this order, as the catalog
+// does, and publishes the course.
 func (s *progServer) addLecture(t *testing.T, courseID string, order int) string {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC()
-	cid, lid := objectID(t, courseID), primitive.NewObjectID()
-	_, err := s.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
-		"_id": lid, "course": cid, "title": "Lecture " + lid.Hex(), "description": "", "video": "videos/" + lid.Hex() + ".mp4",
-		"duration": 60.0, "isPreview": false, "order": order, "createdAt": now, "updatedAt": now,
-	})
-	if err != nil {
-		t.Fatalf("insert lecture: %v", err)
-	}
-	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
-		bson.M{"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1}}); err != nil {
-		t.Fatalf("add lecture to course: %v", err)
-	}
-	return lid.Hex()
+	l := s.SeedLecture(t, course.Lecture{CourseID: courseID, Order: order, Video: "videos/v.mp4", Duration: 60})
+	s.SetPublished(t, courseID, true)
+	return l.ID
 }
 
-// deleteLecture removes a lecture document, as the catalog does, without
-// touching progress records.
+// deleteLecture removes a lecture, as the catalog does, without touching
+// progress records.
 func (s *progServer) deleteLecture(t *testing.T, courseID, lectureID string) {
 	t.Helper()
 	ctx := context.Background()
-	cid, lid := objectID(t, courseID), objectID(t, lectureID)
-	if _, err := s.Mongo.Collection("lectures").DeleteOne(ctx, bson.M{"_id": lid}); err != nil {
+	repo := mongodb.NewCourseRepo(s.App.DB)
+	if _, err := repo.DeleteLecture(ctx, courseID, lectureID); err != nil {
 		t.Fatalf("delete lecture: %v", err)
 	}
-	if _, err := s.Mongo.Collection("courses").UpdateOne(ctx, bson.M{"_id": cid},
-		bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1}}); err != nil {
-		t.Fatalf("remove lecture from course: %v", err)
-	}
-}
-
-// setAvatar sets a user's stored avatar key.
-func (s *progServer) setAvatar(t *testing.T, userID, key string) {
-	t.Helper()
-	if _, err := s.Mongo.Collection("users").UpdateOne(context.Background(), bson.M{"_id": objectID(t, userID)},
-		bson.M{"$set": bson.M{"avatar": key}}); err != nil {
-		t.Fatalf("set avatar: %v", err)
+	if _, err := repo.RefreshTotals(ctx, courseID, time.Now()); err != nil {
+		t.Fatalf("refresh totals: %v", err)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/lms-backend/lms/internal/apperr"
 )
@@ -20,12 +22,18 @@ func statusOf(kind apperr.Kind) int {
 		return http.StatusForbidden
 	case apperr.NotFound:
 		return http.StatusNotFound
+	case apperr.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case apperr.Conflict:
 		return http.StatusConflict
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case apperr.TooManyRequests:
+		return http.StatusTooManyRequests
 	case apperr.Upstream:
 		return http.StatusBadGateway
 	case apperr.Unavailable:
@@ -37,14 +45,14 @@ func statusOf(kind apperr.Kind) int {
 
 const internalErrorMessage = "Internal server error"
 
-var errBodyTooLarge = apperr.New(apperr.TooLarge, "Request body too large")
+var errBodyTooLarge = apperr.New(apperr.TooLarge, "body_too_large", "Request body too large")
 
-// errMethodNotAllowed is the one error whose status no domain kind names.
-var errMethodNotAllowed = apperr.New(apperr.Invalid, "Method not allowed")
+var errMethodNotAllowed = apperr.New(apperr.MethodNotAllowed, "method_not_allowed", "Method not allowed")
 
 type errorBody struct {
 	Status  string       `json:"status"`
 	Message string       `json:"message"`
+	Code    string       `json:"code"`
 	Errors  []fieldError `json:"errors,omitempty"`
 	Stack   string       `json:"stack,omitempty"`
 }
@@ -69,15 +77,13 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &maxBytes) {
 		err = errBodyTooLarge
 	}
-	body := errorBody{Status: "fail", Message: internalErrorMessage}
+	body := errorBody{Status: "fail", Message: internalErrorMessage, Code: apperr.CodeInternal}
 	status := http.StatusInternalServerError
-	if e, ok := apperr.As(err); ok {
+	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status = statusOf(e.Kind)
-		if err == errMethodNotAllowed {
-			status = http.StatusMethodNotAllowed
-		}
-		if e.Kind != apperr.Internal {
-			body.Message = e.Message
+		body.Message, body.Code = e.Message, e.Code
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
 		for _, f := range e.Fields {
 			body.Errors = append(body.Errors, fieldError{Field: f.Field, Message: f.Message})

@@ -10,7 +10,8 @@ import (
 )
 
 // routes shows every route and the middleware in front of it, in order.
-func (s *server) routes() (http.Handler, error) {
+// withMetrics serves /metrics on the API's own handler.
+func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	crossOrigin, err := s.crossOriginProtection()
 	if err != nil {
 		return nil, err
@@ -26,17 +27,20 @@ func (s *server) routes() (http.Handler, error) {
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler())
+	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler(), s.limitHeaders)
 	r.NotFound(s.handle(notFound))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
-	r.Handle("/metrics", s.metrics.handler())
-	r.With(longWrites).Handle("/media/*", s.media.Handler())
+	if withMetrics {
+		r.Handle("/metrics", s.metrics.handler())
+	}
+	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
 	// The API reference page and its assets, served from the binary.
 	r.Get("/api/docs", s.handle(docs))
 	r.Get("/api/docs/{asset}", s.handle(docs))
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(noStore)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls
@@ -47,17 +51,20 @@ func (s *server) routes() (http.Handler, error) {
 		// Stripe's webhook carries a signature instead of an Origin, comes
 		// from Stripe's addresses and may exceed 10 KB: it is outside the
 		// group below and reads its own capped raw body.
-		r.Post("/payments/webhook", s.handle(s.stripeWebhook))
+		r.With(s.limitBody(maxWebhookBytes)).Post("/payments/webhook", s.handle(s.stripeWebhook))
 
 		r.Group(func(r chi.Router) {
-			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitJSONBodies)
+			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitBody(maxJSONBytes))
 
 			r.Route("/user", func(r chi.Router) {
 				r.Post("/signup", s.handle(s.signUp))
-				r.Post("/signin", s.handle(s.signIn))
 				r.Post("/signout", s.handle(s.signOut))
-				r.Post("/forgot-password", s.handle(s.forgotPassword))
-				r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				r.Group(func(r chi.Router) {
+					r.Use(s.authPerClient)
+					r.Post("/signin", s.handle(s.signIn))
+					r.Post("/forgot-password", s.handle(s.forgotPassword))
+					r.Post("/reset-password/{token}", s.handle(s.resetPassword))
+				})
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireUser)
 					r.Get("/profile", s.handle(s.profile))
@@ -69,14 +76,14 @@ func (s *server) routes() (http.Handler, error) {
 
 			r.Route("/courses", func(r chi.Router) {
 				r.Group(func(r chi.Router) {
-					r.Use(s.optionalUser)
+					r.Use(s.cachePublic, s.optionalUser)
 					r.Get("/search", s.handle(s.searchCourses))
 					r.Get("/published", s.handle(s.publishedCourses))
 					r.Get("/{courseId}", s.handle(s.getCourse))
 					r.Get("/{courseId}/lectures", s.handle(s.listLectures))
 				})
 				r.Group(func(r chi.Router) {
-					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin))
+					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin), s.dropPublic)
 					r.Post("/", s.handle(s.createCourse))
 					r.Get("/instructor", s.handle(s.instructorCourses))
 					r.Patch("/{courseId}", s.handle(s.updateCourse))
@@ -108,7 +115,7 @@ func (s *server) routes() (http.Handler, error) {
 }
 
 func notFound(http.ResponseWriter, *http.Request) error {
-	return apperr.New(apperr.NotFound, "Route not found")
+	return apperr.New(apperr.NotFound, "route_not_found", "Route not found")
 }
 
 func methodNotAllowed(http.ResponseWriter, *http.Request) error {

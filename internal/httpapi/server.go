@@ -39,6 +39,10 @@ type Deps struct {
 	// NewRateLimitCounter, when set, makes counters that instances share
 	// (Redis); nil keeps them in process. It is called once per limiter.
 	NewRateLimitCounter func() httprate.LimitCounter
+	// ServeMetrics, when set, receives the /metrics handler to serve on a
+	// listener of its own (METRICS_ADDR); the API handler then does not
+	// serve /metrics.
+	ServeMetrics func(http.Handler)
 }
 
 // server carries the dependencies of every handler.
@@ -53,9 +57,11 @@ type server struct {
 	media    *media.Store
 	progress *progress.Service
 	payments *payment.Service
+	public   *publicCache
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
+	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
 	accountLimiter *httprate.RateLimiter
 }
 
@@ -72,18 +78,22 @@ func NewServer(d Deps) (http.Handler, error) {
 		media:    d.Media,
 		progress: d.Progress,
 		payments: d.Payments,
+		public:   newPublicCache(d.Config.CatalogCacheTTL),
 
 		newCounter: d.NewRateLimitCounter,
 	}
 	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return s.clientIP(r), nil },
-		"Too many request from this IP, please try later")
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
+	s.authIPLimiter = s.newLimiter(s.cfg.AuthIPRateLimit, s.cfg.RateLimitWindow,
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
 	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
-		func(r *http.Request) (string, error) { return "", nil },
-		"Too many attempts for this account, please try later")
-	h, err := s.routes()
+		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
+	h, err := s.routes(d.ServeMetrics == nil)
 	if err != nil {
 		return nil, fmt.Errorf("build routes: %w", err)
+	}
+	if d.ServeMetrics != nil {
+		d.ServeMetrics(s.metrics.handler())
 	}
 	return h, nil
 }

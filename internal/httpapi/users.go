@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -101,10 +100,18 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if s.perAccountLimited(w, r, "signin:"+strings.ToLower(strings.TrimSpace(req.Email))) {
+	// Failures count per email and client, so that nobody can lock the
+	// owner out from another address; what is not a wrong password is
+	// refunded.
+	key := "signin:" + user.NormalizeEmail(req.Email) + "|" + s.clientKey(r)
+	if s.perAccountLimited(w, r, key) {
 		return nil
 	}
 	a, err := s.users.SignIn(r.Context(), req.Email, req.Password)
+	if !apperr.Is(err, apperr.Unauthenticated) {
+		refund(s.accountLimiter, r, key)
+		refund(s.authIPLimiter, r, s.clientKey(r))
+	}
 	if err != nil {
 		return err
 	}
@@ -122,8 +129,7 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) profile(w http.ResponseWriter, r *http.Request) error {
-	id, _ := caller(r)
-	p, err := s.users.Profile(r.Context(), id.UserID)
+	p, err := s.users.Profile(r.Context(), sessionUser(r))
 	if err != nil {
 		return err
 	}
@@ -164,7 +170,7 @@ func (s *server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		changes = user.ProfileChanges{Name: req.Name, Bio: req.Bio}
 	}
 	if changes.Name == nil && changes.Bio == nil && changes.Avatar == nil {
-		return apperr.New(apperr.Invalid, "Nothing to update: send name, bio or avatar")
+		return apperr.New(apperr.Invalid, "nothing_to_update", "Nothing to update: send name, bio or avatar")
 	}
 	id, _ := caller(r)
 	u, err := s.users.UpdateProfile(r.Context(), id.UserID, changes)
@@ -200,7 +206,7 @@ func (s *server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if s.perAccountLimited(w, r, "forgot:"+strings.ToLower(strings.TrimSpace(req.Email))) {
+	if s.perAccountLimited(w, r, "forgot:"+user.NormalizeEmail(req.Email)) {
 		return nil
 	}
 	if err := s.users.ForgotPassword(r.Context(), req.Email); err != nil {

@@ -37,7 +37,7 @@ type resetMail struct {
 func newResetMail(to, name, link string) (resetMail, error) {
 	addr, err := parseBareAddress(to)
 	if err != nil {
-		return resetMail{}, apperr.Wrap(apperr.Invalid, "Invalid email address", err)
+		return resetMail{}, apperr.New(apperr.Invalid, "invalid_email", "Invalid email address").Wrap(err)
 	}
 	if err := checkLink(link); err != nil {
 		return resetMail{}, fmt.Errorf("mail: reset link: %w", err)

@@ -19,8 +19,8 @@ import (
 // DefaultTimeout bounds one delivery, from dialling to QUIT.
 const DefaultTimeout = 10 * time.Second
 
-// SendErrorMessage is the client-safe message of a failed delivery.
-const SendErrorMessage = "Could not send the email"
+// ErrSend is the error of a failed delivery.
+var ErrSend = apperr.New(apperr.Upstream, "mail_not_sent", "Could not send the email")
 
 // SMTP sends mail through one SMTP server, one connection per mail. It is
 // safe for concurrent use.
@@ -108,7 +108,7 @@ func (s *SMTP) SendPasswordReset(ctx context.Context, to, name, link string) err
 		return err
 	}
 	if err := s.send(ctx, m.to.Address, msg); err != nil {
-		return apperr.Wrap(apperr.Upstream, SendErrorMessage, err)
+		return ErrSend.Wrap(err)
 	}
 	return nil
 }

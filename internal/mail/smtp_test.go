@@ -279,8 +279,8 @@ func TestSMTPUnreachable(t *testing.T) {
 	if !apperr.Is(err, apperr.Upstream) {
 		t.Fatalf("err = %v, want Upstream", err)
 	}
-	if e, _ := apperr.As(err); e.Message != SendErrorMessage {
-		t.Errorf("message = %q, want %q", e.Message, SendErrorMessage)
+	if e, _ := apperr.As(err); e.Message != ErrSend.Message {
+		t.Errorf("message = %q, want %q", e.Message, ErrSend.Message)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // mediaServer is a test server with the Store's Handler mounted at /media/
@@ -30,7 +32,7 @@ func newMediaServer(t *testing.T) mediaServer {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s := newTestStore(t, Config{PublicBaseURL: srv.URL + "/", URLTTL: time.Hour})
-	mux.Handle("/media/", s.Handler())
+	mux.Handle("/media/", handler(s.Store))
 
 	image, err := s.SaveImage(t.Context(), bytes.NewReader(pngBytes(t)))
 	if err != nil {
@@ -64,6 +66,25 @@ func get(t *testing.T, u string, header ...string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return resp, body
+}
+
+// handler serves s as the API does: Serve, then its error as a JSON body
+// with the status of the error's kind.
+func handler(s *Store) http.Handler {
+	status := map[apperr.Kind]int{
+		apperr.NotFound: http.StatusNotFound, apperr.Forbidden: http.StatusForbidden,
+		apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := s.Serve(w, r)
+		if err == nil {
+			return
+		}
+		e, _ := apperr.As(err)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status[e.Kind])
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "fail", "message": e.Message})
+	})
 }
 
 // assertFail checks a JSON failure response.
@@ -235,7 +256,7 @@ func TestHandlerTraversal(t *testing.T) {
 		"/media/" + planted,
 		"/secret.png",
 	}
-	h := m.Handler()
+	h := handler(m.Store)
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
 			// Straight to the handler, so that no mux cleans the path first.
@@ -280,7 +301,7 @@ func TestSignatureExpiresAfterTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := s.Handler()
+	h := handler(s.Store)
 	serve := func() int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, link, nil))

@@ -94,7 +94,7 @@ func TestS3RoundTrip(t *testing.T) {
 
 	// Handler has nothing to serve for S3 objects.
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/media/"+image.Key, nil))
+	handler(s).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/media/"+image.Key, nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("Handler: status %d, want 404", rec.Code)
 	}

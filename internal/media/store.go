@@ -17,6 +17,12 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
+// Errors of an upload.
+var (
+	ErrUnsupportedType = apperr.New(apperr.Invalid, "unsupported_file_type", "Unsupported file type")
+	ErrTooLarge        = apperr.New(apperr.TooLarge, "file_too_large", "File too large")
+)
+
 // Defaults used by NewStore for zero Config fields.
 const (
 	DefaultMaxImageBytes = 5 << 20 // 5 MiB
@@ -131,10 +137,10 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		ext, ok = sniffImage(head[:n])
 	}
 	if !ok {
-		return Object{}, apperr.New(apperr.Invalid, "Unsupported file type")
+		return Object{}, ErrUnsupportedType
 	}
 	if int64(n) > limit {
-		return Object{}, apperr.New(apperr.TooLarge, "File too large")
+		return Object{}, ErrTooLarge
 	}
 
 	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
@@ -162,7 +168,7 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 	}
 	size := int64(n) + copied
 	if size > limit {
-		return Object{}, apperr.New(apperr.TooLarge, "File too large")
+		return Object{}, ErrTooLarge
 	}
 
 	key := newKey(prefix, ext)

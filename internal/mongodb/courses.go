@@ -11,7 +11,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/user"
 )
@@ -63,7 +62,7 @@ func (r *CourseRepo) Summaries(ctx context.Context, ids []string) (map[string]us
 
 // CountByInstructor counts the courses an instructor owns.
 func (r *CourseRepo) CountByInstructor(ctx context.Context, instructorID string) (int64, error) {
-	oid, err := objectID(instructorID)
+	oid, err := objectID(instructorID, course.ErrCourseNotFound)
 	if err != nil {
 		return 0, nil
 	}
@@ -129,11 +128,9 @@ func (d *lectureDoc) toDomain() course.Lecture {
 	}
 }
 
-var errCourseNotFound = apperr.New(apperr.NotFound, "course not found")
-
 // Create inserts a course and sets its ID.
 func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
-	instructor, err := objectID(c.InstructorID)
+	instructor, err := objectID(c.InstructorID, course.ErrCourseNotFound)
 	if err != nil {
 		return err
 	}
@@ -151,14 +148,14 @@ func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
 
 // ByID finds a course.
 func (r *CourseRepo) ByID(ctx context.Context, id string) (*course.Course, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
 	var doc courseDoc
 	if err := r.c.FindOne(ctx, bson.M{"_id": oid}).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, errCourseNotFound
+			return nil, course.ErrCourseNotFound
 		}
 		return nil, fmt.Errorf("find course: %w", err)
 	}
@@ -193,7 +190,7 @@ func (r *CourseRepo) find(ctx context.Context, filter bson.M, opts *options.Find
 
 // Update sets the given fields.
 func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, now time.Time) (before, after *course.Course, err error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -210,7 +207,7 @@ func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, n
 	var doc courseDoc
 	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$set": set}).Decode(&doc)
 	if isNoDocuments(err) {
-		return nil, nil, errCourseNotFound
+		return nil, nil, course.ErrCourseNotFound
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("update course: %w", err)
@@ -242,9 +239,9 @@ func setIf(set bson.M, key string, v *string) {
 }
 
 // SetPublished publishes or unpublishes a course. Publishing a course
-// without lectures is an apperr.Conflict.
+// without lectures is course.ErrNoLectures.
 func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool, now time.Time) (*course.Course, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +259,7 @@ func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool
 		if _, err := r.ByID(ctx, id); err != nil {
 			return nil, err
 		}
-		return nil, apperr.New(apperr.Conflict, "course has no lectures")
+		return nil, course.ErrNoLectures
 	}
 	if err != nil {
 		return nil, fmt.Errorf("publish course: %w", err)
@@ -273,7 +270,7 @@ func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool
 
 // Delete removes a course that nobody is enrolled in.
 func (r *CourseRepo) Delete(ctx context.Context, id string) error {
-	oid, err := objectID(id)
+	oid, err := objectID(id, course.ErrCourseNotFound)
 	if err != nil {
 		return err
 	}
@@ -287,7 +284,7 @@ func (r *CourseRepo) Delete(ctx context.Context, id string) error {
 	if _, err := r.ByID(ctx, id); err != nil {
 		return err
 	}
-	return apperr.New(apperr.Conflict, "course has enrolled students")
+	return course.ErrHasStudents
 }
 
 // Find returns one page of matching courses and the number of all matches.
@@ -297,7 +294,7 @@ func (r *CourseRepo) Find(ctx context.Context, q course.Query) ([]course.Course,
 		filter["isPublished"] = true
 	}
 	if q.InstructorID != "" {
-		oid, err := objectID(q.InstructorID)
+		oid, err := objectID(q.InstructorID, course.ErrCourseNotFound)
 		if err != nil {
 			return nil, 0, nil
 		}

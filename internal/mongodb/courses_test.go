@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -21,8 +22,8 @@ func TestCourseRepoPublishNeedsALecture(t *testing.T) {
 	if err := repo.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repo.SetPublished(ctx, c.ID, true, now); !apperr.Is(err, apperr.Conflict) {
-		t.Fatalf("publishing without lectures: err %v, want a conflict", err)
+	if _, err := repo.SetPublished(ctx, c.ID, true, now); !errors.Is(err, course.ErrNoLectures) {
+		t.Fatalf("publishing without lectures: err %v, want course.ErrNoLectures", err)
 	}
 	if _, err := repo.SetPublished(ctx, mongodb.NewID(), true, now); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("publishing a missing course: err %v, want not found", err)
@@ -30,7 +31,7 @@ func TestCourseRepoPublishNeedsALecture(t *testing.T) {
 	if err := repo.AddLecture(ctx, &course.Lecture{CourseID: c.ID, Title: "One", Video: "videos/x.mp4", Order: 1, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
+	if _, err := repo.RefreshTotals(ctx, c.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	got, err := repo.SetPublished(ctx, c.ID, true, now)

@@ -11,23 +11,24 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/payment"
+	"github.com/lms-backend/lms/internal/clock"
+	"github.com/lms-backend/lms/internal/enrolment"
 )
 
-// EnrolmentRepo writes enrolments: a user's enrolledCourses entry and the
-// course's enrolledCount, which changes only when the entry really was added
-// or removed.
+// EnrolmentRepo stores enrolments. They live in the users collection, as the
+// user's enrolledCourses entries (so that a profile is one read), and each
+// course's enrolledCount changes only when an entry really was added or
+// removed. It is the only writer of both fields.
 type EnrolmentRepo struct {
 	users   *mongo.Collection
 	courses *mongo.Collection
-	access  *UserRepo
 }
 
-var _ payment.Enrolments = (*EnrolmentRepo)(nil)
+var _ enrolment.Repository = (*EnrolmentRepo)(nil)
 
 // NewEnrolmentRepo returns the enrolments repository.
 func NewEnrolmentRepo(d *DB) *EnrolmentRepo {
-	return &EnrolmentRepo{users: d.collection(usersCollection), courses: d.collection(coursesCollection), access: NewUserRepo(d)}
+	return &EnrolmentRepo{users: d.collection(usersCollection), courses: d.collection(coursesCollection)}
 }
 
 // Enrol adds the course to the user's enrolledCourses unless it is there,
@@ -39,7 +40,7 @@ func (r *EnrolmentRepo) Enrol(ctx context.Context, userID, courseID string, at t
 	if !ok {
 		return false, nil
 	}
-	entry := enrollmentDoc{Course: course, EnrolledAt: at.UTC().Truncate(time.Millisecond)}
+	entry := enrollmentDoc{Course: course, EnrolledAt: clock.Truncate(at)}
 	res, err := r.users.UpdateOne(ctx, notEnrolled(user, course),
 		bson.M{"$push": bson.M{"enrolledCourses": entry}, "$set": bson.M{"updatedAt": at}})
 	if err != nil {
@@ -123,8 +124,48 @@ func (r *EnrolmentRepo) restore(ctx context.Context, user, course primitive.Obje
 }
 
 // IsEnrolled reports whether the user's enrolledCourses holds the course.
+// It reads the user by _id alone (the one filter the embedded database
+// answers without a scan) and looks for the course in Go.
 func (r *EnrolmentRepo) IsEnrolled(ctx context.Context, userID, courseID string) (bool, error) {
-	return r.access.IsEnrolled(ctx, userID, courseID)
+	list, err := r.ByUser(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range list {
+		if e.CourseID == courseID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ByUser returns the user's enrolments in the order they were added; an
+// unknown user has none.
+func (r *EnrolmentRepo) ByUser(ctx context.Context, userID string) ([]enrolment.Enrolment, error) {
+	uid, err := primitive.ObjectIDFromHex(userID)
+	if err != nil {
+		return nil, nil
+	}
+	var doc struct {
+		Enrolled []enrollmentDoc `bson:"enrolledCourses"`
+	}
+	err = r.users.FindOne(ctx, bson.M{"_id": uid}, options.FindOne().SetProjection(bson.M{"enrolledCourses": 1})).Decode(&doc)
+	if isNoDocuments(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read enrolments: %w", err)
+	}
+	return enrolmentsOf(doc.Enrolled), nil
+}
+
+// enrolmentsOf converts stored enrolledCourses entries.
+func enrolmentsOf(docs []enrollmentDoc) []enrolment.Enrolment {
+	out := make([]enrolment.Enrolment, len(docs))
+	for i, e := range docs {
+		out[i] = enrolment.Enrolment{CourseID: e.Course.Hex(), EnrolledAt: e.EnrolledAt}
+	}
+	return out
 }
 
 // entryOf reports whether the enrolment entry e is of course.

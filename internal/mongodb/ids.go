@@ -2,16 +2,15 @@ package mongodb
 
 import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
-
-	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // objectID parses a 24-hex id. A malformed id cannot name a document, so it
-// is reported as not found; the HTTP layer rejects malformed ids earlier.
-func objectID(id string) (primitive.ObjectID, error) {
+// is reported as notFound, the domain's error for the missing document; the
+// HTTP layer rejects malformed ids earlier.
+func objectID(id string, notFound error) (primitive.ObjectID, error) {
 	oid, err := primitive.ObjectIDFromHex(id)
 	if err != nil {
-		return primitive.NilObjectID, apperr.New(apperr.NotFound, "not found")
+		return primitive.NilObjectID, notFound
 	}
 	return oid, nil
 }

@@ -2,25 +2,25 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/course"
 )
-
-var errLectureNotFound = apperr.New(apperr.NotFound, "lecture not found")
 
 // lectureOrder sorts lectures by order, then by creation.
 var lectureOrder = bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}
 
-// AddLecture inserts a lecture and sets its ID.
+// AddLecture inserts a lecture, sets its ID and adds it to the course's
+// lecture list (membership; RefreshTotals puts the list in order).
 func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
-	courseID, err := objectID(l.CourseID)
+	courseID, err := objectID(l.CourseID, course.ErrCourseNotFound)
 	if err != nil {
 		return err
 	}
@@ -31,13 +31,25 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 	if _, err := r.lectures.InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("insert lecture: %w", err)
 	}
+	res, err := r.c.UpdateOne(ctx, bson.M{"_id": courseID}, bson.M{
+		"$push": bson.M{"lectures": doc.ID}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1},
+	})
+	if err == nil && res.MatchedCount == 0 {
+		err = course.ErrCourseNotFound
+	}
+	if err != nil {
+		if _, derr := r.lectures.DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": doc.ID}); derr != nil {
+			err = errors.Join(err, fmt.Errorf("undo lecture insert: %w", derr))
+		}
+		return fmt.Errorf("add lecture to course: %w", err)
+	}
 	l.ID = doc.ID.Hex()
 	return nil
 }
 
 // Lectures returns a course's lectures by order.
 func (r *CourseRepo) Lectures(ctx context.Context, courseID string) ([]course.Lecture, error) {
-	oid, err := objectID(courseID)
+	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -66,13 +78,13 @@ func (r *CourseRepo) lectureDocs(ctx context.Context, courseID primitive.ObjectI
 
 // lectureFilter matches a lecture only within its course.
 func lectureFilter(courseID, lectureID string) (bson.M, error) {
-	c, err := objectID(courseID)
+	c, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
-		return nil, errLectureNotFound
+		return nil, course.ErrLectureNotFound
 	}
-	l, err := objectID(lectureID)
+	l, err := objectID(lectureID, course.ErrLectureNotFound)
 	if err != nil {
-		return nil, errLectureNotFound
+		return nil, course.ErrLectureNotFound
 	}
 	return bson.M{"_id": l, "course": c}, nil
 }
@@ -86,7 +98,7 @@ func (r *CourseRepo) Lecture(ctx context.Context, courseID, lectureID string) (*
 	var doc lectureDoc
 	if err := r.lectures.FindOne(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, errLectureNotFound
+			return nil, course.ErrLectureNotFound
 		}
 		return nil, fmt.Errorf("find lecture: %w", err)
 	}
@@ -116,7 +128,7 @@ func (r *CourseRepo) UpdateLecture(ctx context.Context, courseID, lectureID stri
 	var doc lectureDoc
 	err = r.lectures.FindOneAndUpdate(ctx, filter, bson.M{"$set": set}).Decode(&doc)
 	if isNoDocuments(err) {
-		return nil, nil, errLectureNotFound
+		return nil, nil, course.ErrLectureNotFound
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("update lecture: %w", err)
@@ -132,21 +144,57 @@ func (r *CourseRepo) UpdateLecture(ctx context.Context, courseID, lectureID stri
 	return &b, &a, nil
 }
 
-// DeleteLecture removes a lecture of a course and returns it.
+// DeleteLecture removes a lecture of a course and returns it. A published
+// course keeps its last lecture (course.ErrLastLecture): the lecture leaves
+// the course's lecture list in one conditional update of the course —
+// only while the course is a draft or has another lecture — before its
+// document goes, so two concurrent deletes (or a publish racing a delete)
+// cannot both pass the check.
 func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID string) (*course.Lecture, error) {
 	filter, err := lectureFilter(courseID, lectureID)
 	if err != nil {
 		return nil, err
 	}
+	cid, lid := filter["course"], filter["_id"]
+	res, err := r.c.UpdateOne(ctx, bson.M{
+		"_id": cid, "lectures": lid,
+		"$or": bson.A{bson.M{"isPublished": false}, bson.M{"totalLectures": bson.M{"$gt": 1}}},
+	}, bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1, "lectureRev": 1}})
+	if err != nil {
+		return nil, fmt.Errorf("remove lecture from course: %w", err)
+	}
+	if res.ModifiedCount == 0 {
+		return nil, r.whyNotRemovable(ctx, courseID, lectureID)
+	}
 	var doc lectureDoc
 	if err := r.lectures.FindOneAndDelete(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, errLectureNotFound
+			return nil, course.ErrLectureNotFound
 		}
-		return nil, fmt.Errorf("delete lecture: %w", err)
+		err = fmt.Errorf("delete lecture: %w", err)
+		if _, uerr := r.c.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": cid}, bson.M{
+			"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1},
+		}); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("undo lecture removal: %w", uerr))
+		}
+		return nil, err
 	}
 	l := doc.toDomain()
 	return &l, nil
+}
+
+// whyNotRemovable tells why a lecture could not leave its course: no such
+// course, no such lecture in it, or it is the last one of a published
+// course.
+func (r *CourseRepo) whyNotRemovable(ctx context.Context, courseID, lectureID string) error {
+	c, err := r.ByID(ctx, courseID)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(c.LectureIDs, lectureID) {
+		return course.ErrLectureNotFound
+	}
+	return course.ErrLastLecture
 }
 
 // DeleteLectures removes every lecture of a course.
@@ -155,49 +203,57 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 	if err != nil {
 		return nil, err
 	}
-	oid, _ := objectID(courseID)
+	oid, _ := objectID(courseID, course.ErrCourseNotFound)
 	if _, err := r.lectures.DeleteMany(ctx, bson.M{"course": oid}); err != nil {
 		return nil, fmt.Errorf("delete lectures: %w", err)
 	}
 	return lectures, nil
 }
 
-// RefreshTotals recomputes the lecture list and totals of a course from its
-// lectures. Concurrent lecture writes are safe without transactions: each
-// bumps lectureRev, reads the lectures, and stores its totals only if no
-// later write bumped the revision — and that later writer's read sees this
-// one's lecture, so the last stored totals include every lecture.
-func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) error {
-	oid, err := objectID(courseID)
+// RefreshTotals puts the course's lecture list in lecture order and
+// recomputes totalLectures and totalDuration from its lectures. The list's
+// membership changes only in AddLecture and DeleteLecture, which bump
+// lectureRev; RefreshTotals bumps it too, reads the list with the same
+// update, and stores its result only if no later write bumped the revision
+// — that later write (or its own refresh) stores what comes after. So
+// concurrent lecture writes need no transactions, and a lecture whose
+// document is still being inserted or deleted never counts.
+func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error) {
+	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var bumped struct {
-		LectureRev int64 `bson:"lectureRev"`
+		LectureRev int64                `bson:"lectureRev"`
+		Lectures   []primitive.ObjectID `bson:"lectures"`
 	}
 	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$inc": bson.M{"lectureRev": 1}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&bumped)
 	if isNoDocuments(err) {
-		return errCourseNotFound
+		return nil, course.ErrCourseNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("bump lecture revision: %w", err)
+		return nil, fmt.Errorf("bump lecture revision: %w", err)
 	}
 	docs, err := r.lectureDocs(ctx, oid)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ids := make([]primitive.ObjectID, len(docs))
+	ids := make([]primitive.ObjectID, 0, len(docs))
+	hex := make([]string, 0, len(docs))
 	var total float64
-	for i, d := range docs {
-		ids[i] = d.ID
+	for _, d := range docs {
+		if !slices.Contains(bumped.Lectures, d.ID) {
+			continue
+		}
+		ids, hex = append(ids, d.ID), append(hex, d.ID.Hex())
 		total += d.Duration
 	}
 	_, err = r.c.UpdateOne(ctx, bson.M{"_id": oid, "lectureRev": bumped.LectureRev}, bson.M{"$set": bson.M{
 		"lectures": ids, "totalLectures": len(ids), "totalDuration": total, "updatedAt": now,
 	}})
 	if err != nil {
-		return fmt.Errorf("store course totals: %w", err)
+		return nil, fmt.Errorf("store course totals: %w", err)
 	}
-	return nil
+	return hex, nil
 }

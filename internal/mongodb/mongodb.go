@@ -1,5 +1,13 @@
 // Package mongodb is the only package that talks to the MongoDB driver: the
-// connection, the indexes and one repository file per collection.
+// connection, the indexes and the repositories. Each repository owns the
+// documents it writes and lives in one file named for it: users.go
+// (users), courses.go and lectures.go (CourseRepo: courses and lectures,
+// which change together), enrolments.go (the users' enrolledCourses entries
+// and the courses' enrolledCount — stored inside those documents so that a
+// profile is one read, written only here), progress.go (courseprogresses),
+// purchases.go (coursepurchases) and webhookevents.go (webhookevents). A
+// repository may read another's collection for display (courses read their
+// instructors' names), never write it.
 package mongodb
 
 import (
@@ -46,6 +54,7 @@ func Connect(opts Options) (*DB, error) {
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(connectTimeout).
 		SetTimeout(OperationTimeout).
+		SetMonitor(commandMonitor()).
 		SetAppName("lms")
 	if opts.SingleConnection {
 		co.SetMaxPoolSize(1)

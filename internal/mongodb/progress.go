@@ -21,7 +21,8 @@ import (
 // collection; it is the one place that writes them.
 //
 // Every write is a read-modify-write of the whole record: read it (with its
-// version), refresh it against the course's current lectures, apply the
+// version), refresh it against the course's current lectures (which the
+// caller read with the course), apply the
 // change, recompute the percentage (progress.Record.Refresh), and replace the
 // document only if its version is still the one read. When another write got
 // in first, the replace matches nothing and the whole step is retried, a
@@ -32,11 +33,8 @@ import (
 // they rarely need the retry; across instances the version check alone
 // decides.
 type ProgressRepo struct {
-	c        *mongo.Collection
-	courses  *mongo.Collection
-	lectures *mongo.Collection
-	users    *mongo.Collection
-	locks    *recordLocks
+	c     *mongo.Collection
+	locks *recordLocks
 }
 
 var (
@@ -47,11 +45,8 @@ var (
 // NewProgressRepo returns the progress repository.
 func NewProgressRepo(d *DB) *ProgressRepo {
 	return &ProgressRepo{
-		c:        d.collection(progressCollection),
-		courses:  d.collection(coursesCollection),
-		lectures: d.collection(lecturesCollection),
-		users:    d.collection(usersCollection),
-		locks:    &recordLocks{},
+		c:     d.collection(progressCollection),
+		locks: &recordLocks{},
 	}
 }
 
@@ -116,7 +111,7 @@ func progressDocOf(id, userID, courseID primitive.ObjectID, r *progress.Record, 
 
 // DeleteByUser deletes every progress record of a user.
 func (r *ProgressRepo) DeleteByUser(ctx context.Context, userID string) error {
-	oid, err := objectID(userID)
+	oid, err := objectID(userID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
@@ -128,7 +123,7 @@ func (r *ProgressRepo) DeleteByUser(ctx context.Context, userID string) error {
 
 // DeleteByCourse deletes every progress record of a course.
 func (r *ProgressRepo) DeleteByCourse(ctx context.Context, courseID string) error {
-	oid, err := objectID(courseID)
+	oid, err := objectID(courseID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
@@ -138,15 +133,15 @@ func (r *ProgressRepo) DeleteByCourse(ctx context.Context, courseID string) erro
 	return nil
 }
 
-// RemoveLecture removes a lecture's entries from every record of its course
-// and recomputes their percentages. It works whether the lecture document is
-// already gone or not.
-func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID string) error {
-	cid, err := objectID(courseID)
+// RemoveLecture refreshes every record of the course that has an entry for
+// the removed lecture against the course's current lectures, which drops
+// the entry and recomputes the percentage.
+func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID string, current []string, now time.Time) error {
+	cid, err := objectID(courseID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
-	lid, err := objectID(lectureID)
+	lid, err := objectID(lectureID, progress.ErrRecordNotFound)
 	if err != nil {
 		return nil
 	}
@@ -161,21 +156,13 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 	if err := cur.All(ctx, &docs); err != nil {
 		return fmt.Errorf("read progress of lecture: %w", err)
 	}
-	if len(docs) == 0 {
-		return nil
-	}
-	current, err := r.lectureIDs(ctx, cid)
-	if err != nil {
-		return err
-	}
-	current = slices.DeleteFunc(current, func(id string) bool { return id == lectureID })
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	current = slices.DeleteFunc(slices.Clone(current), func(id string) bool { return id == lectureID })
 	for _, d := range docs {
 		// The refresh around the change drops the entry and recomputes.
-		_, err := r.update(ctx, d.User, cid, func(rec *progress.Record) error {
+		_, err := r.update(ctx, d.User, cid, current, func(rec *progress.Record) error {
 			rec.UpdatedAt = now
 			return nil
-		}, func(context.Context) ([]string, error) { return current, nil })
+		})
 		if err != nil && !errors.Is(err, progress.ErrRecordNotFound) {
 			return fmt.Errorf("remove lecture from progress: %w", err)
 		}
@@ -183,59 +170,20 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 	return nil
 }
 
-// Find returns the user's record for the course with the course and the
-// user, refreshed against the course's current lectures.
-func (r *ProgressRepo) Find(ctx context.Context, userID, courseID string) (*progress.Detail, error) {
-	cid, err := objectID(courseID)
-	if err != nil {
-		return nil, progress.ErrCourseNotFound
-	}
-	uid, err := objectID(userID)
-	if err != nil {
+// Find returns the user's record for the course, refreshed against the
+// course's current lectures.
+func (r *ProgressRepo) Find(ctx context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
+	uid, cid, ok := pair(userID, courseID)
+	if !ok {
 		return nil, progress.ErrRecordNotFound
-	}
-	var c struct {
-		Title       string `bson:"title"`
-		Subtitle    string `bson:"subtitle"`
-		Description string `bson:"description"`
-		Thumbnail   string `bson:"thumbnail"`
-	}
-	err = r.courses.FindOne(ctx, bson.M{"_id": cid},
-		options.FindOne().SetProjection(bson.M{"title": 1, "subtitle": 1, "description": 1, "thumbnail": 1})).Decode(&c)
-	if isNoDocuments(err) {
-		return nil, progress.ErrCourseNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find course: %w", err)
 	}
 	doc, err := r.findDoc(ctx, uid, cid)
 	if err != nil {
 		return nil, err
 	}
-	lectures, err := r.lectureIDs(ctx, cid)
-	if err != nil {
-		return nil, err
-	}
-	var u struct {
-		Name   string `bson:"name"`
-		Email  string `bson:"email"`
-		Avatar string `bson:"avatar"`
-	}
-	err = r.users.FindOne(ctx, bson.M{"_id": uid},
-		options.FindOne().SetProjection(bson.M{"name": 1, "email": 1, "avatar": 1})).Decode(&u)
-	if err != nil && !isNoDocuments(err) {
-		return nil, fmt.Errorf("find user: %w", err)
-	}
 	rec := doc.toDomain()
 	rec.Refresh(lectures)
-	return &progress.Detail{
-		Record: *rec,
-		Course: progress.CourseSummary{
-			ID: courseID, Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
-			Thumbnail: c.Thumbnail, LectureIDs: lectures,
-		},
-		User: progress.UserSummary{ID: userID, Name: u.Name, Email: u.Email, Avatar: u.Avatar},
-	}, nil
+	return rec, nil
 }
 
 func (r *ProgressRepo) findDoc(ctx context.Context, userID, courseID primitive.ObjectID) (*progressDoc, error) {
@@ -253,16 +201,11 @@ func (r *ProgressRepo) findDoc(ctx context.Context, userID, courseID primitive.O
 // Create stores a new record for the course's current lectures. A record
 // that already exists (the unique (user, course) index says so) is read and
 // returned instead, with created false.
-func (r *ProgressRepo) Create(ctx context.Context, userID, courseID string, now time.Time) (*progress.Record, bool, error) {
-	uid, err := objectID(userID)
-	if err != nil {
+func (r *ProgressRepo) Create(ctx context.Context, userID, courseID string, lectures []string, now time.Time) (*progress.Record, bool, error) {
+	uid, cid, ok := pair(userID, courseID)
+	if !ok {
 		return nil, false, progress.ErrRecordNotFound
 	}
-	lectures, err := r.CourseLectures(ctx, courseID)
-	if err != nil {
-		return nil, false, err
-	}
-	cid, _ := objectID(courseID) // CourseLectures checked it
 	rec := progress.NewRecord(userID, courseID, lectures, now)
 	doc := progressDocOf(primitive.NewObjectID(), uid, cid, rec, 1)
 	if _, err := r.c.InsertOne(ctx, doc); err != nil {
@@ -283,38 +226,31 @@ func (r *ProgressRepo) Create(ctx context.Context, userID, courseID string, now 
 
 // Update applies change to the user's record for the course; see
 // progress.Repository.
-func (r *ProgressRepo) Update(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
-	uid, err := objectID(userID)
-	if err != nil {
+func (r *ProgressRepo) Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+	uid, cid, ok := pair(userID, courseID)
+	if !ok {
 		return nil, progress.ErrRecordNotFound
 	}
-	cid, err := objectID(courseID)
-	if err != nil {
-		return nil, progress.ErrRecordNotFound
-	}
-	return r.update(ctx, uid, cid, func(rec *progress.Record) error {
+	return r.update(ctx, uid, cid, lectures, func(rec *progress.Record) error {
 		if err := change(rec); err != nil {
 			return err
 		}
 		rec.LastAccessed, rec.UpdatedAt = now, now
 		return nil
-	}, func(ctx context.Context) ([]string, error) { return r.CourseLectures(ctx, courseID) })
+	})
 }
 
-// update is the version-checked read-modify-write of one record. lectures
-// is asked once, after the record was found; change runs on every attempt,
-// on the record refreshed against them, and the record is refreshed again
-// after it, which recomputes the percentage.
-func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID,
-	change func(*progress.Record) error, lectures func(context.Context) ([]string, error),
+// update is the version-checked read-modify-write of one record. change
+// runs on every attempt, on the record refreshed against current, and the
+// record is refreshed again after it, which recomputes the percentage.
+func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID, current []string,
+	change func(*progress.Record) error,
 ) (*progress.Record, error) {
 	unlock, err := r.locks.lock(ctx, userID.Hex()+"/"+courseID.Hex())
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	var current []string
-	loaded := false
 	for attempt := range progressWriteAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
@@ -324,12 +260,6 @@ func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.Ob
 		doc, err := r.findDoc(ctx, userID, courseID)
 		if err != nil {
 			return nil, err
-		}
-		if !loaded {
-			if current, err = lectures(ctx); err != nil {
-				return nil, err
-			}
-			loaded = true
 		}
 		rec := doc.toDomain()
 		rec.Refresh(current)

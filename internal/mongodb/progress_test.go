@@ -26,24 +26,14 @@ func progOpen(t *testing.T) (*mongodb.DB, *mongo.Database) {
 	return mongotest.OpenWith(t, opts), mongotest.Connect(t, opts)
 }
 
-// progCourse stores a course with n lectures and returns its id and the
-// lecture ids in order.
-func progCourse(t *testing.T, raw *mongo.Database, n int) (string, []string) {
-	t.Helper()
-	ctx := context.Background()
-	cid := primitive.NewObjectID()
-	if _, err := raw.Collection("courses").InsertOne(ctx, bson.M{"_id": cid, "title": "Go"}); err != nil {
-		t.Fatal(err)
+// progCourse returns a new course id and n lecture ids, in order: the
+// repository takes a course's lectures from its caller.
+func progCourse(n int) (string, []string) {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = primitive.NewObjectID().Hex()
 	}
-	var ids []string
-	for i := range n {
-		lid := primitive.NewObjectID()
-		if _, err := raw.Collection("lectures").InsertOne(ctx, bson.M{"_id": lid, "course": cid, "order": i + 1}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, lid.Hex())
-	}
-	return cid.Hex(), ids
+	return primitive.NewObjectID().Hex(), ids
 }
 
 func progStored(t *testing.T, raw *mongo.Database, userID, courseID string) bson.M {
@@ -65,13 +55,13 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 	const instances, lectures = 4, 12
 	db, raw := progOpen(t)
 	ctx := context.Background()
-	courseID, ids := progCourse(t, raw, lectures)
+	courseID, ids := progCourse(lectures)
 	userID := primitive.NewObjectID().Hex()
 	repos := make([]*mongodb.ProgressRepo, instances)
 	for i := range repos {
 		repos[i] = mongodb.NewProgressRepo(db)
 	}
-	if _, created, err := repos[0].Create(ctx, userID, courseID, time.Now()); err != nil || !created {
+	if _, created, err := repos[0].Create(ctx, userID, courseID, ids, time.Now()); err != nil || !created {
 		t.Fatalf("Create: %v, created %v", err, created)
 	}
 
@@ -81,7 +71,7 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 	for i := range lectures {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = repos[i%instances].Update(ctx, userID, courseID, time.Now(), func(r *progress.Record) error {
+			_, errs[i] = repos[i%instances].Update(ctx, userID, courseID, ids, time.Now(), func(r *progress.Record) error {
 				return r.SetLecture(ids[i], true, time.Now())
 			})
 		})
@@ -108,27 +98,24 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 }
 
 func TestProgressRepoCreateTwice(t *testing.T) {
-	db, raw := progOpen(t)
+	db, _ := progOpen(t)
 	ctx := context.Background()
 	repo := mongodb.NewProgressRepo(db)
-	courseID, ids := progCourse(t, raw, 2)
+	courseID, ids := progCourse(2)
 	userID := primitive.NewObjectID().Hex()
 
-	first, created, err := repo.Create(ctx, userID, courseID, time.Now())
+	first, created, err := repo.Create(ctx, userID, courseID, ids, time.Now())
 	if err != nil || !created {
 		t.Fatalf("Create: %v, created %v", err, created)
 	}
-	again, created, err := repo.Create(ctx, userID, courseID, time.Now())
+	again, created, err := repo.Create(ctx, userID, courseID, ids, time.Now())
 	if err != nil || created || again.ID != first.ID {
 		t.Fatalf("second Create: %v, created %v, id %s want %s", err, created, again.ID, first.ID)
 	}
 	if got := []string{again.Lectures[0].LectureID, again.Lectures[1].LectureID}; !slices.Equal(got, ids) {
 		t.Errorf("entries %v, want %v", got, ids)
 	}
-	if _, _, err := repo.Create(ctx, userID, primitive.NewObjectID().Hex(), time.Now()); !errors.Is(err, progress.ErrCourseNotFound) {
-		t.Errorf("Create for a missing course: %v", err)
-	}
-	if _, err := repo.Update(ctx, primitive.NewObjectID().Hex(), courseID, time.Now(), func(*progress.Record) error { return nil }); !errors.Is(err, progress.ErrRecordNotFound) {
+	if _, err := repo.Update(ctx, primitive.NewObjectID().Hex(), courseID, ids, time.Now(), func(*progress.Record) error { return nil }); !errors.Is(err, progress.ErrRecordNotFound) {
 		t.Errorf("Update without a record: %v", err)
 	}
 }
@@ -137,24 +124,25 @@ func TestProgressRepoRemoveLectureAndDeleteByCourse(t *testing.T) {
 	db, raw := progOpen(t)
 	ctx := context.Background()
 	repo := mongodb.NewProgressRepo(db)
-	courseID, ids := progCourse(t, raw, 2)
-	otherCourse, _ := progCourse(t, raw, 1)
+	courseID, ids := progCourse(2)
+	otherCourse, otherIDs := progCourse(1)
+	lectures := map[string][]string{courseID: ids, otherCourse: otherIDs}
 	users := []string{primitive.NewObjectID().Hex(), primitive.NewObjectID().Hex()}
 	for _, u := range users {
 		for _, c := range []string{courseID, otherCourse} {
-			if _, _, err := repo.Create(ctx, u, c, time.Now()); err != nil {
+			if _, _, err := repo.Create(ctx, u, c, lectures[c], time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := repo.Update(ctx, u, courseID, time.Now(), func(r *progress.Record) error {
+		if _, err := repo.Update(ctx, u, courseID, ids, time.Now(), func(r *progress.Record) error {
 			return r.SetLecture(ids[0], true, time.Now())
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	// The lecture document still exists: RemoveLecture must drop it anyway.
-	if err := repo.RemoveLecture(ctx, courseID, ids[0]); err != nil {
+	// The current lectures may still name it: RemoveLecture drops it anyway.
+	if err := repo.RemoveLecture(ctx, courseID, ids[0], ids, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range users {

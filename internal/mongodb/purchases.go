@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/payment"
 )
 
@@ -69,13 +68,13 @@ func (d *purchaseDoc) toDomain() *payment.Purchase {
 }
 
 // Create inserts p and sets its ID; a second pending purchase of the same
-// user and course is an apperr.Conflict.
+// user and course is payment.ErrPendingExists.
 func (r *PurchaseRepo) Create(ctx context.Context, p *payment.Purchase) error {
-	user, err := objectID(p.UserID)
+	user, err := objectID(p.UserID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return err
 	}
-	course, err := objectID(p.CourseID)
+	course, err := objectID(p.CourseID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return err
 	}
@@ -95,7 +94,7 @@ func (r *PurchaseRepo) Create(ctx context.Context, p *payment.Purchase) error {
 	}
 	if _, err := r.c.InsertOne(ctx, doc); err != nil {
 		if isDuplicateKey(err) {
-			return apperr.Wrap(apperr.Conflict, "a pending purchase of this course exists", err)
+			return payment.ErrPendingExists.Wrap(err)
 		}
 		return fmt.Errorf("insert purchase: %w", err)
 	}
@@ -107,7 +106,7 @@ func (r *PurchaseRepo) findOne(ctx context.Context, filter bson.M) (*payment.Pur
 	var doc purchaseDoc
 	if err := r.c.FindOne(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, apperr.New(apperr.NotFound, "purchase not found")
+			return nil, payment.ErrPurchaseNotFound
 		}
 		return nil, fmt.Errorf("find purchase: %w", err)
 	}
@@ -116,7 +115,7 @@ func (r *PurchaseRepo) findOne(ctx context.Context, filter bson.M) (*payment.Pur
 
 // ByID finds a purchase by id.
 func (r *PurchaseRepo) ByID(ctx context.Context, id string) (*payment.Purchase, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -126,18 +125,18 @@ func (r *PurchaseRepo) ByID(ctx context.Context, id string) (*payment.Purchase, 
 // BySession finds the purchase of a Checkout Session.
 func (r *PurchaseRepo) BySession(ctx context.Context, sessionID string) (*payment.Purchase, error) {
 	if sessionID == "" {
-		return nil, apperr.New(apperr.NotFound, "purchase not found")
+		return nil, payment.ErrPurchaseNotFound
 	}
 	return r.findOne(ctx, bson.M{"paymentId": sessionID})
 }
 
 // Pending returns the pending purchase of a user and course.
 func (r *PurchaseRepo) Pending(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
-	user, err := objectID(userID)
+	user, err := objectID(userID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return nil, err
 	}
-	course, err := objectID(courseID)
+	course, err := objectID(courseID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func (r *PurchaseRepo) Pending(ctx context.Context, userID, courseID string) (*p
 
 // AttachSession stores the session of a pending purchase that has none yet.
 func (r *PurchaseRepo) AttachSession(ctx context.Context, id string, s payment.Session, now time.Time) error {
-	oid, err := objectID(id)
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return err
 	}
@@ -157,14 +156,14 @@ func (r *PurchaseRepo) AttachSession(ctx context.Context, id string, s payment.S
 		return fmt.Errorf("store session: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return apperr.New(apperr.NotFound, "no pending purchase without a session")
+		return payment.ErrPurchaseNotFound
 	}
 	return nil
 }
 
 // DeleteUnstarted deletes a pending purchase that has no session.
 func (r *PurchaseRepo) DeleteUnstarted(ctx context.Context, id string) error {
-	oid, err := objectID(id)
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return err
 	}
@@ -173,7 +172,7 @@ func (r *PurchaseRepo) DeleteUnstarted(ctx context.Context, id string) error {
 		return fmt.Errorf("delete purchase: %w", err)
 	}
 	if res.DeletedCount == 0 {
-		return apperr.New(apperr.NotFound, "no pending purchase without a session")
+		return payment.ErrPurchaseNotFound
 	}
 	return nil
 }
@@ -181,7 +180,7 @@ func (r *PurchaseRepo) DeleteUnstarted(ctx context.Context, id string) error {
 // Move sets the status to `to` if it is one of from, in one conditional
 // update, and returns the purchase afterwards and whether it moved.
 func (r *PurchaseRepo) Move(ctx context.Context, id string, from []payment.Status, to payment.Status, now time.Time) (*payment.Purchase, bool, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return nil, false, err
 	}
@@ -211,7 +210,7 @@ func (r *PurchaseRepo) Move(ctx context.Context, id string, from []payment.Statu
 
 // Flag marks a purchase for review.
 func (r *PurchaseRepo) Flag(ctx context.Context, id, reason string, now time.Time) error {
-	oid, err := objectID(id)
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return err
 	}
@@ -221,18 +220,18 @@ func (r *PurchaseRepo) Flag(ctx context.Context, id, reason string, now time.Tim
 		return fmt.Errorf("flag purchase: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return apperr.New(apperr.NotFound, "purchase not found")
+		return payment.ErrPurchaseNotFound
 	}
 	return nil
 }
 
 // HasCompleted reports whether the user has a completed purchase of the course.
 func (r *PurchaseRepo) HasCompleted(ctx context.Context, userID, courseID string) (bool, error) {
-	user, err := objectID(userID)
+	user, err := objectID(userID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return false, nil
 	}
-	course, err := objectID(courseID)
+	course, err := objectID(courseID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return false, nil
 	}
@@ -247,7 +246,7 @@ func (r *PurchaseRepo) HasCompleted(ctx context.Context, userID, courseID string
 
 // Completed returns the user's completed purchases, newest first.
 func (r *PurchaseRepo) Completed(ctx context.Context, userID string) ([]payment.Purchase, error) {
-	user, err := objectID(userID)
+	user, err := objectID(userID, payment.ErrPurchaseNotFound)
 	if err != nil {
 		return nil, nil
 	}
@@ -260,7 +259,7 @@ func (r *PurchaseRepo) Completed(ctx context.Context, userID string) ([]payment.
 func (r *PurchaseRepo) PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]payment.Purchase, error) {
 	filter := bson.M{"status": string(payment.StatusPending), "createdAt": bson.M{"$lt": before}}
 	if afterID != "" {
-		oid, err := objectID(afterID)
+		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
 		if err != nil {
 			return nil, err
 		}

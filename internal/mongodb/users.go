@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/user"
 )
@@ -54,10 +53,7 @@ func (d *userDoc) toDomain() *user.User {
 		ID: d.ID.Hex(), Name: d.Name, Email: d.Email, Role: auth.Role(d.Role), Avatar: d.Avatar, Bio: d.Bio,
 		PasswordHash: d.Password, TokenVersion: d.TokenVersion,
 		LastActive: d.LastActive, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-		EnrolledCourses: make([]user.Enrollment, len(d.EnrolledCourses)),
-	}
-	for i, e := range d.EnrolledCourses {
-		u.EnrolledCourses[i] = user.Enrollment{CourseID: e.Course.Hex(), EnrolledAt: e.EnrolledAt}
+		EnrolledCourses: enrolmentsOf(d.EnrolledCourses),
 	}
 	return u
 }
@@ -71,7 +67,7 @@ func (r *UserRepo) Create(ctx context.Context, u *user.User) error {
 	}
 	if _, err := r.c.InsertOne(ctx, doc); err != nil {
 		if isDuplicateKey(err) {
-			return apperr.Wrap(apperr.Conflict, "email taken", err)
+			return user.ErrEmailTaken.Wrap(err)
 		}
 		return fmt.Errorf("insert user: %w", err)
 	}
@@ -83,7 +79,7 @@ func (r *UserRepo) findOne(ctx context.Context, filter bson.M, opts ...*options.
 	var doc userDoc
 	if err := r.c.FindOne(ctx, filter, opts...).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
-			return nil, apperr.New(apperr.NotFound, "user not found")
+			return nil, user.ErrUserNotFound
 		}
 		return nil, fmt.Errorf("find user: %w", err)
 	}
@@ -92,7 +88,7 @@ func (r *UserRepo) findOne(ctx context.Context, filter bson.M, opts ...*options.
 
 // ByID finds a user by id.
 func (r *UserRepo) ByID(ctx context.Context, id string) (*user.User, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, user.ErrUserNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -102,26 +98,6 @@ func (r *UserRepo) ByID(ctx context.Context, id string) (*user.User, error) {
 // ByEmail finds a user by normalised email.
 func (r *UserRepo) ByEmail(ctx context.Context, email string) (*user.User, error) {
 	return r.findOne(ctx, bson.M{"email": email})
-}
-
-// Session reads the role and token version of a user.
-func (r *UserRepo) Session(ctx context.Context, id string) (user.Session, error) {
-	oid, err := objectID(id)
-	if err != nil {
-		return user.Session{}, err
-	}
-	var doc struct {
-		Role         string `bson:"role"`
-		TokenVersion int64  `bson:"tokenVersion"`
-	}
-	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"role": 1, "tokenVersion": 1})).Decode(&doc)
-	if isNoDocuments(err) {
-		return user.Session{}, apperr.New(apperr.NotFound, "user not found")
-	}
-	if err != nil {
-		return user.Session{}, fmt.Errorf("read session: %w", err)
-	}
-	return user.Session{UserID: id, Role: auth.Role(doc.Role), TokenVersion: doc.TokenVersion}, nil
 }
 
 // update applies update to the user with this id and returns the document
@@ -134,7 +110,7 @@ func (r *UserRepo) update(ctx context.Context, filter bson.M, update bson.M, aft
 	var doc userDoc
 	err := r.c.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(rd)).Decode(&doc)
 	if isNoDocuments(err) {
-		return nil, apperr.New(apperr.NotFound, "user not found")
+		return nil, user.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update user: %w", err)
@@ -143,7 +119,7 @@ func (r *UserRepo) update(ctx context.Context, filter bson.M, update bson.M, aft
 }
 
 func (r *UserRepo) updateByID(ctx context.Context, id string, update bson.M, after bool) (*user.User, error) {
-	oid, err := objectID(id)
+	oid, err := objectID(id, user.ErrUserNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +199,7 @@ func (r *UserRepo) SetRole(ctx context.Context, email string, role auth.Role, no
 
 // Delete removes a user.
 func (r *UserRepo) Delete(ctx context.Context, id string) error {
-	oid, err := objectID(id)
+	oid, err := objectID(id, user.ErrUserNotFound)
 	if err != nil {
 		return err
 	}
@@ -232,7 +208,7 @@ func (r *UserRepo) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete user: %w", err)
 	}
 	if res.DeletedCount == 0 {
-		return apperr.New(apperr.NotFound, "user not found")
+		return user.ErrUserNotFound
 	}
 	return nil
 }

@@ -23,13 +23,13 @@ type CheckoutResult struct {
 func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string) (*CheckoutResult, error) {
 	c, err := s.d.Catalog.Visible(ctx, v, courseID)
 	if err != nil {
-		return nil, notFoundAs(err, msgCourseNotFound)
+		return nil, err
 	}
 	if !c.IsPublished {
-		return nil, apperr.New(apperr.NotFound, msgCourseNotFound)
+		return nil, course.ErrCourseNotFound
 	}
 	if c.InstructorID == v.UserID {
-		return nil, apperr.New(apperr.Invalid, msgOwnCourse)
+		return nil, ErrOwnCourse
 	}
 	if err := s.refuseOwned(ctx, v.UserID, c.ID); err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string
 		return s.enrolFree(ctx, v.UserID, c)
 	}
 	if s.d.Provider == nil {
-		return nil, apperr.New(apperr.Unavailable, msgNotConfigured)
+		return nil, ErrNotConfigured
 	}
 	for range maxCheckoutTries {
 		res, retry, err := s.checkoutOnce(ctx, v.UserID, c, cents)
@@ -47,7 +47,7 @@ func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string
 			return res, err
 		}
 	}
-	return nil, apperr.New(apperr.Conflict, msgCheckoutBusy)
+	return nil, ErrCheckoutBusy
 }
 
 // refuseOwned answers 409 when the user owns the course. A completed
@@ -56,10 +56,10 @@ func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string
 func (s *Service) refuseOwned(ctx context.Context, userID, courseID string) error {
 	enrolled, err := s.d.Enrolments.IsEnrolled(ctx, userID, courseID)
 	if err != nil {
-		return fmt.Errorf("check enrolment: %w", err)
+		return err
 	}
 	if enrolled {
-		return apperr.New(apperr.Conflict, msgAlreadyOwned)
+		return ErrAlreadyOwned
 	}
 	bought, err := s.d.Repo.HasCompleted(ctx, userID, courseID)
 	if err != nil {
@@ -68,10 +68,10 @@ func (s *Service) refuseOwned(ctx context.Context, userID, courseID string) erro
 	if !bought {
 		return nil
 	}
-	if _, err := s.d.Enrolments.Enrol(ctx, userID, courseID, s.now()); err != nil {
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, courseID); err != nil {
 		return fmt.Errorf("restore enrolment: %w", err)
 	}
-	return apperr.New(apperr.Conflict, msgAlreadyOwned)
+	return ErrAlreadyOwned
 }
 
 // enrolFree records a completed purchase of amount 0, so that every read
@@ -85,8 +85,8 @@ func (s *Service) enrolFree(ctx context.Context, userID string, c *course.Course
 	if err := s.d.Repo.Create(ctx, p); err != nil {
 		return nil, fmt.Errorf("record free enrolment: %w", err)
 	}
-	if _, err := s.d.Enrolments.Enrol(ctx, userID, c.ID, now); err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
+	if _, err := s.d.Enrolments.Enrol(ctx, userID, c.ID); err != nil {
+		return nil, err
 	}
 	return &CheckoutResult{Enrolled: true}, nil
 }
@@ -125,11 +125,11 @@ func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Cou
 	sess, err := s.d.Provider.CreateCheckoutSession(ctx, params)
 	if err != nil {
 		s.dropUnstarted(ctx, p.ID)
-		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+		return nil, false, ErrCheckoutFailed.Wrap(err)
 	}
 	if sess.ID == "" || sess.URL == "" {
 		s.dropUnstarted(ctx, p.ID)
-		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, errors.New("stripe returned a session without id or url"))
+		return nil, false, ErrCheckoutFailed.Wrap(errors.New("stripe returned a session without id or url"))
 	}
 	bctx, cancel := detached(ctx)
 	defer cancel()
@@ -168,7 +168,7 @@ func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool
 	// if it is still open, so that a new one may be opened.
 	sess, err := s.d.Provider.GetCheckoutSession(ctx, p.PaymentID)
 	if err != nil {
-		return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+		return nil, false, ErrCheckoutFailed.Wrap(err)
 	}
 	after, err := s.settleSession(ctx, p, sess, "checkout")
 	if err != nil {
@@ -176,17 +176,17 @@ func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool
 	}
 	switch {
 	case after.Status == StatusCompleted:
-		return nil, false, apperr.New(apperr.Conflict, msgAlreadyOwned)
+		return nil, false, ErrAlreadyOwned
 	case after.Status == StatusPending && sess.Status == SessionComplete:
 		// Paid by a delayed method (a bank debit) whose outcome is not
 		// known yet: a second session could be paid twice.
-		return nil, false, apperr.New(apperr.Conflict, msgPaymentProcessing)
+		return nil, false, ErrPaymentProcessing
 	case after.Status == StatusPending:
 		// Close it at Stripe first: left open, it could still be paid next
 		// to the new one. Should it have been paid just now, Stripe refuses,
 		// and the next click finds it paid.
 		if err := s.d.Provider.ExpireCheckoutSession(ctx, p.PaymentID); err != nil {
-			return nil, false, apperr.Wrap(apperr.Upstream, msgCheckoutFailed, err)
+			return nil, false, ErrCheckoutFailed.Wrap(err)
 		}
 		if _, err := s.move(ctx, after, OutcomeExpired, "superseded by a new checkout"); err != nil {
 			return nil, false, err
@@ -218,14 +218,5 @@ func (s *Service) awaitSession(ctx context.Context, id string) (*CheckoutResult,
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	return nil, false, apperr.New(apperr.Conflict, msgCheckoutBusy)
-}
-
-// notFoundAs gives a NotFound error the client message msg and passes
-// other errors through.
-func notFoundAs(err error, msg string) error {
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.Wrap(apperr.NotFound, msg, err)
-	}
-	return err
+	return nil, false, ErrCheckoutBusy
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -50,7 +49,7 @@ func TestCheckoutOpensASessionForTheStoredPrice(t *testing.T) {
 	}
 
 	// What went to Stripe.
-	reqs := h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")
+	reqs := h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")
 	if len(reqs) != 1 {
 		t.Fatalf("%d session requests, want 1", len(reqs))
 	}
@@ -108,7 +107,7 @@ func TestCheckoutAmountIsTheDatabasePrice(t *testing.T) {
 		}
 	}
 	h.buy(t, student, c)
-	reqs := h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")
+	reqs := h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")
 	if len(reqs) != 1 || reqs[0].Form.Get("line_items[0][price_data][unit_amount]") != "435" {
 		t.Fatalf("requests %+v: want one with unit_amount 435", reqs)
 	}
@@ -146,7 +145,7 @@ func TestCheckoutRules(t *testing.T) {
 	if n := h.Count(t, "coursepurchases", bson.M{}); n != 1 {
 		t.Errorf("%d purchases stored, want only the other instructor's", n)
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
 		t.Errorf("%d sessions opened, want 1", n)
 	}
 }
@@ -161,15 +160,12 @@ func TestCheckoutOfAnOwnedCourseConflicts(t *testing.T) {
 
 	// A completed purchase whose enrolment went missing still counts, and
 	// gets its enrolment back.
-	uid, _ := primitive.ObjectIDFromHex(student.ID)
-	if _, err := h.Mongo.Collection("users").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": bson.A{}}}); err != nil {
-		t.Fatal(err)
-	}
+	h.Unenrol(t, student.ID, c.ID)
 	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	if got := h.enrolments(t, student.ID); !slices.Equal(got, []string{c.ID}) {
 		t.Errorf("enrolments %v after the repair, want [%s]", got, c.ID)
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
 		t.Errorf("%d sessions opened, want 1", n)
 	}
 }
@@ -198,7 +194,7 @@ func TestCheckoutOfAFreeCourseEnrolsAtOnce(t *testing.T) {
 	}
 	apptest.WantError(t, h.checkout(t, student.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
 	h.wantEnrolled(t, student, c, 1, 1)
-	if n := len(h.stripe.requests(http.MethodPost, "")); n != 0 {
+	if n := len(h.stripe.Find(http.MethodPost, "")); n != 0 {
 		t.Errorf("%d requests to Stripe for a free course", n)
 	}
 }
@@ -229,7 +225,7 @@ func TestCheckoutTwiceReturnsTheSameSession(t *testing.T) {
 	if again["id"] != first["id"] || again["url"] != first["url"] {
 		t.Errorf("second click got session %v, want the first one %v", again, first)
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
 		t.Errorf("%d sessions opened, want 1", n)
 	}
 	h.onePurchase(t, student.ID, c.ID)
@@ -261,7 +257,7 @@ func TestCheckoutConcurrentClicksOpenOneSession(t *testing.T) {
 	if len(ids) != 1 {
 		t.Errorf("%d clicks got %d sessions, want 1", clicks, len(ids))
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); n != 1 {
 		t.Errorf("%d sessions opened, want 1", n)
 	}
 	h.onePurchase(t, student.ID, c.ID)

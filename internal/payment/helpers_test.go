@@ -1,17 +1,11 @@
 package payment_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/stripe/stripemock"
 )
 
@@ -45,11 +40,12 @@ func statusPath(courseID string) string {
 }
 
 // harness is the whole service with Stripe pointed at a recording proxy in
-// front of stripe-mock; its Mongo handle arranges what the API cannot
-// (course documents, ages) and checks what it stored.
+// front of stripe-mock. It arranges what the API cannot with apptest's
+// seeding helpers (and, for ages, its Mongo handle), and checks what the
+// service stored with its Mongo handle.
 type harness struct {
 	*apptest.Server
-	stripe *recorder
+	stripe *stripemock.Recorder
 	users  atomic.Int64
 }
 
@@ -57,7 +53,7 @@ type harness struct {
 // override with an empty value unsets the variable.
 func start(t testing.TB, overrides map[string]string) *harness {
 	t.Helper()
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	env := map[string]string{
 		"STRIPE_SECRET_KEY":     testKey,
 		"STRIPE_WEBHOOK_SECRET": whSecret,
@@ -99,36 +95,20 @@ type testCourse struct {
 	Preview, Gated       string // lecture ids
 }
 
-// course inserts a course of instructor with two lectures.
+// course stores a course of instructor with two lectures, through the
+// course repository.
 func (h *harness) course(t testing.TB, instructor string, price float64, published bool) testCourse {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	id, preview, gated := primitive.NewObjectID(), primitive.NewObjectID(), primitive.NewObjectID()
-	owner, err := primitive.ObjectIDFromHex(instructor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := testCourse{ID: id.Hex(), Title: "Course " + id.Hex()[18:], Thumbnail: "images/" + id.Hex() + "00000000.png", Price: price,
-		Preview: preview.Hex(), Gated: gated.Hex()}
-	for i, l := range []primitive.ObjectID{preview, gated} {
-		_, err := h.Mongo.Collection("lectures").InsertOne(ctx, bson.M{
-			"_id": l, "course": id, "title": fmt.Sprintf("Lecture %d", i+1), "description": "",
-			"video": "videos/" + l.Hex() + "00000000.mp4", "duration": 60.0, "isPreview": i == 0, "order": i + 1,
-			"createdAt": now, "updatedAt": now,
-		})
-		if err != nil {
-			t.Fatalf("insert lecture: %v", err)
-		}
-	}
-	_, err = h.Mongo.Collection("courses").InsertOne(ctx, bson.M{
-		"_id": id, "title": c.Title, "subtitle": "", "description": "A course", "category": "Programming",
-		"level": "beginner", "price": price, "thumbnail": c.Thumbnail, "instructor": owner,
-		"lectures": bson.A{preview, gated}, "lectureRev": int64(2), "isPublished": published,
-		"totalLectures": 2, "totalDuration": 120.0, "enrolledCount": 0, "createdAt": now, "updatedAt": now,
+	key := func() string { return primitive.NewObjectID().Hex() + "00000000" } // a media key's shape
+	stored := h.SeedCourse(t, course.Course{
+		Title: "Course " + key()[18:24], Description: "A course", Category: "Programming", Level: course.LevelBeginner,
+		Price: price, Thumbnail: "images/" + key() + ".png", InstructorID: instructor, IsPublished: published,
 	})
-	if err != nil {
-		t.Fatalf("insert course: %v", err)
+	c := testCourse{ID: stored.ID, Title: stored.Title, Thumbnail: stored.Thumbnail, Price: price}
+	for i, id := range []*string{&c.Preview, &c.Gated} {
+		*id = h.SeedLecture(t, course.Lecture{
+			CourseID: c.ID, Video: "videos/" + key() + ".mp4", Duration: 60, IsPreview: i == 0, Order: i + 1,
+		}).ID
 	}
 	return c
 }
@@ -347,94 +327,4 @@ func (h *harness) deliver(t testing.TB, payload []byte) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(resp.Body)) != `{"received":true}` {
 		t.Fatalf("webhook: %d %s", resp.StatusCode, resp.Body)
 	}
-}
-
-// recorded is one request that went through a recorder.
-type recorded struct {
-	Method string
-	Path   string
-	Header http.Header
-	Form   url.Values
-	Status int
-}
-
-// recorder is a reverse proxy in front of stripe-mock that keeps every
-// request and may rewrite stripe-mock's answers (whose fixtures are always
-// the same session) into the state a test needs.
-type recorder struct {
-	URL     string
-	mu      sync.Mutex
-	got     []recorded
-	rewrite func(r *http.Request, obj map[string]any)
-}
-
-func newRecorder(t testing.TB, target string) *recorder {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ModifyResponse = func(resp *http.Response) error {
-		rec.mu.Lock()
-		rewrite := rec.rewrite
-		rec.mu.Unlock()
-		if rewrite == nil || resp.StatusCode != http.StatusOK {
-			return nil
-		}
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			return err
-		}
-		rewrite(resp.Request, m)
-		body, err = json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
-		resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		form, _ := url.ParseQuery(string(body))
-		rec.mu.Lock()
-		rec.got = append(rec.got, recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Form: form})
-		rec.mu.Unlock()
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	rec.URL = srv.URL
-	return rec
-}
-
-// setRewrite makes the recorder pass stripe-mock's JSON answers through f.
-func (r *recorder) setRewrite(f func(req *http.Request, obj map[string]any)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rewrite = f
-}
-
-// requests returns the requests so far with method and path.
-func (r *recorder) requests(method, path string) []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []recorded
-	for _, g := range r.got {
-		if g.Method == method && (path == "" || g.Path == path || strings.HasSuffix(path, "/") && strings.HasPrefix(g.Path, path)) {
-			out = append(out, g)
-		}
-	}
-	return out
 }

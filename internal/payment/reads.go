@@ -8,16 +8,17 @@ import (
 )
 
 // PurchaseStatus returns the course page (instructor and gated lectures) as
-// the viewer may see it, and whether the viewer owns the course: a completed
-// purchase that was not refunded, free enrolments included.
+// the viewer may see it, and whether the viewer owns the course: whether
+// they are enrolled, which a completed purchase that was not refunded (free
+// enrolments included) makes them.
 func (s *Service) PurchaseStatus(ctx context.Context, v course.Viewer, courseID string) (*course.Detail, bool, error) {
 	d, err := s.d.Catalog.Detail(ctx, v, courseID)
 	if err != nil {
 		return nil, false, err
 	}
-	owned, err := s.d.Repo.HasCompleted(ctx, v.UserID, d.Course.ID)
+	owned, err := s.d.Enrolments.IsEnrolled(ctx, v.UserID, d.Course.ID)
 	if err != nil {
-		return nil, false, fmt.Errorf("check purchases: %w", err)
+		return nil, false, err
 	}
 	return d, owned, nil
 }

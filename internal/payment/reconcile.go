@@ -34,7 +34,7 @@ func (r ReconcileReport) String() string {
 func (s *Service) Reconcile(ctx context.Context, olderThan time.Duration) (ReconcileReport, error) {
 	var r ReconcileReport
 	if s.d.Provider == nil {
-		return r, apperr.New(apperr.Unavailable, msgNotConfigured)
+		return r, ErrNotConfigured
 	}
 	if olderThan <= 0 {
 		olderThan = DefaultReconcileAfter

@@ -63,15 +63,13 @@ type EventLog interface {
 	Release(ctx context.Context, id, token, cause string) error
 }
 
-// Enrolments writes who may study which course: the user's enrolledCourses
-// and the course's enrolledCount.
+// Enrolments is who may study which course (enrolment.Service): payments
+// enrol on completion and unenrol on refund.
 type Enrolments interface {
-	// Enrol adds the course to the user's enrolments unless it is there
-	// and, only when it added it, increments the course's enrolledCount. It
-	// reports whether it added it.
-	Enrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
-	// Unenrol is Enrol's inverse: remove, and decrement only when removed.
-	Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+	// Enrol enrols the user unless they are; it reports whether it did.
+	Enrol(ctx context.Context, userID, courseID string) (bool, error)
+	// Unenrol is Enrol's inverse.
+	Unenrol(ctx context.Context, userID, courseID string) (bool, error)
 	IsEnrolled(ctx context.Context, userID, courseID string) (bool, error)
 }
 

@@ -6,21 +6,25 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/clock"
 )
 
-// Client-facing messages.
-const (
-	msgCourseNotFound     = "Course not found"
-	msgOwnCourse          = "You cannot buy your own course"
-	msgAlreadyOwned       = "You already own this course"
-	msgNotConfigured      = "Payments are not configured"
-	msgCheckoutFailed     = "Error while creating Stripe checkout session"
-	msgCheckoutBusy       = "A checkout for this course is already being opened; try again in a moment"
-	msgPaymentProcessing  = "A payment for this course is still being processed"
-	msgEventBusy          = "Event is being processed"
-	msgUnknownPurchase    = "purchase not found"
-	checkoutIdemKeyPrefix = "checkout-"
+// Errors of payments; the repository reports the last two.
+var (
+	ErrNotConfigured     = apperr.New(apperr.Unavailable, "payments_not_configured", "Payments are not configured")
+	ErrOwnCourse         = apperr.New(apperr.Invalid, "own_course", "You cannot buy your own course")
+	ErrAlreadyOwned      = apperr.New(apperr.Conflict, "already_owned", "You already own this course")
+	ErrCheckoutFailed    = apperr.New(apperr.Upstream, "checkout_failed", "Error while creating Stripe checkout session")
+	ErrCheckoutBusy      = apperr.New(apperr.Conflict, "checkout_busy", "A checkout for this course is already being opened; try again in a moment")
+	ErrPaymentProcessing = apperr.New(apperr.Conflict, "payment_processing", "A payment for this course is still being processed")
+	ErrEventBusy         = apperr.New(apperr.Conflict, "event_busy", "Event is being processed")
+	ErrPurchaseNotFound  = apperr.New(apperr.NotFound, "purchase_not_found", "purchase not found")
+	ErrPendingExists     = apperr.New(apperr.Conflict, "pending_purchase_exists", "a pending purchase of this course exists")
 )
+
+const checkoutIdemKeyPrefix = "checkout-"
 
 // Timing of the use cases; the zero values of Deps.Timing get these.
 const (
@@ -109,10 +113,7 @@ func orDefault(v, def time.Duration) time.Duration {
 	return v
 }
 
-// now is the current time at the database's millisecond precision.
-func (s *Service) now() time.Time {
-	return s.d.Now().UTC().Truncate(time.Millisecond)
-}
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 // detached returns a context that outlives ctx's cancellation, for the
 // clean-up and bookkeeping writes that must happen even when the client

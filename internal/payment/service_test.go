@@ -16,6 +16,7 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/stripe"
@@ -26,7 +27,7 @@ var errInjected = errors.New("injected fault")
 // flakyEnrolments fails the next failures calls of Enrol or Unenrol, before
 // writing (before) or after writing (as if the answer were lost).
 type flakyEnrolments struct {
-	payment.Enrolments
+	enrolment.Repository
 	failures atomic.Int32
 	after    bool
 }
@@ -42,11 +43,11 @@ func (f *flakyEnrolments) fail(write func() (bool, error)) (bool, error) {
 }
 
 func (f *flakyEnrolments) Enrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error) {
-	return f.fail(func() (bool, error) { return f.Enrolments.Enrol(ctx, userID, courseID, at) })
+	return f.fail(func() (bool, error) { return f.Repository.Enrol(ctx, userID, courseID, at) })
 }
 
 func (f *flakyEnrolments) Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error) {
-	return f.fail(func() (bool, error) { return f.Enrolments.Unenrol(ctx, userID, courseID, at) })
+	return f.fail(func() (bool, error) { return f.Repository.Unenrol(ctx, userID, courseID, at) })
 }
 
 // flakyEvents fails the next failures calls of Finish, after the event was
@@ -69,7 +70,7 @@ func (noMedia) Remove(context.Context, string) {}
 
 // service builds a payment service over the harness's database, with
 // faults injected where a test asks.
-func (h *harness) service(t testing.TB, enrol payment.Enrolments, events payment.EventLog, provider payment.Provider) *payment.Service {
+func (h *harness) service(t testing.TB, enrol enrolment.Repository, events payment.EventLog, provider payment.Provider) *payment.Service {
 	t.Helper()
 	db := h.App.DB
 	if enrol == nil {
@@ -81,9 +82,12 @@ func (h *harness) service(t testing.TB, enrol payment.Enrolments, events payment
 	if provider == nil {
 		provider = stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})
 	}
-	catalog := course.NewService(mongodb.NewCourseRepo(db), mongodb.NewUserRepo(db), mongodb.NewProgressRepo(db), noMedia{})
+	enrolments := enrolment.NewService(enrolment.Deps{Repo: enrol})
+	catalog := course.NewService(course.Deps{
+		Repo: mongodb.NewCourseRepo(db), Entitlement: enrolments, Progress: mongodb.NewProgressRepo(db), Media: noMedia{},
+	})
 	return payment.NewService(payment.Deps{
-		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrol, Catalog: catalog,
+		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrolments, Catalog: catalog,
 		Provider: provider, SuccessURL: successURL, CancelURL: cancelURL,
 		Timing: payment.Timing{BusyWait: 2 * time.Second},
 	})
@@ -108,7 +112,7 @@ func TestEnrolmentFaultIsRetriedExactlyOnce(t *testing.T) {
 		name := map[bool]string{false: "fails before writing", true: "fails after writing"}[after]
 		t.Run(name, func(t *testing.T) {
 			h := start(t, nil)
-			flaky := &flakyEnrolments{Enrolments: mongodb.NewEnrolmentRepo(h.App.DB), after: after}
+			flaky := &flakyEnrolments{Repository: mongodb.NewEnrolmentRepo(h.App.DB), after: after}
 			svc := h.service(t, flaky, nil, nil)
 			teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 			c := h.course(t, teacher.ID, 10, true)
@@ -173,7 +177,7 @@ type sessionState struct {
 // rewriteSessions makes GET /v1/checkout/sessions/{id} answer with states
 // by session id; other sessions keep stripe-mock's fixture (open, unpaid).
 func (h *harness) rewriteSessions(states map[string]sessionState) {
-	h.stripe.setRewrite(func(r *http.Request, obj map[string]any) {
+	h.stripe.SetRewrite(func(r *http.Request, obj map[string]any) {
 		id, ok := strings.CutPrefix(r.URL.Path, "/v1/checkout/sessions/")
 		if r.Method != http.MethodGet || !ok {
 			return
@@ -184,7 +188,8 @@ func (h *harness) rewriteSessions(states map[string]sessionState) {
 	})
 }
 
-// age moves a purchase's creation back by d.
+// age moves a purchase's creation back by d. It writes the document by
+// hand: no repository moves a stored purchase back in time.
 func (h *harness) age(t testing.TB, purchaseID string, d time.Duration) {
 	t.Helper()
 	id, _ := primitive.ObjectIDFromHex(purchaseID)
@@ -192,6 +197,16 @@ func (h *harness) age(t testing.TB, purchaseID string, d time.Duration) {
 		bson.M{"$set": bson.M{"createdAt": time.Now().Add(-d)}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// seedUnstarted stores a pending purchase of c by u, created ago, that has
+// no Checkout Session: its request died before Stripe answered.
+func (h *harness) seedUnstarted(t testing.TB, u user, c testCourse, ago time.Duration) ref {
+	t.Helper()
+	p := h.SeedPurchase(t, payment.Purchase{
+		UserID: u.ID, CourseID: c.ID, Amount: c.Price, Status: payment.StatusPending, CreatedAt: time.Now().Add(-ago),
+	})
+	return ref{Purchase: p.ID, User: p.UserID, Course: p.CourseID, Cents: p.AmountCents}
 }
 
 func TestReconcile(t *testing.T) {
@@ -202,17 +217,17 @@ func TestReconcile(t *testing.T) {
 	refs := make([]ref, 6)
 	for i := range students {
 		students[i] = h.signUp(t, "student")
+		if i == 4 {
+			// A purchase whose request died before Stripe answered has no session.
+			refs[i] = h.seedUnstarted(t, students[i], c, 2*time.Hour)
+			continue
+		}
 		refs[i] = h.buy(t, students[i], c)
-		if i < 5 {
+		if i < 4 { // all but the recent one are old
 			h.age(t, refs[i].Purchase, 2*time.Hour)
 		}
 	}
 	open, paid, gone, wrong, unstarted, recent := refs[0], refs[1], refs[2], refs[3], refs[4], refs[5]
-	// A purchase whose request died before Stripe answered has no session.
-	uid, _ := primitive.ObjectIDFromHex(unstarted.Purchase)
-	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"paymentId": ""}}); err != nil {
-		t.Fatal(err)
-	}
 	h.rewriteSessions(map[string]sessionState{
 		paid.Session:   {"complete", "paid", 1000, "usd"},
 		gone.Session:   {"expired", "unpaid", 1000, "usd"},
@@ -253,7 +268,7 @@ func TestReconcile(t *testing.T) {
 		t.Error("the wrong amount is not flagged")
 	}
 	// stripe-mock was asked about each session with one GET.
-	if n := len(h.stripe.requests(http.MethodGet, "/v1/checkout/sessions/")); n != 4 {
+	if n := len(h.stripe.Find(http.MethodGet, "/v1/checkout/sessions/")); n != 4 {
 		t.Errorf("%d session reads, want 4", n)
 	}
 
@@ -314,7 +329,7 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	if fresh.Purchase == old.Purchase {
 		t.Fatal("the old session was handed out again")
 	}
-	if n := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions/"+old.Session+"/expire")); n != 1 {
+	if n := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions/"+old.Session+"/expire")); n != 1 {
 		t.Errorf("the old session was expired at Stripe %d times, want once: it could be paid next to the new one", n)
 	}
 	ps := h.purchases(t, s1.ID, c.ID)
@@ -330,9 +345,9 @@ func TestCheckoutSupersedesAnOldSession(t *testing.T) {
 	paid := h.buy(t, s2, c)
 	h.age(t, paid.Purchase, 24*time.Hour)
 	h.rewriteSessions(map[string]sessionState{paid.Session: {"complete", "paid", 1000, "usd"}})
-	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
+	before := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions"))
 	apptest.WantError(t, h.checkout(t, s2.Token, c.ID), http.StatusConflict, msgAlreadyOwned)
-	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
+	if after := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); after != before {
 		t.Error("a new session was opened for a paid purchase")
 	}
 	h.wantEnrolled(t, s2, c, 1, 2)
@@ -365,13 +380,13 @@ func TestCheckoutKeepsAnOldSessionStripeWillNotExpire(t *testing.T) {
 	old := h.buy(t, student, c)
 	h.age(t, old.Purchase, 24*time.Hour)
 	svc := h.service(t, nil, nil, refusingExpiry{stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})})
-	before := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions"))
+	before := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions"))
 
 	_, err := svc.Checkout(t.Context(), course.Viewer{UserID: student.ID, Role: auth.RoleStudent}, c.ID)
 	if apperr.KindOf(err) != apperr.Upstream {
 		t.Fatalf("error %v (kind %v), want an upstream error", err, apperr.KindOf(err))
 	}
-	if after := len(h.stripe.requests(http.MethodPost, "/v1/checkout/sessions")); after != before {
+	if after := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions")); after != before {
 		t.Error("a second session was opened while the first one could still be paid")
 	}
 	if p := h.onePurchase(t, student.ID, c.ID); p.Status != "pending" {
@@ -385,12 +400,7 @@ func TestCheckoutReplacesAnAbandonedPurchase(t *testing.T) {
 	h := start(t, nil)
 	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
 	c := h.course(t, teacher.ID, 10, true)
-	r := h.buy(t, student, c)
-	id, _ := primitive.ObjectIDFromHex(r.Purchase)
-	if _, err := h.Mongo.Collection("coursepurchases").UpdateOne(t.Context(), bson.M{"_id": id},
-		bson.M{"$set": bson.M{"paymentId": "", "createdAt": time.Now().Add(-10 * time.Minute)}}); err != nil {
-		t.Fatal(err)
-	}
+	r := h.seedUnstarted(t, student, c, 10*time.Minute)
 	fresh := h.buy(t, student, c)
 	if fresh.Purchase == r.Purchase || fresh.Session == "" {
 		t.Errorf("got %+v, want a new purchase with a session", fresh)
@@ -407,17 +417,14 @@ func TestEventHeldByADeadDelivery(t *testing.T) {
 	c := h.course(t, teacher.ID, 10, true)
 	r := h.buy(t, student, c)
 	now := time.Now()
-	if _, err := h.Mongo.Collection("webhookevents").InsertOne(t.Context(), bson.M{
-		"eventId": "evt_held", "type": "charge.succeeded", "status": "processing", "token": "dead",
-		"leaseUntil": now.Add(time.Hour), "attempts": 1, "createdAt": now, "updatedAt": now,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	h.ClaimWebhookEvent(t, "evt_held", "charge.succeeded", "dead", now, time.Hour)
 	payload := chargeSucceeded("evt_held", r)
 	if err := handle(svc, payload); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("delivery during the lease: %v, want Conflict (409: Stripe retries)", err)
 	}
 	h.wantEnrolled(t, student, c, 0, 0)
+	// The lease runs out: written by hand, as no repository moves a lease
+	// back in time.
 	if _, err := h.Mongo.Collection("webhookevents").UpdateOne(t.Context(), bson.M{"eventId": "evt_held"},
 		bson.M{"$set": bson.M{"leaseUntil": now.Add(-time.Second)}}); err != nil {
 		t.Fatal(err)

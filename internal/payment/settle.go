@@ -91,9 +91,9 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 	for range maxSyncRounds {
 		switch p.Status {
 		case StatusCompleted:
-			added, err := s.d.Enrolments.Enrol(ctx, p.UserID, p.CourseID, s.now())
+			added, err := s.d.Enrolments.Enrol(ctx, p.UserID, p.CourseID)
 			if err != nil {
-				return fmt.Errorf("enrol user %s in course %s: %w", p.UserID, p.CourseID, err)
+				return err
 			}
 			if added {
 				s.d.Logger.InfoContext(ctx, "enrolled", "purchase", p.ID, "user", p.UserID, "course", p.CourseID)
@@ -106,9 +106,9 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 			if other {
 				break
 			}
-			removed, err := s.d.Enrolments.Unenrol(ctx, p.UserID, p.CourseID, s.now())
+			removed, err := s.d.Enrolments.Unenrol(ctx, p.UserID, p.CourseID)
 			if err != nil {
-				return fmt.Errorf("unenrol user %s from course %s: %w", p.UserID, p.CourseID, err)
+				return err
 			}
 			if removed {
 				s.d.Logger.InfoContext(ctx, "unenrolled after refund", "purchase", p.ID, "user", p.UserID, "course", p.CourseID)

@@ -59,7 +59,7 @@ func outcomeOf(ev Event) (o Outcome, money *paid, ok bool) {
 // the next delivery, which completes the work (every step is idempotent).
 func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature string) error {
 	if s.d.Provider == nil {
-		return apperr.New(apperr.Unavailable, msgNotConfigured)
+		return ErrNotConfigured
 	}
 	ev, err := s.d.Provider.ParseEvent(payload, signature)
 	if err != nil {
@@ -77,13 +77,13 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 	}
 	if err := s.applyEvent(ctx, ev, o, money); err != nil {
 		s.release(ctx, ev, token, err)
-		return apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("process event %s (%s): %w", ev.ID, ev.Type, err))
+		return fmt.Errorf("process event %s (%s): %w", ev.ID, ev.Type, err)
 	}
 	if err := s.d.Events.Finish(ctx, ev.ID, token, s.now()); err != nil {
 		// Applied but not recorded: the redelivery applies it again, which
 		// changes nothing.
 		s.release(ctx, ev, token, err)
-		return apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("record event %s: %w", ev.ID, err))
+		return fmt.Errorf("record event %s: %w", ev.ID, err)
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 	for {
 		c, err := s.d.Events.Claim(ctx, ev.ID, ev.Type, token, s.now(), s.d.Timing.EventLease)
 		if err != nil {
-			return false, apperr.Wrap(apperr.Internal, "Internal server error", fmt.Errorf("claim event %s: %w", ev.ID, err))
+			return false, fmt.Errorf("claim event %s: %w", ev.ID, err)
 		}
 		switch c {
 		case ClaimAcquired:
@@ -122,7 +122,7 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
-			return false, apperr.New(apperr.Conflict, msgEventBusy)
+			return false, ErrEventBusy
 		}
 	}
 }
@@ -161,7 +161,7 @@ func (s *Service) purchaseOf(ctx context.Context, ev Event) (*Purchase, error) {
 	}
 	id := ev.Metadata[MetadataPurchaseID]
 	if id == "" {
-		return nil, apperr.New(apperr.NotFound, msgUnknownPurchase)
+		return nil, ErrPurchaseNotFound
 	}
 	p, err := s.d.Repo.ByID(ctx, id)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {

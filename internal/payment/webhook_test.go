@@ -172,10 +172,7 @@ func TestPurchasedCoursesNewestFirst(t *testing.T) {
 		t.Errorf("purchased courses %v, want %v", got, want)
 	}
 	// An unpublished course stays in the list of those who bought it.
-	aid, _ := primitive.ObjectIDFromHex(a.ID)
-	if _, err := h.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": aid}, bson.M{"$set": bson.M{"isPublished": false}}); err != nil {
-		t.Fatal(err)
-	}
+	h.SetPublished(t, a.ID, false)
 	if got := h.purchasedIDs(t, student); len(got) != 3 {
 		t.Errorf("purchased courses %v after unpublishing one", got)
 	}
@@ -495,7 +492,9 @@ func TestWebhookFaultIsRetried(t *testing.T) {
 	r := h.buy(t, student, c)
 	uid, _ := primitive.ObjectIDFromHex(student.ID)
 	users := h.Mongo.Collection("users")
-	// enrolledCourses that is not an array makes the $push fail.
+	// enrolledCourses that is not an array makes the $push fail. This is a
+	// fault injected by writing a corrupt document on purpose, so it goes
+	// around the repositories, and so does its repair below.
 	if _, err := users.UpdateOne(t.Context(), bson.M{"_id": uid}, bson.M{"$set": bson.M{"enrolledCourses": "broken"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,26 +11,15 @@ import (
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// Client-facing messages.
-const (
-	msgCourseNotFound     = "Course not found"
-	msgRecordNotFound     = "Course progress not found"
-	msgLectureNotInCourse = "Lecture does not belong to this course"
-	msgBusy               = "Course progress is being changed by another request; please retry"
-)
-
-// Errors the repository reports, so the service can tell a missing course
-// from a missing record.
+// Errors of the use cases.
 var (
-	// ErrCourseNotFound means the course does not exist.
-	ErrCourseNotFound = apperr.New(apperr.NotFound, msgCourseNotFound)
 	// ErrRecordNotFound means the user has no record for the course.
-	ErrRecordNotFound = apperr.New(apperr.NotFound, msgRecordNotFound)
+	ErrRecordNotFound = apperr.New(apperr.NotFound, "progress_not_found", "Course progress not found")
 	// ErrLectureNotInCourse means the lecture is not a current lecture of the course.
-	ErrLectureNotInCourse = apperr.New(apperr.Invalid, msgLectureNotInCourse)
+	ErrLectureNotInCourse = apperr.New(apperr.Invalid, "lecture_not_in_course", "Lecture does not belong to this course")
 	// ErrBusy means a record kept changing under an update until the
 	// repository gave up retrying.
-	ErrBusy = apperr.New(apperr.Conflict, msgBusy)
+	ErrBusy = apperr.New(apperr.Conflict, "progress_busy", "Course progress is being changed by another request; please retry")
 )
 
 // LectureProgress is where a user is with one lecture.

@@ -7,40 +7,39 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/clock"
 	"github.com/lms-backend/lms/internal/course"
 )
 
 // Repository stores progress records. It is the only writer of records: it
-// refreshes every record against the course's current lectures and
-// recomputes the percentage before each write, and it serialises concurrent
-// changes to one record so that none is lost.
+// refreshes every record against the course's current lectures (given by
+// the caller, who read them with the course) and recomputes the percentage
+// before each write, and it serialises concurrent changes to one record so
+// that none is lost.
 type Repository interface {
-	// CourseLectures returns the ids of the course's current lectures in
-	// lecture order, or ErrCourseNotFound.
-	CourseLectures(ctx context.Context, courseID string) ([]string, error)
-	// Find returns the user's record for the course with the course and the
-	// user, refreshed against the current lectures (not written back). It
-	// returns ErrCourseNotFound, then ErrRecordNotFound.
-	Find(ctx context.Context, userID, courseID string) (*Detail, error)
-	// Create stores a new record for the course's current lectures. When
-	// the user already has one (say, a concurrent request created it) it
-	// returns that one and created false.
-	Create(ctx context.Context, userID, courseID string, now time.Time) (rec *Record, created bool, err error)
-	// Update applies change to the user's record, refreshed against the
-	// current lectures, and stores it with LastAccessed and UpdatedAt set to
-	// now. change may run more than once (when another write got in first)
-	// and must depend only on the record it is given. It returns
-	// ErrRecordNotFound, ErrCourseNotFound, change's error, or ErrBusy when
-	// the record kept changing.
-	Update(ctx context.Context, userID, courseID string, now time.Time, change func(*Record) error) (*Record, error)
+	// Find returns the user's record for the course refreshed against
+	// lectures (not written back), or ErrRecordNotFound.
+	Find(ctx context.Context, userID, courseID string, lectures []string) (*Record, error)
+	// Create stores a new record for these lectures. When the user already
+	// has one (say, a concurrent request created it) it returns that one
+	// and created false.
+	Create(ctx context.Context, userID, courseID string, lectures []string, now time.Time) (rec *Record, created bool, err error)
+	// Update applies change to the user's record, refreshed against
+	// lectures, and stores it with LastAccessed and UpdatedAt set to now.
+	// change may run more than once (when another write got in first) and
+	// must depend only on the record it is given. It returns
+	// ErrRecordNotFound, change's error, or ErrBusy when the record kept
+	// changing.
+	Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*Record) error) (*Record, error)
 }
 
-// Detail is a record with its course and user, for display.
+// Detail is a record with its course, for display (the page's user is the
+// caller, whom the HTTP layer already read).
 type Detail struct {
 	Record
 	Course CourseSummary
-	User   UserSummary
 }
 
 // CourseSummary is what a progress page shows of the course.
@@ -53,16 +52,9 @@ type CourseSummary struct {
 	LectureIDs  []string // current lectures, in order
 }
 
-// UserSummary is what a progress page shows of the user.
-type UserSummary struct {
-	ID     string
-	Name   string
-	Email  string
-	Avatar string // storage key
-}
-
 // Catalog says which courses a user may see: drafts only their instructor,
 // admins and enrolled students (a course they may not see is not found).
+// The course it returns carries its current lectures, in order.
 type Catalog interface {
 	Visible(ctx context.Context, v auth.Identity, courseID string) (*course.Course, error)
 }
@@ -74,9 +66,10 @@ type Deps struct {
 	Now     func() time.Time // time.Now when nil
 }
 
-// Service runs the progress use cases. The user is always the caller.
+// Service runs the progress use cases. The record is always the caller's,
+// of a course the caller may see; every use case reads the course once.
 type Service struct {
-	Deps
+	d Deps
 }
 
 // NewService returns a Service.
@@ -84,78 +77,86 @@ func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{Deps: d}
+	return &Service{d: d}
 }
 
-// now is the current time at the database's precision, so that what a
-// request returns is what a later read returns.
-func (s *Service) now() time.Time {
-	return s.Now().UTC().Truncate(time.Millisecond)
-}
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
 // Get returns the caller's record for a course they may see; it never
 // creates one.
 func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*Detail, error) {
-	if _, err := s.Catalog.Visible(ctx, v, courseID); err != nil {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
 		return nil, err
 	}
-	d, err := s.Repo.Find(ctx, v.UserID, courseID)
+	rec, err := s.d.Repo.Find(ctx, v.UserID, c.ID, c.LectureIDs)
 	if err != nil {
 		return nil, fmt.Errorf("find progress: %w", err)
 	}
-	return d, nil
+	return &Detail{
+		Record: *rec,
+		Course: CourseSummary{
+			ID: c.ID, Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
+			Thumbnail: c.Thumbnail, LectureIDs: c.LectureIDs,
+		},
+	}, nil
 }
 
 // SetLecture marks a lecture of a course the caller may see completed or
-// not. The first call
-// for a course only creates the record, with no lecture completed, and
-// returns it without applying completed — the documented behaviour of the
-// original service, kept because clients rely on it. A request that loses
-// the race to create the record applies its change to the winner's record.
+// not. The first call for a course only creates the record, with no
+// lecture completed, and returns it without applying completed — the
+// documented behaviour of the original service, kept because clients rely
+// on it. A request that loses the race to create the record applies its
+// change to the winner's record.
 func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lectureID string, completed bool) (*Record, error) {
-	if _, err := s.Catalog.Visible(ctx, v, courseID); err != nil {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
 		return nil, err
 	}
-	userID, now := v.UserID, s.now()
-	// The change fails with ErrLectureNotInCourse unless the lecture is a
-	// current lecture of the course: the record is refreshed against them
-	// before it runs.
+	if !slices.Contains(c.LectureIDs, lectureID) {
+		return nil, ErrLectureNotInCourse
+	}
+	now := s.now()
 	set := func(r *Record) error { return r.SetLecture(lectureID, completed, now) }
-	rec, err := s.Repo.Update(ctx, userID, courseID, now, set)
+	rec, err := s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, set)
 	if !errors.Is(err, ErrRecordNotFound) {
 		return rec, wrap("update progress", err)
 	}
-	lectures, err := s.Repo.CourseLectures(ctx, courseID)
-	if err != nil {
-		return nil, fmt.Errorf("read lectures: %w", err)
-	}
-	if !slices.Contains(lectures, lectureID) {
-		return nil, ErrLectureNotInCourse
-	}
-	rec, created, err := s.Repo.Create(ctx, userID, courseID, now)
+	rec, created, err := s.d.Repo.Create(ctx, v.UserID, c.ID, c.LectureIDs, now)
 	if err != nil || created {
 		return rec, wrap("create progress", err)
 	}
-	rec, err = s.Repo.Update(ctx, userID, courseID, now, set)
+	rec, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, set)
 	return rec, wrap("update progress", err)
 }
 
-// Complete marks every lecture of the course completed.
-func (s *Service) Complete(ctx context.Context, userID, courseID string) error {
-	_, err := s.Repo.Update(ctx, userID, courseID, s.now(), func(r *Record) error {
-		r.Complete()
-		return nil
-	})
-	return wrap("complete course", err)
+// Complete marks every lecture of a course the caller may see completed.
+func (s *Service) Complete(ctx context.Context, v auth.Identity, courseID string) error {
+	return s.change(ctx, v, courseID, "complete course", (*Record).Complete)
 }
 
-// Reset marks every lecture of the course not completed and never watched.
-func (s *Service) Reset(ctx context.Context, userID, courseID string) error {
-	_, err := s.Repo.Update(ctx, userID, courseID, s.now(), func(r *Record) error {
-		r.Reset()
+// Reset marks every lecture of a course the caller may see not completed
+// and never watched.
+func (s *Service) Reset(ctx context.Context, v auth.Identity, courseID string) error {
+	return s.change(ctx, v, courseID, "reset progress", (*Record).Reset)
+}
+
+// change applies a change of the whole record. A course the caller may not
+// see has no record for them: it answers ErrRecordNotFound, as the original
+// service did for every course without a record.
+func (s *Service) change(ctx context.Context, v auth.Identity, courseID, what string, apply func(*Record)) error {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if apperr.Is(err, apperr.NotFound) {
+		return ErrRecordNotFound
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, s.now(), func(r *Record) error {
+		apply(r)
 		return nil
 	})
-	return wrap("reset progress", err)
+	return wrap(what, err)
 }
 
 // wrap adds context to a non-nil error.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/progress"
@@ -14,35 +15,28 @@ import (
 // fakeRepo keeps records in memory. raceCreate makes the next Create behave
 // as if a concurrent request had created the record first.
 type fakeRepo struct {
-	lectures   map[string][]string // by course
 	records    map[string]*progress.Record
 	raceCreate bool
 	creates    int
 }
 
-func (f *fakeRepo) CourseLectures(_ context.Context, courseID string) ([]string, error) {
-	l, ok := f.lectures[courseID]
+func (f *fakeRepo) Find(_ context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
+	rec, ok := f.records[userID+"/"+courseID]
 	if !ok {
-		return nil, progress.ErrCourseNotFound
+		return nil, progress.ErrRecordNotFound
 	}
-	return l, nil
+	next := *rec
+	next.Refresh(lectures)
+	return &next, nil
 }
 
-func (f *fakeRepo) Find(context.Context, string, string) (*progress.Detail, error) {
-	panic("not used")
-}
-
-func (f *fakeRepo) Create(ctx context.Context, userID, courseID string, now time.Time) (*progress.Record, bool, error) {
+func (f *fakeRepo) Create(_ context.Context, userID, courseID string, lectures []string, now time.Time) (*progress.Record, bool, error) {
 	f.creates++
-	l, err := f.CourseLectures(ctx, courseID)
-	if err != nil {
-		return nil, false, err
-	}
 	key := userID + "/" + courseID
 	if rec, ok := f.records[key]; ok {
 		return rec, false, nil
 	}
-	rec := progress.NewRecord(userID, courseID, l, now)
+	rec := progress.NewRecord(userID, courseID, lectures, now)
 	f.records[key] = rec
 	if f.raceCreate {
 		f.raceCreate = false
@@ -51,44 +45,56 @@ func (f *fakeRepo) Create(ctx context.Context, userID, courseID string, now time
 	return rec, true, nil
 }
 
-func (f *fakeRepo) Update(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+func (f *fakeRepo) Update(_ context.Context, userID, courseID string, lectures []string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
 	rec, ok := f.records[userID+"/"+courseID]
 	if !ok {
 		return nil, progress.ErrRecordNotFound
 	}
-	l, err := f.CourseLectures(ctx, courseID)
-	if err != nil {
-		return nil, err
-	}
 	next := *rec
 	next.Lectures = append([]progress.LectureProgress(nil), rec.Lectures...)
-	next.Refresh(l)
+	next.Refresh(lectures)
 	if err := change(&next); err != nil {
 		return nil, err
 	}
-	next.Refresh(l)
+	next.Refresh(lectures)
 	next.UpdatedAt, next.LastAccessed = now, now
 	*rec = next
 	return &next, nil
 }
 
-// openCatalog lets everyone see every course.
-type openCatalog struct{}
+// errCourseNotFound is the catalog's answer for a course it does not show.
+var errCourseNotFound = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
 
-func (openCatalog) Visible(_ context.Context, _ auth.Identity, courseID string) (*course.Course, error) {
-	return &course.Course{ID: courseID, IsPublished: true}, nil
+// fakeCatalog shows the courses it has, with their lectures, and hides the
+// drafts of others from everyone but the caller "owner".
+type fakeCatalog struct {
+	lectures map[string][]string // by course
+	drafts   map[string]bool
+}
+
+func (f fakeCatalog) Visible(_ context.Context, v auth.Identity, courseID string) (*course.Course, error) {
+	l, ok := f.lectures[courseID]
+	if !ok || (f.drafts[courseID] && v.UserID != "owner") {
+		return nil, errCourseNotFound
+	}
+	return &course.Course{ID: courseID, IsPublished: !f.drafts[courseID], LectureIDs: l}, nil
 }
 
 // caller is the user of the service tests.
 var caller = auth.Identity{UserID: "u", Role: auth.RoleStudent}
 
 func newFake() *fakeRepo {
-	return &fakeRepo{lectures: map[string][]string{"c": {"a", "b", "c"}, "empty": {}}, records: map[string]*progress.Record{}}
+	return &fakeRepo{records: map[string]*progress.Record{}}
+}
+
+var catalog = fakeCatalog{
+	lectures: map[string][]string{"c": {"a", "b", "c"}, "empty": {}, "draft": {"a"}},
+	drafts:   map[string]bool{"draft": true},
 }
 
 func TestProgressSetLectureFirstCallOnlyCreates(t *testing.T) {
 	repo := newFake()
-	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: catalog})
 	ctx := context.Background()
 
 	rec, err := s.SetLecture(ctx, caller, "c", "a", true)
@@ -113,7 +119,7 @@ func TestProgressSetLectureFirstCallOnlyCreates(t *testing.T) {
 func TestProgressSetLectureLosingTheCreateRaceApplies(t *testing.T) {
 	repo := newFake()
 	repo.raceCreate = true
-	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: catalog})
 	rec, err := s.SetLecture(context.Background(), caller, "c", "b", true)
 	if err != nil {
 		t.Fatal(err)
@@ -125,9 +131,9 @@ func TestProgressSetLectureLosingTheCreateRaceApplies(t *testing.T) {
 
 func TestProgressSetLectureErrors(t *testing.T) {
 	repo := newFake()
-	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: catalog})
 	ctx := context.Background()
-	if _, err := s.SetLecture(ctx, caller, "nope", "a", true); !errors.Is(err, progress.ErrCourseNotFound) {
+	if _, err := s.SetLecture(ctx, caller, "nope", "a", true); !errors.Is(err, errCourseNotFound) {
 		t.Errorf("unknown course: %v", err)
 	}
 	if _, err := s.SetLecture(ctx, caller, "c", "zzz", true); !errors.Is(err, progress.ErrLectureNotInCourse) {
@@ -144,18 +150,18 @@ func TestProgressSetLectureErrors(t *testing.T) {
 func TestProgressCompleteResetNeedARecord(t *testing.T) {
 	repo := newFake()
 	fixed := time.Date(2024, 1, 2, 3, 4, 5, 678901234, time.UTC)
-	s := progress.NewService(progress.Deps{Repo: repo, Catalog: openCatalog{}, Now: func() time.Time { return fixed }})
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: catalog, Now: func() time.Time { return fixed }})
 	ctx := context.Background()
-	if err := s.Complete(ctx, "u", "c"); !errors.Is(err, progress.ErrRecordNotFound) {
+	if err := s.Complete(ctx, caller, "c"); !errors.Is(err, progress.ErrRecordNotFound) {
 		t.Errorf("Complete without a record: %v", err)
 	}
-	if err := s.Reset(ctx, "u", "c"); !errors.Is(err, progress.ErrRecordNotFound) {
+	if err := s.Reset(ctx, caller, "c"); !errors.Is(err, progress.ErrRecordNotFound) {
 		t.Errorf("Reset without a record: %v", err)
 	}
 	if _, err := s.SetLecture(ctx, caller, "c", "a", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Complete(ctx, "u", "c"); err != nil {
+	if err := s.Complete(ctx, caller, "c"); err != nil {
 		t.Fatal(err)
 	}
 	rec := repo.records["u/c"]
@@ -165,10 +171,40 @@ func TestProgressCompleteResetNeedARecord(t *testing.T) {
 	if !rec.UpdatedAt.Equal(fixed.Truncate(time.Millisecond)) {
 		t.Errorf("updatedAt %v, want the clock at millisecond precision", rec.UpdatedAt)
 	}
-	if err := s.Reset(ctx, "u", "c"); err != nil {
+	if err := s.Reset(ctx, caller, "c"); err != nil {
 		t.Fatal(err)
 	}
 	if rec := repo.records["u/c"]; rec.CompletionPercentage != 0 || rec.IsCompleted {
 		t.Errorf("after Reset: %+v", rec)
+	}
+}
+
+// Every use case asks the catalog first: a course the caller may not see is
+// not found, whether or not they have a record of it.
+func TestProgressEveryUseCaseChecksVisibility(t *testing.T) {
+	repo := newFake()
+	repo.records["u/draft"] = progress.NewRecord("u", "draft", []string{"a"}, time.Now())
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: catalog})
+	ctx := context.Background()
+	if _, err := s.Get(ctx, caller, "draft"); !errors.Is(err, errCourseNotFound) {
+		t.Errorf("Get: %v", err)
+	}
+	if _, err := s.SetLecture(ctx, caller, "draft", "a", true); !errors.Is(err, errCourseNotFound) {
+		t.Errorf("SetLecture: %v", err)
+	}
+	// Complete and Reset keep the original answer for "no record here".
+	if err := s.Complete(ctx, caller, "draft"); !errors.Is(err, progress.ErrRecordNotFound) {
+		t.Errorf("Complete: %v", err)
+	}
+	if err := s.Reset(ctx, caller, "draft"); !errors.Is(err, progress.ErrRecordNotFound) {
+		t.Errorf("Reset: %v", err)
+	}
+	if rec := repo.records["u/draft"]; rec.CompletionPercentage != 0 {
+		t.Errorf("a hidden course's record changed: %+v", rec)
+	}
+	owner := auth.Identity{UserID: "owner", Role: auth.RoleInstructor}
+	repo.records["owner/draft"] = progress.NewRecord("owner", "draft", []string{"a"}, time.Now())
+	if err := s.Complete(ctx, owner, "draft"); err != nil {
+		t.Errorf("Complete by someone who may see the draft: %v", err)
 	}
 }

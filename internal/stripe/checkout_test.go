@@ -35,7 +35,7 @@ func checkoutParams() payment.CheckoutParams {
 }
 
 func TestCreateCheckoutSessionSendsParams(t *testing.T) {
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	c := stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: "whsec_x", APIBase: rec.URL})
 	p := checkoutParams()
 
@@ -51,7 +51,7 @@ func TestCreateCheckoutSessionSendsParams(t *testing.T) {
 		t.Errorf("the client wrote output: %q", out)
 	}
 
-	reqs := rec.requests()
+	reqs := rec.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("got %d requests, want 1", len(reqs))
 	}
@@ -95,14 +95,14 @@ func TestCreateCheckoutSessionSendsParams(t *testing.T) {
 }
 
 func TestCreateCheckoutSessionWithoutImage(t *testing.T) {
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	c := stripe.New(stripe.Config{SecretKey: testKey, APIBase: rec.URL})
 	p := checkoutParams()
 	p.ImageURL = ""
 	if _, err := c.CreateCheckoutSession(context.Background(), p); err != nil {
 		t.Fatalf("CreateCheckoutSession: %v", err)
 	}
-	r := rec.requests()[0]
+	r := rec.Requests()[0]
 	for k := range r.Form {
 		if strings.Contains(k, "[images]") {
 			t.Errorf("sent %s=%q for an empty image URL", k, r.Form[k])
@@ -111,14 +111,14 @@ func TestCreateCheckoutSessionWithoutImage(t *testing.T) {
 }
 
 func TestGetCheckoutSession(t *testing.T) {
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	c := stripe.New(stripe.Config{SecretKey: testKey, APIBase: rec.URL})
 
 	s, err := c.GetCheckoutSession(context.Background(), "cs_test_a1b2c3")
 	if err != nil {
 		t.Fatalf("GetCheckoutSession: %v", err)
 	}
-	reqs := rec.requests()
+	reqs := rec.Requests()
 	if len(reqs) != 1 || reqs[0].Method != http.MethodGet || reqs[0].Path != "/v1/checkout/sessions/cs_test_a1b2c3" {
 		t.Fatalf("requests %+v, want one GET /v1/checkout/sessions/cs_test_a1b2c3", reqs)
 	}
@@ -132,25 +132,25 @@ func TestGetCheckoutSession(t *testing.T) {
 }
 
 func TestGetCheckoutSessionEmptyID(t *testing.T) {
-	rec := newRecorder(t, "http://127.0.0.1:1") // never reached
+	rec := stripemock.NewRecorder(t, "http://127.0.0.1:1") // never reached
 	c := stripe.New(stripe.Config{SecretKey: testKey, APIBase: rec.URL})
 	for _, id := range []string{"", "  "} {
 		if _, err := c.GetCheckoutSession(context.Background(), id); err == nil {
 			t.Errorf("GetCheckoutSession(%q): no error", id)
 		}
 	}
-	if n := len(rec.requests()); n != 0 {
+	if n := len(rec.Requests()); n != 0 {
 		t.Errorf("%d requests sent for an empty id", n)
 	}
 }
 
 func TestExpireCheckoutSession(t *testing.T) {
-	rec := newRecorder(t, stripemock.Shared(t))
+	rec := stripemock.NewRecorder(t, stripemock.Shared(t))
 	c := stripe.New(stripe.Config{SecretKey: testKey, APIBase: rec.URL})
 	if err := c.ExpireCheckoutSession(context.Background(), "cs_test_a1b2c3"); err != nil {
 		t.Fatalf("ExpireCheckoutSession: %v", err)
 	}
-	reqs := rec.requests()
+	reqs := rec.Requests()
 	if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Path != "/v1/checkout/sessions/cs_test_a1b2c3/expire" {
 		t.Fatalf("requests %+v, want one POST /v1/checkout/sessions/cs_test_a1b2c3/expire", reqs)
 	}
@@ -159,7 +159,7 @@ func TestExpireCheckoutSession(t *testing.T) {
 			t.Errorf("ExpireCheckoutSession(%q): no error", id)
 		}
 	}
-	if n := len(rec.requests()); n != 1 {
+	if n := len(rec.Requests()); n != 1 {
 		t.Errorf("%d requests, want no more for empty ids", n)
 	}
 }

@@ -14,30 +14,31 @@ import (
 	"github.com/lms-backend/lms/internal/payment"
 )
 
-// Client-safe messages of webhook errors.
-const (
-	msgBadSignature = "Invalid webhook signature"
-	msgBadPayload   = "Invalid webhook payload"
+// Errors of a webhook delivery.
+var (
+	errBadSignature = apperr.New(apperr.Invalid, "invalid_signature", "Invalid webhook signature")
+	errBadPayload   = apperr.New(apperr.Invalid, "invalid_payload", "Invalid webhook payload")
 )
 
 // ParseEvent verifies the Stripe-Signature header over the raw payload and
 // decodes the event. A missing or bad signature, a timestamp more than
 // WebhookTolerance in the past or the future, or a malformed payload is an
-// apperr.Invalid error. Events of any API version are accepted: only the few
+// apperr.Invalid error, and so is an event whose livemode differs from the
+// API key's (sk_live_ or sk_test_). Events of any API version are accepted: only the few
 // fields payment.Event needs are decoded. Without a webhook secret every event
 // is refused with apperr.Unavailable, so that Stripe retries it later.
 func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Event, error) {
 	if c.webhookSecret == "" {
-		return payment.Event{}, apperr.New(apperr.Unavailable, "Payments are not configured")
+		return payment.Event{}, payment.ErrNotConfigured
 	}
 	// stripe-go refuses only old timestamps; a signature from the future
 	// would stay replayable for as long as it is ahead.
 	ts, err := signatureTimestamp(signatureHeader)
 	if err != nil {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature, err)
+		return payment.Event{}, errBadSignature.Wrap(err)
 	}
 	if ahead := time.Until(ts); ahead > WebhookTolerance {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature,
+		return payment.Event{}, errBadSignature.Wrap(
 			fmt.Errorf("webhook timestamp is %s in the future", ahead.Round(time.Second)))
 	}
 	ev, err := webhook.ConstructEventWithOptions(payload, signatureHeader, c.webhookSecret, webhook.ConstructEventOptions{
@@ -46,12 +47,18 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 	})
 	if err != nil {
 		if isSignatureError(err) {
-			return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadSignature, err)
+			return payment.Event{}, errBadSignature.Wrap(err)
 		}
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, err)
+		return payment.Event{}, errBadPayload.Wrap(err)
 	}
 	if ev.ID == "" || ev.Type == "" {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, errors.New("event without id or type"))
+		return payment.Event{}, errBadPayload.Wrap(errors.New("event without id or type"))
+	}
+	// A test event must not fulfil a live purchase, nor the reverse (an
+	// endpoint secret shared between modes, a misrouted delivery).
+	if live, known := keyIsLive(c.secretKey); known && ev.Livemode != live {
+		return payment.Event{}, errWrongMode.Wrap(
+			fmt.Errorf("event %s has livemode %t, the API key has livemode %t", ev.ID, ev.Livemode, live))
 	}
 	out := payment.Event{ID: ev.ID, Type: string(ev.Type)}
 	var raw []byte
@@ -65,7 +72,7 @@ func (c *Client) ParseEvent(payload []byte, signatureHeader string) (payment.Eve
 		err = decodeCharge(raw, &out)
 	}
 	if err != nil {
-		return payment.Event{}, apperr.Wrap(apperr.Invalid, msgBadPayload, fmt.Errorf("event %s (%s): %w", out.ID, out.Type, err))
+		return payment.Event{}, errBadPayload.Wrap(fmt.Errorf("event %s (%s): %w", out.ID, out.Type, err))
 	}
 	return out, nil
 }

@@ -6,24 +6,24 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/clock"
 )
 
-// Client-facing messages.
-const (
-	msgUserExists         = "User already exists with this email"
-	msgInvalidRole        = "Please select a valid role"
-	msgInvalidCredentials = "Invalid email or password"
-	msgWrongCurrent       = "Current password is incorrect"
-	msgWrongPassword      = "Password is incorrect"
-	msgBadResetToken      = "Invalid or expired reset token"
-	msgOwnsCourses        = "Delete or transfer your courses first"
-	msgUserNotFound       = "User not found"
+// Errors of accounts; the repository reports the first two.
+var (
+	ErrUserNotFound         = apperr.New(apperr.NotFound, "user_not_found", "User not found")
+	ErrEmailTaken           = apperr.New(apperr.Invalid, "email_taken", "User already exists with this email")
+	ErrInvalidRole          = apperr.New(apperr.Invalid, "invalid_role", "Please select a valid role")
+	ErrInvalidCredentials   = apperr.New(apperr.Unauthenticated, "invalid_credentials", "Invalid email or password")
+	ErrWrongCurrentPassword = apperr.New(apperr.Unauthenticated, "wrong_current_password", "Current password is incorrect")
+	ErrWrongPassword        = apperr.New(apperr.Unauthenticated, "wrong_password", "Password is incorrect")
+	ErrBadResetToken        = apperr.New(apperr.Invalid, "invalid_reset_token", "Invalid or expired reset token")
+	ErrOwnsCourses          = apperr.New(apperr.Conflict, "owns_courses", "Delete or transfer your courses first")
 )
 
 // resetTokenTTL is how long a password-reset link works.
@@ -50,8 +50,8 @@ type Deps struct {
 
 // Service runs the account use cases.
 type Service struct {
-	Deps
-	mails sync.WaitGroup // mails being sent off the request path
+	d      Deps
+	resets resetQueue // password resets being done off the request path
 }
 
 // NewService returns a Service.
@@ -59,7 +59,7 @@ func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{Deps: d}
+	return &Service{d: d}
 }
 
 // SignUpInput is a sign-up request.
@@ -77,7 +77,7 @@ type Authenticated struct {
 
 // SignUp creates a student or instructor account and signs it in.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, error) {
-	name, email := strings.TrimSpace(in.Name), normalizeEmail(in.Email)
+	name, email := strings.TrimSpace(in.Name), NormalizeEmail(in.Email)
 	var fields []apperr.FieldError
 	fields = appendNameError(fields, name)
 	fields = appendEmailError(fields, email)
@@ -90,18 +90,15 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 		role = auth.RoleStudent
 	}
 	if role != auth.RoleStudent && role != auth.RoleInstructor {
-		return nil, apperr.New(apperr.Invalid, msgInvalidRole)
+		return nil, ErrInvalidRole
 	}
-	hash, err := s.Passwords.Hash(in.Password)
+	hash, err := s.d.Passwords.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	u := &User{Name: name, Email: email, Role: role, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
-	if err := s.Repo.Create(ctx, u); err != nil {
-		if apperr.Is(err, apperr.Conflict) {
-			return nil, apperr.New(apperr.Invalid, msgUserExists)
-		}
+	if err := s.d.Repo.Create(ctx, u); err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return s.issue(u)
@@ -110,7 +107,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 // SignIn checks an email and password. An unknown email takes as long and
 // answers the same as a wrong password.
 func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenticated, error) {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	var fields []apperr.FieldError
 	if email == "" {
 		fields = append(fields, apperr.FieldError{Field: "email", Message: "Email is required"})
@@ -121,19 +118,23 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	u, err := s.Repo.ByEmail(ctx, email)
+	u, err := s.d.Repo.ByEmail(ctx, email)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		s.Passwords.CompareDummy(password)
-		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+		if err := s.d.Passwords.CompareDummy(ctx, password); err != nil {
+			return nil, err
+		}
+		return nil, ErrInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	if !s.Passwords.Matches(u.PasswordHash, password) {
-		return nil, apperr.New(apperr.Unauthenticated, msgInvalidCredentials)
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrInvalidCredentials
 	}
 	now := s.now()
-	if err := s.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
+	if err := s.d.Repo.TouchLastActive(ctx, u.ID, now); err != nil {
 		return nil, fmt.Errorf("touch last active: %w", err)
 	}
 	u.LastActive = now
@@ -141,40 +142,42 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 }
 
 func (s *Service) issue(u *User) (*Authenticated, error) {
-	token, exp, err := s.Tokens.Issue(u.ID, u.TokenVersion)
+	token, exp, err := s.d.Tokens.Issue(u.ID, u.TokenVersion)
 	if err != nil {
 		return nil, fmt.Errorf("issue token: %w", err)
 	}
 	return &Authenticated{User: u, Token: token, Expires: exp}, nil
 }
 
-// Authenticate returns the identity a session token proves: the token must
-// be valid and of the user's current token version.
-func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
-	claims, err := s.Tokens.Parse(token)
+// Authenticate returns the identity a session token proves, and the user
+// it belongs to: the token must be valid and of the user's current token
+// version. It is the request's one read of the user; handlers that need
+// the caller's account take it from here.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, *User, error) {
+	claims, err := s.d.Tokens.Parse(token)
 	if err != nil {
-		return auth.Identity{}, err
+		return auth.Identity{}, nil, err
 	}
-	sess, err := s.Repo.Session(ctx, claims.UserID)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
-		return auth.Identity{}, apperr.New(apperr.Unauthenticated, auth.TokenErrorMessage)
+	u, err := s.d.Repo.ByID(ctx, claims.UserID)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && u.TokenVersion != claims.TokenVersion) {
+		return auth.Identity{}, nil, auth.ErrToken
 	}
 	if err != nil {
-		return auth.Identity{}, fmt.Errorf("read session: %w", err)
+		return auth.Identity{}, nil, fmt.Errorf("read session: %w", err)
 	}
-	return auth.Identity{UserID: sess.UserID, Role: sess.Role}, nil
+	return auth.Identity{UserID: u.ID, Role: u.Role}, u, nil
 }
 
 // SignOut revokes token, and every other token of its user, when it is valid.
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	id, err := s.Authenticate(ctx, token)
+	id, _, err := s.Authenticate(ctx, token)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.Repo.BumpTokenVersion(ctx, id.UserID); err != nil && !apperr.Is(err, apperr.NotFound) {
+	if err := s.d.Repo.BumpTokenVersion(ctx, id.UserID); err != nil && !apperr.Is(err, apperr.NotFound) {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
@@ -186,17 +189,13 @@ type Profile struct {
 	Courses map[string]CourseSummary // by course id, for User.EnrolledCourses
 }
 
-// Profile returns the caller's profile.
-func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
-	u, err := s.Repo.ByID(ctx, userID)
-	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
-	}
+// Profile returns the profile of u, the caller as Authenticate read them.
+func (s *Service) Profile(ctx context.Context, u *User) (*Profile, error) {
 	ids := make([]string, len(u.EnrolledCourses))
 	for i, e := range u.EnrolledCourses {
 		ids[i] = e.CourseID
 	}
-	courses, err := s.Courses.Summaries(ctx, ids)
+	courses, err := s.d.Courses.Summaries(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("enrolled courses: %w", err)
 	}
@@ -208,7 +207,7 @@ func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) 
 func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileChanges) (u *User, err error) {
 	defer func() {
 		if err != nil && c.Avatar != nil {
-			s.Media.Remove(ctx, *c.Avatar)
+			s.d.Media.Remove(ctx, *c.Avatar)
 		}
 	}()
 	var fields []apperr.FieldError
@@ -227,12 +226,12 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, c ProfileCha
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	before, after, err := s.Repo.UpdateProfile(ctx, userID, c, s.now())
+	before, after, err := s.d.Repo.UpdateProfile(ctx, userID, c, s.now())
 	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+		return nil, err
 	}
 	if c.Avatar != nil && before.Avatar != "" && before.Avatar != *c.Avatar {
-		s.Media.Remove(ctx, before.Avatar)
+		s.d.Media.Remove(ctx, before.Avatar)
 	}
 	return after, nil
 }
@@ -248,60 +247,44 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	u, err := s.Repo.ByID(ctx, userID)
-	if err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
-	}
-	if !s.Passwords.Matches(u.PasswordHash, current) {
-		return nil, apperr.New(apperr.Unauthenticated, msgWrongCurrent)
-	}
-	hash, err := s.Passwords.Hash(next)
+	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if u.TokenVersion, err = s.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
-		return nil, notFoundAs(err, msgUserNotFound)
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, current); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrWrongCurrentPassword
+	}
+	hash, err := s.d.Passwords.Hash(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	if u.TokenVersion, err = s.d.Repo.SetPassword(ctx, userID, hash, s.now()); err != nil {
+		return nil, err
 	}
 	return s.issue(u)
 }
 
 // ForgotPassword mails a single-use reset link when the email is registered.
-// It answers the same either way, and a mail failure is only logged.
+// Only the email's syntax is checked on the request path: looking the user
+// up, storing the token and mailing happen in the background, so the answer
+// is the same, after the same work, for every email. Failures are logged.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	if err := apperr.Validation(appendEmailError(nil, email)); err != nil {
 		return err
 	}
-	u, err := s.Repo.ByEmail(ctx, email)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
+	if !s.resets.push(email, s.sendReset) {
+		s.d.Logger.WarnContext(ctx, "password reset dropped: too many waiting", "pending", maxPendingResets)
 	}
-	if err != nil {
-		return fmt.Errorf("find user: %w", err)
-	}
-	token, hash, err := auth.NewResetToken()
-	if err != nil {
-		return err
-	}
-	if err := s.Repo.SetResetToken(ctx, u.ID, hash, s.now().Add(resetTokenTTL)); err != nil {
-		return fmt.Errorf("store reset token: %w", err)
-	}
-	link := s.ResetLink(token)
-	s.mails.Add(1)
-	go func() {
-		defer s.mails.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
-		defer cancel()
-		if err := s.Mailer.SendPasswordReset(ctx, u.Email, u.Name, link); err != nil {
-			s.Logger.Error("send password reset mail", "user_id", u.ID, "err", err)
-		}
-	}()
 	return nil
 }
 
-// Wait waits for mails still being sent; shutdown calls it.
+// Wait waits for password resets still queued or being mailed; shutdown
+// calls it.
 func (s *Service) Wait() {
-	s.mails.Wait()
+	s.resets.done.Wait()
 }
 
 // ResetPassword sets a new password with a reset token, which it uses up.
@@ -310,17 +293,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		return err
 	}
 	if token == "" || len(token) > 128 {
-		return apperr.New(apperr.Invalid, msgBadResetToken)
+		return ErrBadResetToken
 	}
-	hash, err := s.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
-		if apperr.Is(err, apperr.NotFound) {
-			return apperr.New(apperr.Invalid, msgBadResetToken)
-		}
-		return fmt.Errorf("consume reset token: %w", err)
+	if _, err := s.d.Repo.ConsumeResetToken(ctx, auth.HashResetToken(token), hash, s.now()); err != nil {
+		return fmt.Errorf("consume reset token: %w", apperr.Relabel(err, apperr.NotFound, ErrBadResetToken))
 	}
 	return nil
 }
@@ -332,40 +312,40 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	if password == "" {
 		return apperr.Validation([]apperr.FieldError{{Field: "password", Message: "Password is required"}})
 	}
-	u, err := s.Repo.ByID(ctx, userID)
+	u, err := s.d.Repo.ByID(ctx, userID)
 	if err != nil {
-		return notFoundAs(err, msgUserNotFound)
+		return err
 	}
-	if !s.Passwords.Matches(u.PasswordHash, password) {
-		return apperr.New(apperr.Unauthenticated, msgWrongPassword)
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return err
+	} else if !ok {
+		return ErrWrongPassword
 	}
-	owned, err := s.Courses.CountByInstructor(ctx, userID)
+	owned, err := s.d.Courses.CountByInstructor(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("count courses: %w", err)
 	}
 	if owned > 0 {
-		return apperr.New(apperr.Conflict, msgOwnsCourses)
+		return ErrOwnsCourses
 	}
-	if err := s.Progress.DeleteByUser(ctx, userID); err != nil {
+	if err := s.d.Progress.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
 	}
-	for _, e := range u.EnrolledCourses {
-		if _, err := s.Enrolments.Unenrol(ctx, userID, e.CourseID, s.now()); err != nil {
-			return fmt.Errorf("unenrol: %w", err)
-		}
+	if err := s.d.Enrolments.RemoveUser(ctx, userID); err != nil {
+		return fmt.Errorf("remove enrolments: %w", err)
 	}
-	if err := s.Repo.Delete(ctx, userID); err != nil {
-		return notFoundAs(err, msgUserNotFound)
+	if err := s.d.Repo.Delete(ctx, userID); err != nil {
+		return err
 	}
-	s.Media.Remove(ctx, u.Avatar)
+	s.d.Media.Remove(ctx, u.Avatar)
 	return nil
 }
 
 // CreateAdmin creates an admin account, or promotes the user who has this
 // email. It reports whether it created one.
 func (s *Service) CreateAdmin(ctx context.Context, email, name, password string) (created bool, err error) {
-	email = normalizeEmail(email)
-	if _, err := s.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
+	email = NormalizeEmail(email)
+	if _, err := s.d.Repo.SetRole(ctx, email, auth.RoleAdmin, s.now()); err == nil {
 		return false, nil
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return false, fmt.Errorf("promote: %w", err)
@@ -378,25 +358,23 @@ func (s *Service) CreateAdmin(ctx context.Context, email, name, password string)
 	if err := apperr.Validation(fields); err != nil {
 		return false, err
 	}
-	hash, err := s.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return false, err
 	}
 	now := s.now()
 	u := &User{Name: name, Email: email, Role: auth.RoleAdmin, PasswordHash: hash, LastActive: now, CreatedAt: now, UpdatedAt: now}
-	if err := s.Repo.Create(ctx, u); err != nil {
+	if err := s.d.Repo.Create(ctx, u); err != nil {
 		return false, fmt.Errorf("create admin: %w", err)
 	}
 	return true, nil
 }
 
-// now is the current time at the database's millisecond precision, so
-// that what a response shows is what was stored.
-func (s *Service) now() time.Time {
-	return s.Now().UTC().Truncate(time.Millisecond)
-}
+func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
-func normalizeEmail(email string) string {
+// NormalizeEmail is the form in which emails are stored and compared:
+// trimmed and lower-case. The per-account rate limits key on it too.
+func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
@@ -435,12 +413,4 @@ func validEmail(email string) bool {
 	}
 	at := strings.LastIndexByte(email, '@')
 	return at > 0 && strings.Contains(email[at+1:], ".")
-}
-
-// notFoundAs gives a not-found error a client-facing message.
-func notFoundAs(err error, message string) error {
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.New(apperr.NotFound, message)
-	}
-	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/enrolment"
 )
 
 // User is an account.
@@ -19,16 +20,10 @@ type User struct {
 	Bio             string
 	PasswordHash    string
 	TokenVersion    int64
-	EnrolledCourses []Enrollment
+	EnrolledCourses []enrolment.Enrolment // read with the user; written only by package enrolment
 	LastActive      time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
-}
-
-// Enrollment is a course a user may study.
-type Enrollment struct {
-	CourseID   string
-	EnrolledAt time.Time
 }
 
 // CourseSummary is what a profile shows of an enrolled course.
@@ -37,13 +32,6 @@ type CourseSummary struct {
 	Title       string
 	Thumbnail   string // storage key
 	Description string
-}
-
-// Session is who a valid token belongs to.
-type Session struct {
-	UserID       string
-	Role         auth.Role
-	TokenVersion int64
 }
 
 // ProfileChanges are the fields a user may change on their profile; nil
@@ -60,8 +48,6 @@ type Repository interface {
 	Create(ctx context.Context, u *User) error
 	ByID(ctx context.Context, id string) (*User, error)
 	ByEmail(ctx context.Context, email string) (*User, error)
-	// Session reads just what authenticating a request needs (one indexed read).
-	Session(ctx context.Context, id string) (Session, error)
 	// UpdateProfile applies changes and returns the user as it was before
 	// and after them.
 	UpdateProfile(ctx context.Context, id string, c ProfileChanges, now time.Time) (before, after *User, err error)
@@ -94,9 +80,9 @@ type ProgressEraser interface {
 	DeleteByUser(ctx context.Context, userID string) error
 }
 
-// Enrolments removes enrolments, keeping each course's enrolledCount true.
+// Enrolments removes a deleted user's enrolments (enrolment.Service).
 type Enrolments interface {
-	Unenrol(ctx context.Context, userID, courseID string, at time.Time) (bool, error)
+	RemoveUser(ctx context.Context, userID string) error
 }
 
 // MediaRemover deletes stored media; failures are logged, never returned.

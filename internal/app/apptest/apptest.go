@@ -48,9 +48,15 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 		"SECRET_KEY":     "test-secret-key-0123456789abcdef0123456789",
 		"CLIENT_URL":     ClientOrigin,
 		"RATE_LIMIT_MAX": "1000000",
-		"BCRYPT_COST":    "4",
-		"LOG_LEVEL":      "debug",
-		"LOG_FORMAT":     "json",
+		// Tests seed through the repositories, past the catalog cache:
+		// tests of the cache turn it on.
+		"CATALOG_CACHE_TTL": "0",
+		"BCRYPT_COST":       "4",
+		"LOG_LEVEL":         "debug",
+		"LOG_FORMAT":        "json",
+
+		// The per-client limit of the auth routes, high like RATE_LIMIT_MAX.
+		"AUTH_IP_RATE_LIMIT_MAX": "1000000",
 	}
 	for k, v := range overrides {
 		env[k] = v
@@ -161,9 +167,23 @@ func WantError(tb testing.TB, resp *Response, status int, message string) {
 	}
 	body := resp.JSON(tb)
 	msg, isString := body["message"].(string)
-	if len(body) != 2 || body["status"] != word || !isString || message == "" && msg == "" || message != "" && msg != message {
-		tb.Errorf("%s: body %s, want {\"status\":%q,\"message\":%q}", where, resp.Body, word, message)
+	code, _ := body["code"].(string)
+	if len(body) != 3 || body["status"] != word || !isString || message == "" && msg == "" || message != "" && msg != message || !validCode(code) {
+		tb.Errorf("%s: body %s, want {\"status\":%q,\"message\":%q,\"code\":…}", where, resp.Body, word, message)
 	}
+}
+
+// validCode reports whether code looks like an error code: snake_case.
+func validCode(code string) bool {
+	if code == "" {
+		return false
+	}
+	for _, r := range code {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // Object returns m[key] as a JSON object, failing the test otherwise.

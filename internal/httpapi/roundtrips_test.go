@@ -1,0 +1,129 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lms-backend/lms/internal/app/apptest"
+	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/mongodb"
+)
+
+// dbCommands is the number of database commands /metrics has counted for
+// requests of a route ("GET /api/v1/user/profile"), all commands summed.
+func dbCommands(t *testing.T, s *apptest.Server, route string) int {
+	t.Helper()
+	resp := s.Do(t, http.MethodGet, "/metrics", nil, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	}
+	total := 0
+	sc := bufio.NewScanner(bytes.NewReader(resp.Body))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "lms_db_commands_total{") || !strings.Contains(line, `route="`+route+`"`) {
+			continue
+		}
+		n, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		total += int(n)
+	}
+	return total
+}
+
+// TestRoundTripBudgets counts the database commands of the hot routes on
+// the wire (the driver's command monitor, exposed as lms_db_commands_total)
+// and fails when a route needs more than its budget. It is a count, not a
+// time.
+func TestRoundTripBudgets(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	student := s.signUp(t, "student")
+	c := s.publishedCourse(t, inst.Token, map[string]string{"price": "0"})
+	id := c["_id"].(string)
+	lecture := s.addLecture(t, inst.Token, id, "Two", 2, false, 5)["_id"].(string)
+	if resp := s.Do(t, http.MethodPost, "/api/v1/payments/create-checkout-session", map[string]string{"courseId": id}, student.Token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("free enrolment: %d %s", resp.StatusCode, resp.Body)
+	}
+	signIn := map[string]string{"email": "budget@catalog.test", "password": "correct horse battery"}
+	if resp := s.Do(t, http.MethodPost, "/api/v1/user/signup", map[string]string{"name": "Budget", "email": signIn["email"], "password": signIn["password"]}, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign up: %d %s", resp.StatusCode, resp.Body)
+	}
+	steps := []struct {
+		name, method, path, route string
+		body                      any
+		token                     string
+		budget                    int
+	}{
+		{"profile", http.MethodGet, "/api/v1/user/profile", "GET /api/v1/user/profile", nil, student.Token, 2},
+		{"first progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 4},
+		{"progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 3},
+		{"progress GET", http.MethodGet, "/api/v1/progress/" + id, "GET /api/v1/progress/{courseId}", nil, student.Token, 3},
+		{"course page", http.MethodGet, "/api/v1/courses/" + id, "GET /api/v1/courses/{courseId}", nil, "", 3},
+		{"published page", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 3},
+		{"published page, cached", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 0},
+		{"sign-in", http.MethodPost, "/api/v1/user/signin", "POST /api/v1/user/signin", signIn, "", 2},
+	}
+	for _, st := range steps {
+		before := dbCommands(t, s.Server, st.route)
+		resp := s.Do(t, st.method, st.path, st.body, st.token)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", st.name, resp.StatusCode, resp.Body)
+		}
+		n := dbCommands(t, s.Server, st.route) - before
+		if n > st.budget || n == 0 && st.budget > 0 {
+			t.Errorf("%s: %d database commands, budget %d", st.name, n, st.budget)
+		}
+		t.Logf("%s: %d database commands (budget %d)", st.name, n, st.budget)
+	}
+}
+
+// Anonymous catalog reads come from a short shared cache with a strong
+// ETag (304 on If-None-Match) and a public Cache-Control; this instance's
+// catalog writes empty it at once. A request with a session cookie is
+// never answered from it.
+func TestPublicCatalogCache(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	id := s.publishedCourse(t, inst.Token, nil)["_id"].(string)
+	path := catalogCourses + "/" + id
+
+	first := s.Do(t, http.MethodGet, path, nil, "")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != http.StatusOK || etag == "" || first.Header.Get("Cache-Control") != "public, max-age=5" {
+		t.Fatalf("anonymous course page: %d, ETag %q, Cache-Control %q", first.StatusCode, etag, first.Header.Get("Cache-Control"))
+	}
+	again := s.NewRequest(t, http.MethodGet, path, nil).WithHeader("If-None-Match", etag).Send(t)
+	if again.StatusCode != http.StatusNotModified || len(again.Body) != 0 {
+		t.Errorf("If-None-Match: %d with %d bytes, want 304 and no body", again.StatusCode, len(again.Body))
+	}
+
+	// A write that skips the service (as another instance's would) shows
+	// to anonymous readers only after the TTL.
+	title := "Renamed behind the cache"
+	if _, _, err := mongodb.NewCourseRepo(s.App.DB).Update(t.Context(), id, course.Changes{Title: &title}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if resp := s.Do(t, http.MethodGet, path, nil, inst.Token); resp.Header.Get("ETag") != "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("with a session: ETag %q, Cache-Control %q", resp.Header.Get("ETag"), resp.Header.Get("Cache-Control"))
+	}
+	if got := s.getCourse(t, "", id)["title"]; got == title {
+		t.Errorf("anonymous: title %v within the TTL, want the cached one", got)
+	}
+
+	// This instance's own write empties the cache at once.
+	resp := s.Do(t, http.MethodPatch, path, map[string]string{"subtitle": "New subtitle"}, inst.Token)
+	wantOK(t, resp, http.StatusOK, "Course updated successfully")
+	after := s.Do(t, http.MethodGet, path, nil, "")
+	c := apptest.Object(t, after.JSON(t), "data")
+	if c["subtitle"] != "New subtitle" || c["title"] != title || after.Header.Get("ETag") == etag {
+		t.Errorf("after a write: %v / %v, ETag %q (was %q)", c["title"], c["subtitle"], after.Header.Get("ETag"), etag)
+	}
+}
