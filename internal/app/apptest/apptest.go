@@ -246,9 +246,19 @@ func (r *Request) WithHeader(k, v string) *Request {
 	return r
 }
 
-// Send sends the request and reads the whole response.
+// Send sends the request, reads the whole response and checks the exchange
+// against the OpenAPI document (see checkContract).
 func (r *Request) Send(tb testing.TB) *Response {
 	tb.Helper()
+	var sent []byte // nil when the body is streamed and cannot be read twice
+	if r.GetBody != nil {
+		if b, err := r.GetBody(); err == nil {
+			sent, _ = io.ReadAll(b)
+			if sent == nil {
+				sent = []byte{}
+			}
+		}
+	}
 	resp, err := http.DefaultTransport.RoundTrip(r.Request)
 	if err != nil {
 		tb.Fatalf("apptest: %s %s: %v", r.Method, r.URL.Path, err)
@@ -258,6 +268,7 @@ func (r *Request) Send(tb testing.TB) *Response {
 	if err != nil {
 		tb.Fatalf("apptest: read body: %v", err)
 	}
+	checkContract(tb, r.Request, sent, resp, body)
 	return &Response{Response: resp, Body: body}
 }
 
