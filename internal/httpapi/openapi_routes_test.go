@@ -21,7 +21,7 @@ var wildcardRoutes = map[string][]string{
 // from the OpenAPI document or the document names a route the router does
 // not serve.
 func TestOpenAPICoversRoutes(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	h, err := s.routes(true)
 	if err != nil {
 		t.Fatal(err)
