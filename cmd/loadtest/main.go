@@ -62,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.seed.Lectures, "lectures", 5, "lectures per course")
 	fs.IntVar(&o.seed.Enrol, "enrol", 3, "courses each signed-in load client's user is enrolled in (shown on its profile)")
 	fs.IntVar(&o.seed.Workers, "seed-workers", 4, "goroutines seeding at once (the embedded database has one connection)")
+	fs.BoolVar(&o.seed.Totals, "totals", false, "refresh every course's totals (RefreshTotals) after its lectures: quadratic on the embedded database")
 	fs.IntVar(&o.seed.BcryptCost, "bcrypt-cost", 10, "BCRYPT_COST of the server and of the seeded password hash")
 	fs.DurationVar(&o.seed.CacheTTL, "catalog-cache", 5*time.Second, "CATALOG_CACHE_TTL of the server (0 turns the cache off)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per scenario")

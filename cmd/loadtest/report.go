@@ -25,7 +25,11 @@ func writeReport(w io.Writer, o *options, ready readyLine, rows []row) {
 	for _, p := range ready.Phases {
 		seeded = append(seeded, fmt.Sprintf("%s %d in %s", p.Name, p.Count, p.Duration))
 	}
-	fmt.Fprintf(w, "seeded in %s with %d workers: %s\n", ready.SeedTime, s.Workers, strings.Join(seeded, ", "))
+	totals := "not refreshed (-totals=false: totalDuration 0)"
+	if s.Totals {
+		totals = "refreshed"
+	}
+	fmt.Fprintf(w, "seeded in %s with %d workers: %s; course totals %s\n", ready.SeedTime, s.Workers, strings.Join(seeded, ", "), totals)
 	fmt.Fprintf(w, "each scenario: %s warm-up, %s measured\n\n", o.warmup, o.duration)
 
 	fmt.Fprintf(w, "| %s |\n", strings.Join(reportHeader, " | "))
