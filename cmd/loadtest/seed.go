@@ -111,16 +111,17 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	progressRepo, enrolments := mongodb.NewProgressRepo(db), mongodb.NewEnrolmentRepo(db)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var phases []phase
-	step := func(name string, n int, f func(ctx context.Context, i int) error) error {
+	// step runs f for i in [0, n): each call writes per documents.
+	step := func(name string, n, per int, f func(ctx context.Context, i int) error) error {
 		start := time.Now()
 		err := forEach(ctx, n, spec.Workers, f, func(done int) {
-			fmt.Fprintf(progressOut, "loadtest: seed %s: %d/%d (%s)\n", name, done, n, time.Since(start).Round(time.Second))
+			fmt.Fprintf(progressOut, "loadtest: seed %s: %d/%d (%s)\n", name, done*per, n*per, time.Since(start).Round(time.Second))
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		p := phase{Name: name, Count: n, Duration: time.Since(start).Round(time.Millisecond)}
-		fmt.Fprintf(progressOut, "loadtest: seed %s: %d in %s (%.0f/s)\n", name, n, p.Duration, float64(n)/p.Duration.Seconds())
+		p := phase{Name: name, Count: n * per, Duration: time.Since(start).Round(time.Millisecond)}
+		fmt.Fprintf(progressOut, "loadtest: seed %s: %d in %s (%.0f/s)\n", name, p.Count, p.Duration, float64(p.Count)/p.Duration.Seconds())
 		phases = append(phases, p)
 		return nil
 	}
@@ -133,7 +134,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	}
 	userIDs := make([]string, spec.Users)
 	ninstr := spec.instructors()
-	err = step("users", spec.Users, func(ctx context.Context, i int) error {
+	err = step("users", spec.Users, 1, func(ctx context.Context, i int) error {
 		role, email := auth.RoleStudent, fmt.Sprintf("student%d@load.test", i-ninstr)
 		if i < ninstr {
 			role, email = auth.RoleInstructor, fmt.Sprintf("instructor%d@load.test", i)
@@ -159,7 +160,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	// before the seed is done.
 	courseIDs := make([]string, spec.Courses)
 	lectureIDs := make([][]string, spec.Courses)
-	err = step("courses", spec.Courses, func(ctx context.Context, i int) error {
+	err = step("courses", spec.Courses, 1, func(ctx context.Context, i int) error {
 		topic := topics[i%len(topics)]
 		c := &course.Course{
 			Title:       fmt.Sprintf("%s, part %d", topic, i),
@@ -181,11 +182,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 
 	// A course's lectures go in order (AddLecture appends to its list);
 	// courses run in parallel.
-	err = step("lectures", spec.Courses*spec.Lectures, func(ctx context.Context, k int) error {
-		if k%spec.Lectures != 0 {
-			return nil
-		}
-		i := k / spec.Lectures
+	err = step("lectures", spec.Courses, spec.Lectures, func(ctx context.Context, i int) error {
 		for n := range spec.Lectures {
 			l := &course.Lecture{
 				CourseID: courseIDs[i], Title: fmt.Sprintf("Lecture %d", n+1), Video: "videos/" + mediaID + ".mp4",
@@ -208,7 +205,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	// lectures and keeps their order, so it only runs with -totals; without
 	// it totalDuration stays 0.
 	if spec.Totals {
-		err = step("totals", spec.Courses, func(ctx context.Context, i int) error {
+		err = step("totals", spec.Courses, 1, func(ctx context.Context, i int) error {
 			ids, err := courses.RefreshTotals(ctx, courseIDs[i], now)
 			lectureIDs[i] = ids
 			return err
@@ -223,7 +220,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	}
 
 	students := spec.Users - ninstr
-	err = step("progress", spec.Progress, func(ctx context.Context, k int) error {
+	err = step("progress", spec.Progress, 1, func(ctx context.Context, k int) error {
 		s, j := k%students, k/students
 		c := pub[progressCourse(s, j, len(pub))]
 		_, created, err := progressRepo.Create(ctx, userIDs[ninstr+s], courseIDs[c], lectureIDs[c], now)
@@ -240,7 +237,7 @@ func seed(ctx context.Context, db *mongodb.DB, spec seedSpec, progressOut io.Wri
 	// they have progress in, so that their profiles list courses.
 	perStudent := spec.Progress / students // records every client's student has at least
 	enrol := min(spec.Enrol, max(perStudent, 1))
-	err = step("enrolments", spec.Clients*enrol, func(ctx context.Context, k int) error {
+	err = step("enrolments", spec.Clients*enrol, 1, func(ctx context.Context, k int) error {
 		s, j := k/enrol, k%enrol
 		c := pub[progressCourse(s, j, len(pub))]
 		added, err := enrolments.Enrol(ctx, userIDs[ninstr+s], courseIDs[c], now)
