@@ -82,7 +82,7 @@ func serveChild(ctx context.Context, specJSON string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	if err := db.EnsureIndexes(ctx); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
 
