@@ -2,10 +2,11 @@ package mongodb
 
 // Collection names (mongoose's pluralised model names, as in the seed).
 const (
-	usersCollection    = "users"
-	coursesCollection  = "courses"
-	lecturesCollection = "lectures"
-	progressCollection = "courseprogresses"
-	purchaseCollection = "coursepurchases"
-	eventsCollection   = "webhookevents"
+	usersCollection     = "users"
+	coursesCollection   = "courses"
+	lecturesCollection  = "lectures"
+	progressCollection  = "courseprogresses"
+	purchaseCollection  = "coursepurchases"
+	eventsCollection    = "webhookevents"
+	unmatchedCollection = "unmatchedrefunds"
 )

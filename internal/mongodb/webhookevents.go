@@ -112,3 +112,13 @@ func (r *WebhookEventRepo) Release(ctx context.Context, id, token, cause string)
 	}
 	return nil
 }
+
+// Prune deletes the records of events processed before `before`; records
+// still processing (leased, or released after a failure) stay.
+func (r *WebhookEventRepo) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := r.c.DeleteMany(ctx, bson.M{"status": eventProcessed, "processedAt": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook events: %w", err)
+	}
+	return res.DeletedCount, nil
+}

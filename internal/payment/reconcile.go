@@ -83,6 +83,10 @@ func (s *Service) reconcileOne(ctx context.Context, p *Purchase, r *ReconcileRep
 		return
 	}
 	after, err := s.settleSession(ctx, p, sess, "reconcile")
+	if err == nil && after.Status == StatusCompleted {
+		// Later charges of this purchase are matched by its payment intent.
+		err = s.notePaymentIntent(ctx, after, sess.PaymentIntentID)
+	}
 	if err != nil {
 		r.Errors++
 		log.ErrorContext(ctx, "reconcile: settle purchase", "err", err)

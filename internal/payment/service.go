@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
@@ -64,8 +65,12 @@ type Timing struct {
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo       Repository
-	Events     EventLog
+	Repo   Repository
+	Events EventLog
+	// Unmatched keeps refunds no purchase could be found for.
+	Unmatched UnmatchedRefunds
+	// Directory names courses and buyers in the ledger.
+	Directory  Directory
 	Enrolments Enrolments
 	Catalog    Catalog
 	// Provider is the card processor; nil when payments are not
@@ -84,7 +89,8 @@ type Deps struct {
 
 // Service runs checkout, webhook events, reads and reconciliation.
 type Service struct {
-	d Deps
+	d         Deps
+	unmatched atomic.Int64
 }
 
 // NewService returns a Service.
