@@ -80,6 +80,9 @@ func NewServer(d Deps) (http.Handler, error) {
 
 		newCounter: d.NewRateLimitCounter,
 	}
+	if s.payments != nil {
+		s.metrics.countUnmatchedRefunds(s.payments.UnmatchedRefundsSeen)
+	}
 	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
 	s.authIPLimiter = s.newLimiter(s.cfg.AuthIPRateLimit, s.cfg.RateLimitWindow,
