@@ -88,6 +88,7 @@ func (h *harness) service(t testing.TB, enrol enrolment.Repository, events payme
 	})
 	return payment.NewService(payment.Deps{
 		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrolments, Catalog: catalog,
+		Unmatched: mongodb.NewUnmatchedRefundRepo(db), Directory: mongodb.NewLedgerDirectory(db),
 		Provider: provider, SuccessURL: successURL, CancelURL: cancelURL,
 		Timing: payment.Timing{BusyWait: 2 * time.Second},
 	})
