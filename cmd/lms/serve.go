@@ -36,6 +36,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go a.EnsureIndexes(bg)
+	if a.Config.PruneEventsAfter > 0 {
+		go pruneDaily(bg, a.Payments, a.Config.PruneEventsAfter, a.Logger)
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.Config.Port)))
 	if err != nil {
