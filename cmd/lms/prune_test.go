@@ -5,7 +5,6 @@ import (
 	"context"
 		"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,24 +104,6 @@ func TestPruneCommandErrors(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink a test may read while a goroutine writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestServePrunesDaily(t *testing.T) {
 	dir := t.TempDir()
 	withApp(t, dir, "", func(a *app.App) {
@@ -132,7 +113,7 @@ func TestServePrunesDaily(t *testing.T) {
 		done := make(chan struct{})
 		go func() { pruneDaily(ctx, a.Payments, 30*24*time.Hour, slog.New(slog.NewTextHandler(&logs, nil))); close(done) }()
 		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(logs.String(), "pruned webhook events deleted=1 ") {
+		for !strings.Contains(logs.String(), `msg="pruned webhook events" deleted=1 `) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the daily prune did not run at start: %s", logs.String())
 			}
