@@ -63,7 +63,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	courses := mongodb.NewCourseRepo(db)
 	progressRepo := mongodb.NewProgressRepo(db)
 	enrolments := enrolment.NewService(enrolment.Deps{Repo: mongodb.NewEnrolmentRepo(db)})
-	courseService := course.NewService(course.Deps{Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store})
+	courseService := course.NewService(course.Deps{
+		Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store, CacheTTL: cfg.CatalogCacheTTL,
+	})
 	payments := newPayments(cfg, logger, db, courseService, enrolments, store)
 	users := user.NewService(user.Deps{
 		Repo:       mongodb.NewUserRepo(db),

@@ -6,8 +6,8 @@
 // and the courses' enrolledCount — stored inside those documents so that a
 // profile is one read, written only here), progress.go (courseprogresses),
 // purchases.go (coursepurchases) and webhookevents.go (webhookevents). A
-// repository may read another's collection for display (progress reads a
-// user's name), never write it.
+// repository may read another's collection for display (courses read their
+// instructors' names), never write it.
 package mongodb
 
 import (
@@ -54,6 +54,7 @@ func Connect(opts Options) (*DB, error) {
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(connectTimeout).
 		SetTimeout(OperationTimeout).
+		SetMonitor(commandMonitor()).
 		SetAppName("lms")
 	if opts.SingleConnection {
 		co.SetMaxPoolSize(1)
