@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-		"log/slog"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +111,10 @@ func TestServePrunesDaily(t *testing.T) {
 		var logs lockedBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { pruneDaily(ctx, a.Payments, 30*24*time.Hour, slog.New(slog.NewTextHandler(&logs, nil))); close(done) }()
+		go func() {
+			pruneDaily(ctx, a.Payments, 30*24*time.Hour, slog.New(slog.NewTextHandler(&logs, nil)))
+			close(done)
+		}()
 		deadline := time.Now().Add(10 * time.Second)
 		for !strings.Contains(logs.String(), `msg="pruned webhook events" deleted=1 `) {
 			if time.Now().After(deadline) {
