@@ -196,12 +196,16 @@ func (s *server) sales(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := salesPage{Sales: make([]saleResponse, len(p.Sales)), Pagination: pageOf(p)}
-	for i := range p.Sales {
-		out.Sales[i] = toSaleResponse(&p.Sales[i], true)
-	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: out})
+	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: salesPage{Sales: saleResponses(p, true), Pagination: pageOf(p)}})
 	return nil
+}
+
+func saleResponses(p *payment.SalesPage, withBuyer bool) []saleResponse {
+	out := make([]saleResponse, len(p.Sales))
+	for i := range p.Sales {
+		out[i] = toSaleResponse(&p.Sales[i], withBuyer)
+	}
+	return out
 }
 
 func pageOf(p *payment.SalesPage) pagination {
@@ -334,10 +338,6 @@ func (s *server) purchaseHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := historyPage{Purchases: make([]saleResponse, len(p.Sales)), Pagination: pageOf(p)}
-	for i := range p.Sales {
-		out.Purchases[i] = toSaleResponse(&p.Sales[i], false)
-	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: out})
+	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: historyPage{Purchases: saleResponses(p, false), Pagination: pageOf(p)}})
 	return nil
 }

@@ -150,13 +150,18 @@ func (r *PurchaseRepo) BySession(ctx context.Context, sessionID string) (*paymen
 	return r.findOne(ctx, bson.M{"paymentId": sessionID})
 }
 
+// pairIDs parses a user and course id; a malformed one is not found.
+func pairIDs(userID, courseID string) (user, course primitive.ObjectID, err error) {
+	if user, err = objectID(userID, payment.ErrPurchaseNotFound); err != nil {
+		return user, course, err
+	}
+	course, err = objectID(courseID, payment.ErrPurchaseNotFound)
+	return user, course, err
+}
+
 // Pending returns the pending purchase of a user and course.
 func (r *PurchaseRepo) Pending(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
-	user, err := objectID(userID, payment.ErrPurchaseNotFound)
-	if err != nil {
-		return nil, err
-	}
-	course, err := objectID(courseID, payment.ErrPurchaseNotFound)
+	user, course, err := pairIDs(userID, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -314,11 +319,7 @@ func (r *PurchaseRepo) ByPaymentIntent(ctx context.Context, paymentIntentID stri
 
 // Latest returns the newest purchase of a user and course.
 func (r *PurchaseRepo) Latest(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
-	user, err := objectID(userID, payment.ErrPurchaseNotFound)
-	if err != nil {
-		return nil, err
-	}
-	course, err := objectID(courseID, payment.ErrPurchaseNotFound)
+	user, course, err := pairIDs(userID, courseID)
 	if err != nil {
 		return nil, err
 	}
