@@ -334,6 +334,24 @@ func (r *PurchaseRepo) Latest(ctx context.Context, userID, courseID string) (*pa
 	return &ps[0], nil
 }
 
+// WithoutPaymentIntent returns paid purchases with a session and no payment
+// intent, by id.
+func (r *PurchaseRepo) WithoutPaymentIntent(ctx context.Context, afterID string, limit int) ([]payment.Purchase, error) {
+	filter := bson.M{
+		"status":        bson.M{"$in": bson.A{string(payment.StatusCompleted), string(payment.StatusRefunded)}},
+		"paymentId":     bson.M{"$regex": "^cs_"},
+		"paymentIntent": bson.M{"$exists": false},
+	}
+	if afterID != "" {
+		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
+		if err != nil {
+			return nil, err
+		}
+		filter["_id"] = bson.M{"$gt": oid}
+	}
+	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
 // SetPaymentIntent records the payment intent that paid a purchase.
 func (r *PurchaseRepo) SetPaymentIntent(ctx context.Context, id, paymentIntentID string, now time.Time) error {
 	oid, err := objectID(id, payment.ErrPurchaseNotFound)

@@ -600,3 +600,41 @@ func TestInstructorNeverSeesAnotherInstructorsSalesOrAnyEmail(t *testing.T) {
 		t.Errorf("history entry %v has a buyer", first)
 	}
 }
+
+func TestReconcileRecordsThePaymentIntentOfEarlierPurchases(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 10, true)
+	// Completed before payment intents were recorded, with a session.
+	p := h.SeedPurchase(t, payment.Purchase{
+		UserID: student.ID, CourseID: c.ID, Amount: 10, Status: payment.StatusCompleted, PaymentID: "cs_test_earlier",
+		CompletedAt: time.Now().Add(-72 * time.Hour), CreatedAt: time.Now().Add(-72 * time.Hour),
+	})
+	h.Enrol(t, student.ID, c.ID)
+	h.stripe.SetRewrite(func(req *http.Request, obj map[string]any) {
+		if req.Method == http.MethodGet && req.URL.Path == "/v1/checkout/sessions/cs_test_earlier" {
+			obj["id"], obj["status"], obj["payment_status"], obj["payment_intent"] = "cs_test_earlier", "complete", "paid", "pi_earlier"
+		}
+	})
+	report, err := h.App.Payments.Reconcile(context.Background(), time.Hour)
+	if err != nil || report.PaymentIntents != 1 || report.Errors != 0 {
+		t.Fatalf("reconcile: %+v, %v; want one payment intent recorded", report, err)
+	}
+	if got := h.stored(t, p.ID).PaymentIntentID; got != "pi_earlier" {
+		t.Fatalf("payment intent %q, want pi_earlier", got)
+	}
+	// Asked once: the next run leaves it alone.
+	before := len(h.stripe.Find(http.MethodGet, "/v1/checkout/sessions/cs_test_earlier"))
+	if report, err := h.App.Payments.Reconcile(context.Background(), time.Hour); err != nil || report.PaymentIntents != 0 {
+		t.Errorf("second run: %+v, %v", report, err)
+	}
+	if after := len(h.stripe.Find(http.MethodGet, "/v1/checkout/sessions/cs_test_earlier")); after != before {
+		t.Error("the second run asked Stripe again")
+	}
+	// A refund from the Dashboard, with no metadata, now finds it.
+	r := ref{Purchase: p.ID, User: student.ID, Course: c.ID, Cents: 1000}
+	h.deliver(t, charge("evt_earlier_refund", "charge.refunded", r, "pi_earlier", nil, "succeeded", 1000))
+	if h.isPurchased(t, student, c.ID) {
+		t.Error("the refund did not remove access")
+	}
+}

@@ -42,6 +42,11 @@ type Repository interface {
 	ByPaymentIntent(ctx context.Context, paymentIntentID string) (*Purchase, error)
 	// Latest returns the newest purchase of a user and course.
 	Latest(ctx context.Context, userID, courseID string) (*Purchase, error)
+	// WithoutPaymentIntent returns up to limit paid (completed or refunded)
+	// purchases that have a Checkout Session and were never given a
+	// payment intent (not even an empty one), with ids greater than
+	// afterID, by id.
+	WithoutPaymentIntent(ctx context.Context, afterID string, limit int) ([]Purchase, error)
 	// SetPaymentIntent records the payment intent that paid a purchase.
 	SetPaymentIntent(ctx context.Context, id, paymentIntentID string, now time.Time) error
 	// RaiseRefunded sets a purchase's RefundedCents to cents when that is

@@ -51,6 +51,7 @@ const (
 
 	pollInterval     = 25 * time.Millisecond
 	reconcileBatch   = 100
+	backfillPerRun   = 200
 	maxCheckoutTries = 4
 	maxSyncRounds    = 3
 )
