@@ -283,14 +283,7 @@ func (r *PurchaseRepo) Completed(ctx context.Context, userID string) ([]payment.
 // `before`, with ids greater than afterID, by id.
 func (r *PurchaseRepo) PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]payment.Purchase, error) {
 	filter := bson.M{"status": string(payment.StatusPending), "createdAt": bson.M{"$lt": before}}
-	if afterID != "" {
-		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
-		if err != nil {
-			return nil, err
-		}
-		filter["_id"] = bson.M{"$gt": oid}
-	}
-	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	return r.findAfter(ctx, filter, afterID, limit)
 }
 
 func (r *PurchaseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]payment.Purchase, error) {
@@ -342,14 +335,7 @@ func (r *PurchaseRepo) WithoutPaymentIntent(ctx context.Context, afterID string,
 		"paymentId":     bson.M{"$regex": "^cs_"},
 		"paymentIntent": bson.M{"$exists": false},
 	}
-	if afterID != "" {
-		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
-		if err != nil {
-			return nil, err
-		}
-		filter["_id"] = bson.M{"$gt": oid}
-	}
-	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	return r.findAfter(ctx, filter, afterID, limit)
 }
 
 // SetPaymentIntent records the payment intent that paid a purchase.
@@ -455,12 +441,18 @@ func (r *PurchaseRepo) SalesAfter(ctx context.Context, q payment.SalesQuery, aft
 	if !ok {
 		return nil, nil
 	}
+	return r.findAfter(ctx, f, afterID, limit)
+}
+
+// findAfter returns up to limit purchases matching filter with ids greater
+// than afterID ("" for from the start), by id: a page of a batched scan.
+func (r *PurchaseRepo) findAfter(ctx context.Context, filter bson.M, afterID string, limit int) ([]payment.Purchase, error) {
 	if afterID != "" {
 		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
 		if err != nil {
 			return nil, err
 		}
-		f["_id"] = bson.M{"$gt": oid}
+		filter["_id"] = bson.M{"$gt": oid}
 	}
-	return r.find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
