@@ -28,7 +28,7 @@ func seedEvents(t *testing.T, a *app.App, now time.Time) {
 	events := mongodb.NewWebhookEventRepo(a.DB)
 	old := now.Add(-40 * 24 * time.Hour)
 	claim := func(id string, at time.Time, lease time.Duration) {
-		if c, err := events.Claim(ctx, id, "charge.refunded", "tok-"+id, at, lease); err != nil || c != payment.ClaimAcquired {
+		if c, err := events.Claim(ctx, payment.Event{ID: id, Type: "charge.refunded"}, "tok-"+id, at, lease); err != nil || c != payment.ClaimAcquired {
 			t.Fatalf("claim %s: %v %v", id, c, err)
 		}
 	}
@@ -55,7 +55,7 @@ func wantEvents(t *testing.T, a *app.App, oldProcessedKept bool) {
 	ctx := context.Background()
 	events := mongodb.NewWebhookEventRepo(a.DB)
 	probe := func(id string) payment.Claim {
-		c, err := events.Claim(ctx, id, "charge.refunded", "probe", time.Now(), time.Minute)
+		c, err := events.Claim(ctx, payment.Event{ID: id, Type: "charge.refunded"}, "probe", time.Now(), time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestPruneCommand(t *testing.T) {
 	// The released event is still unprocessed: it stays, and a later
 	// delivery takes it over.
 	withApp(t, dir, "", func(a *app.App) {
-		c, err := mongodb.NewWebhookEventRepo(a.DB).Claim(context.Background(), "evt_old_released", "charge.refunded", "later", time.Now(), time.Minute)
+		c, err := mongodb.NewWebhookEventRepo(a.DB).Claim(context.Background(), payment.Event{ID: "evt_old_released", Type: "charge.refunded"}, "later", time.Now(), time.Minute)
 		if err != nil || c != payment.ClaimAcquired {
 			t.Errorf("the released event: %v %v", c, err)
 		}

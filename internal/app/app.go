@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		serveMetrics = func(h http.Handler) { metrics = h }
 	}
 	h, err := httpapi.NewServer(httpapi.Deps{
-		Config: cfg, Logger: logger, DB: db,
+		Options: httpOptions(cfg), Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
@@ -100,6 +100,19 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		return nil, err
 	}
 	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Metrics: metrics, Payments: payments}, nil
+}
+
+// httpOptions are the settings of the HTTP layer.
+func httpOptions(cfg *config.Config) httpapi.Options {
+	return httpapi.Options{
+		Development: cfg.AppEnv == config.EnvDevelopment, Production: cfg.Production(),
+		ClientURLs: cfg.ClientURLs, TrustedProxies: cfg.TrustedProxies,
+		CookieSecure: cfg.CookieSecure, CookieSameSite: cfg.CookieSameSite,
+		RateLimitMax: cfg.RateLimitMax, RateLimitWindow: cfg.RateLimitWindow,
+		AuthRateLimit: cfg.AuthRateLimit, AuthIPRateLimit: cfg.AuthIPRateLimit,
+		RequestTimeout: cfg.RequestTimeout, UploadIdleTimeout: cfg.UploadIdleTimeout,
+		MaxUploadsPerUser: cfg.MaxUploadsPerUser, CatalogCacheTTL: cfg.CatalogCacheTTL,
+	}
 }
 
 func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {
@@ -124,15 +137,68 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("DATA_DIR: %w", err)
 	}
+	sweepTemp(tmp, cfg.UploadIdleTimeout, logger)
 	return media.NewStore(backend, media.Config{
-		TempDir:       tmp,
-		MaxImageBytes: cfg.MaxImageBytes,
-		MaxVideoBytes: cfg.MaxVideoBytes,
-		URLTTL:        cfg.MediaURLTTL,
-		SigningKey:    cfg.SecretKey,
-		PublicBaseURL: cfg.PublicURL,
-		Logger:        logger,
+		TempDir:        tmp,
+		MaxImageBytes:  cfg.MaxImageBytes,
+		MaxVideoBytes:  cfg.MaxVideoBytes,
+		MaxImagePixels: cfg.MaxImagePixels,
+		URLTTL:         cfg.MediaURLTTL,
+		SigningKey:     cfg.SecretKey,
+		PublicBaseURL:  cfg.PublicURL,
+		Logger:         logger,
 	}), nil
+}
+
+// sweepTemp removes the upload temporary files that a crash or an
+// interrupted shutdown left in dir: those untouched for longer than an
+// upload may sit idle, so that a live upload of another instance sharing
+// dir is spared.
+func sweepTemp(dir string, idle time.Duration, logger *slog.Logger) {
+	n, err := media.SweepTemp(dir, time.Now().Add(-idle))
+	if err != nil {
+		logger.Warn("sweep upload temp files", "dir", dir, "err", err)
+	}
+	if n > 0 {
+		logger.Info("removed stale upload temp files", "dir", dir, "count", n)
+	}
+}
+
+// SweepTempFiles repeats the start-up sweep of stale upload temporary files
+// every interval until ctx ends, for files that a crash of another
+// instance sharing DATA_DIR leaves behind.
+func (a *App) SweepTempFiles(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sweepTemp(filepath.Join(a.Config.DataDir, "tmp"), a.Config.UploadIdleTimeout, a.Logger)
+		}
+	}
+}
+
+// SettleWebhookEvents applies, every interval until ctx ends, the webhook
+// events that were acknowledged to Stripe but whose processing failed or
+// whose process died (payment.Service.SettleStale).
+func (a *App) SettleWebhookEvents(ctx context.Context, interval time.Duration) {
+	if !a.Payments.Configured() {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.Payments.SettleStale(ctx); err != nil {
+			a.Logger.Warn("settle stale webhook events", "settled", n, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {

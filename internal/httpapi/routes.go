@@ -28,7 +28,7 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(noStore)
+		r.Use(noStore, s.limitRequestTime)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls
@@ -62,14 +62,14 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 
 			r.Route("/courses", func(r chi.Router) {
 				r.Group(func(r chi.Router) {
-					r.Use(s.optionalUser)
+					r.Use(s.cachePublic, s.optionalUser)
 					r.Get("/search", s.handle(s.searchCourses))
 					r.Get("/published", s.handle(s.publishedCourses))
 					r.Get("/{courseId}", s.handle(s.getCourse))
 					r.Get("/{courseId}/lectures", s.handle(s.listLectures))
 				})
 				r.Group(func(r chi.Router) {
-					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin))
+					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin), s.dropPublic)
 					r.Post("/", s.handle(s.createCourse))
 					r.Get("/instructor", s.handle(s.instructorCourses))
 					r.Patch("/{courseId}", s.handle(s.updateCourse))

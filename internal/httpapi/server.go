@@ -11,7 +11,6 @@ import (
 
 	"github.com/go-chi/httprate"
 
-	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
@@ -26,7 +25,7 @@ type Pinger interface {
 
 // Deps are what the HTTP layer needs from the rest of the service.
 type Deps struct {
-	Config  *config.Config
+	Options Options
 	Logger  *slog.Logger
 	DB      Pinger
 	Users   *user.Service
@@ -47,7 +46,7 @@ type Deps struct {
 
 // server carries the dependencies of every handler.
 type server struct {
-	cfg      *config.Config
+	opts     Options
 	logger   *slog.Logger
 	db       Pinger
 	metrics  *metrics
@@ -57,6 +56,9 @@ type server struct {
 	media    *media.Store
 	progress *progress.Service
 	payments *payment.Service
+	public   *publicCache
+
+	uploads *uploadSlots
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
@@ -67,7 +69,7 @@ type server struct {
 // NewServer returns the service's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{
-		cfg:      d.Config,
+		opts:     d.Options,
 		logger:   d.Logger,
 		db:       d.DB,
 		metrics:  newMetrics(),
@@ -77,17 +79,19 @@ func NewServer(d Deps) (http.Handler, error) {
 		media:    d.Media,
 		progress: d.Progress,
 		payments: d.Payments,
+		public:   newPublicCache(d.Options.CatalogCacheTTL),
+		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),
 
 		newCounter: d.NewRateLimitCounter,
 	}
 	if s.payments != nil {
 		s.metrics.countUnmatchedRefunds(s.payments.UnmatchedRefundsSeen)
 	}
-	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
+	s.ipLimiter = s.newLimiter(s.opts.RateLimitMax, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
-	s.authIPLimiter = s.newLimiter(s.cfg.AuthIPRateLimit, s.cfg.RateLimitWindow,
+	s.authIPLimiter = s.newLimiter(s.opts.AuthIPRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
-	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
+	s.accountLimiter = s.newLimiter(s.opts.AuthRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
 	h, err := s.routes(d.ServeMetrics == nil)
 	if err != nil {

@@ -638,3 +638,25 @@ func TestReconcileRecordsThePaymentIntentOfEarlierPurchases(t *testing.T) {
 		t.Error("the refund did not remove access")
 	}
 }
+
+// A partial refund acknowledged to Stripe and settled later from its record
+// keeps what matching and the ledger need: the payment intent and the
+// amount refunded.
+func TestStaleRefundIsSettledFromItsRecord(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 30, true)
+	r := h.buy(t, student, c)
+	h.deliver(t, completed("evt_stale_complete", r))
+	ev := payment.Event{ID: "evt_stale_partial", Type: payment.EventChargeRefunded, ObjectID: "ch_stale", Amount: 3000,
+		Currency: "usd", AmountRefunded: 1200, PaymentIntentID: "pi_" + r.Purchase}
+	if c, err := mongodb.NewWebhookEventRepo(h.App.DB).Claim(context.Background(), ev, "died", time.Now().Add(-time.Hour), time.Minute); err != nil || c != payment.ClaimAcquired {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	if n, err := h.App.Payments.SettleStale(context.Background()); err != nil || n != 1 {
+		t.Fatalf("SettleStale: %d, %v; want 1", n, err)
+	}
+	if got := h.stored(t, r.Purchase); got.RefundedCents != 1200 || got.Status != payment.StatusCompleted {
+		t.Errorf("purchase %+v: want completed with 1200 refunded", got)
+	}
+}
