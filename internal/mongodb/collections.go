@@ -2,11 +2,25 @@ package mongodb
 
 // Collection names (mongoose's pluralised model names, as in the seed).
 const (
-	usersCollection     = "users"
+	usersCollection = "users"
+	// emailKeysCollection holds one key document per user, _id the
+	// normalised email (UserRepo).
+	emailKeysCollection = "useremails"
 	coursesCollection   = "courses"
 	lecturesCollection  = "lectures"
 	progressCollection  = "courseprogresses"
-	purchaseCollection  = "coursepurchases"
-	eventsCollection    = "webhookevents"
+	// progressStashCollection holds copies of progress records while
+	// Migrate moves them to their derived _id (ProgressRepo.migrateIDs).
+	progressStashCollection = "courseprogresses_migration"
+	purchaseCollection      = "coursepurchases"
+	eventsCollection        = "webhookevents"
+	// unmatchedCollection keeps refunds no purchase was found for
+	// (UnmatchedRefundRepo).
 	unmatchedCollection = "unmatchedrefunds"
 )
+
+// allCollections are the collections the service uses.
+var allCollections = []string{
+	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
+	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
+}
