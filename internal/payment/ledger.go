@@ -218,7 +218,8 @@ func (s *Service) eachBatch(ctx context.Context, q SalesQuery, fn func([]Purchas
 	}
 }
 
-// named adds course titles and buyers to purchases.
+// named adds course titles and, for a reader of the ledger (who has a
+// user id), buyers to purchases.
 func (s *Service) named(ctx context.Context, who auth.Identity, ps []Purchase, titles map[string]string) ([]Sale, error) {
 	var courseIDs, userIDs []string
 	for _, p := range ps {
@@ -232,7 +233,7 @@ func (s *Service) named(ctx context.Context, who auth.Identity, ps []Purchase, t
 		}
 	}
 	people := map[string]Person{}
-	if len(userIDs) > 0 && s.d.Directory != nil {
+	if len(userIDs) > 0 && who.UserID != "" {
 		var err error
 		if people, err = s.d.Directory.People(ctx, userIDs); err != nil {
 			return nil, fmt.Errorf("read buyers: %w", err)
