@@ -1,6 +1,7 @@
 // Command lms is the learning-management backend: `lms serve` (the default)
 // runs the API, `lms create-admin` creates or promotes an admin, and
-// `lms reconcile` settles purchases whose webhook never arrived.
+// `lms reconcile` settles purchases whose webhook never arrived, and
+// `lms prune` deletes old webhook event records.
 package main
 
 import (
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = createAdmin(ctx, args, getenv, stdin, stdout, stderr)
 	case "reconcile":
 		err = reconcile(ctx, args, getenv, stdout, stderr)
+	case "prune":
+		err = prune(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -62,5 +65,7 @@ commands:
                  with that email; the password is read from stdin
   reconcile      [--older-than 1h]: ask Stripe about purchases pending for
                  longer than that and settle them (safe to repeat; cron it)
+  prune          --older-than 30d: delete the records of webhook events
+                 processed longer ago than that (never unprocessed ones)
   help           show this text
 `

@@ -44,6 +44,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	go a.Migrate(bg)
 	go a.SweepTempFiles(bg, tempSweepInterval)
 	go a.SettleWebhookEvents(bg, settleInterval)
+	if a.Config.PruneEventsAfter > 0 {
+		go pruneDaily(bg, a.Payments, a.Config.PruneEventsAfter, a.Logger)
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.Config.Port)))
 	if err != nil {

@@ -29,6 +29,8 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 	return payment.NewService(payment.Deps{
 		Repo:       mongodb.NewPurchaseRepo(db),
 		Events:     mongodb.NewWebhookEventRepo(db),
+		Unmatched:  mongodb.NewUnmatchedRefundRepo(db),
+		Directory:  mongodb.NewLedgerDirectory(db),
 		Enrolments: enrolments,
 		Catalog:    catalog,
 		Provider:   provider,

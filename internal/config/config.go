@@ -98,6 +98,10 @@ type Config struct {
 	// for /metrics, which the API port then does not serve.
 	MetricsAddr string
 
+	// PruneEventsAfter, when set, makes serve delete, once a day, the
+	// records of webhook events processed longer ago than this.
+	PruneEventsAfter time.Duration
+
 	warnings []string
 }
 
@@ -175,6 +179,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel: p.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 
 		MetricsAddr: p.listenAddr("METRICS_ADDR"),
+
+		PruneEventsAfter: p.age("PRUNE_EVENTS_AFTER"),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
 	clientDefault := "http://localhost:5173"
@@ -335,6 +341,38 @@ func (p *parser) staleness(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// age reads an optional age such as 30d or 720h; zero when unset.
+func (p *parser) age(name string) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := ParseAge(v)
+	if err != nil {
+		p.fail(name, "want a positive age such as 30d or 72h, got %q", v)
+		return 0
+	}
+	return d
+}
+
+// ParseAge parses a positive age: a whole number of days ("30d") or a Go
+// duration ("72h", "90m").
+func ParseAge(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 || n > 100*365 {
+			return 0, fmt.Errorf("invalid age %q: want a whole number of days such as 30d", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid age %q: want a positive duration such as 30d or 72h", v)
+	}
+	return d, nil
 }
 
 func (p *parser) boolean(name string, def bool) bool {

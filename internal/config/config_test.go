@@ -82,6 +82,10 @@ func TestLoadRejectsEachBadVariable(t *testing.T) {
 		{"CATALOG_CACHE_TTL", "soon", nil},
 		{"METRICS_ADDR", "9090", nil},
 		{"METRICS_ADDR", "localhost:http-alt", nil},
+		{"PRUNE_EVENTS_AFTER", "30", nil},
+		{"PRUNE_EVENTS_AFTER", "0d", nil},
+		{"PRUNE_EVENTS_AFTER", "-1h", nil},
+		{"PRUNE_EVENTS_AFTER", "1.5d", nil},
 		{"COOKIE_SECURE", "maybe", nil},
 		{"COOKIE_SAMESITE", "sometimes", nil},
 		{"COOKIE_SAMESITE", "None", map[string]string{"COOKIE_SECURE": "false"}},
@@ -174,6 +178,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"AuthRateLimit", cfg.AuthRateLimit, 10},
 		{"AuthIPRateLimit", cfg.AuthIPRateLimit, 30},
 		{"MetricsAddr", cfg.MetricsAddr, ""},
+		{"PruneEventsAfter", cfg.PruneEventsAfter, time.Duration(0)},
 		{"TrustedProxies", len(cfg.TrustedProxies), 0},
 		{"CookieSecure", cfg.CookieSecure, false},
 		{"CookieSameSite", cfg.CookieSameSite, http.SameSiteStrictMode},
@@ -318,5 +323,14 @@ func TestEnsureSecretKeepsGivenKey(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "secret.key")); !os.IsNotExist(err) {
 		t.Errorf("secret.key written although SECRET_KEY was set (stat err %v)", err)
+	}
+}
+
+func TestLoadPruneEventsAfter(t *testing.T) {
+	for v, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "72h": 72 * time.Hour, " 1d ": 24 * time.Hour} {
+		cfg, err := config.Load(envOf(map[string]string{"PRUNE_EVENTS_AFTER": v}))
+		if err != nil || cfg.PruneEventsAfter != want {
+			t.Errorf("PRUNE_EVENTS_AFTER=%q: %v, %v; want %v", v, err, cfg.PruneEventsAfter, want)
+		}
 	}
 }

@@ -43,6 +43,15 @@ func newMetrics() *metrics {
 	return m
 }
 
+// countUnmatchedRefunds exports the payment service's count of refunds for
+// no known purchase.
+func (m *metrics) countUnmatchedRefunds(seen func() int64) {
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lms_unmatched_refunds_total",
+		Help: "Refund events for which no purchase was found (kept in the unmatchedrefunds collection).",
+	}, func() float64 { return float64(seen()) }))
+}
+
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration, commands map[string]int) {
 	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()

@@ -84,6 +84,9 @@ func NewServer(d Deps) (http.Handler, error) {
 
 		newCounter: d.NewRateLimitCounter,
 	}
+	if s.payments != nil {
+		s.metrics.countUnmatchedRefunds(s.payments.UnmatchedRefundsSeen)
+	}
 	s.ipLimiter = s.newLimiter(s.opts.RateLimitMax, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
 	s.authIPLimiter = s.newLimiter(s.opts.AuthIPRateLimit, s.opts.RateLimitWindow,

@@ -14,10 +14,13 @@ const (
 	progressStashCollection = "courseprogresses_migration"
 	purchaseCollection      = "coursepurchases"
 	eventsCollection        = "webhookevents"
+	// unmatchedCollection keeps refunds no purchase was found for
+	// (UnmatchedRefundRepo).
+	unmatchedCollection = "unmatchedrefunds"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
-	progressCollection, progressStashCollection, purchaseCollection, eventsCollection,
+	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
 }

@@ -37,9 +37,15 @@ func indexes() map[string][]mongo.IndexModel {
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}, {Key: "status", Value: 1}}, Options: options.Index().SetName("user_course_status")},
 			{Keys: bson.D{{Key: "paymentId", Value: 1}}, Options: options.Index().SetName("payment_id")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "createdAt", Value: 1}}, Options: options.Index().SetName("status_created")},
+			{Keys: bson.D{{Key: "paymentIntent", Value: 1}}, Options: options.Index().SetName("payment_intent")},
+			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("course_created")},
 		},
 		eventsCollection: {
 			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "processedAt", Value: 1}}, Options: options.Index().SetName("status_processed")},
+		},
+		unmatchedCollection: {
+			{Keys: bson.D{{Key: "firstSeen", Value: 1}}, Options: options.Index().SetName("first_seen")},
 		},
 	}
 }

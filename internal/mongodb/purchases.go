@@ -42,12 +42,19 @@ type purchaseDoc struct {
 	Status      string             `bson:"status"`
 	PaymentID   string             `bson:"paymentId"` // Checkout Session id
 	SessionURL  string             `bson:"sessionUrl,omitempty"`
-	OpenKey     string             `bson:"openKey"`
-	Flagged     bool               `bson:"flagged,omitempty"`
-	FlagReason  string             `bson:"flagReason,omitempty"`
-	CompletedAt *time.Time         `bson:"completedAt,omitempty"`
-	CreatedAt   time.Time          `bson:"createdAt"`
-	UpdatedAt   time.Time          `bson:"updatedAt"`
+	// PaymentIntent is the payment intent that paid the session (absent
+	// on purchases completed before it was recorded).
+	PaymentIntent string `bson:"paymentIntent,omitempty"`
+	// RefundedCents is the charge's amount_refunded (absent: none, or a
+	// refund recorded before amounts were).
+	RefundedCents int64      `bson:"refundedCents,omitempty"`
+	RefundedAt    *time.Time `bson:"refundedAt,omitempty"`
+	OpenKey       string     `bson:"openKey"`
+	Flagged       bool       `bson:"flagged,omitempty"`
+	FlagReason    string     `bson:"flagReason,omitempty"`
+	CompletedAt   *time.Time `bson:"completedAt,omitempty"`
+	CreatedAt     time.Time  `bson:"createdAt"`
+	UpdatedAt     time.Time  `bson:"updatedAt"`
 }
 
 func openKey(user, course primitive.ObjectID) string {
@@ -63,6 +70,14 @@ func (d *purchaseDoc) toDomain() *payment.Purchase {
 	}
 	if d.CompletedAt != nil {
 		p.CompletedAt = *d.CompletedAt
+	}
+	p.PaymentIntentID, p.RefundedCents = d.PaymentIntent, d.RefundedCents
+	if d.RefundedAt != nil {
+		p.RefundedAt = *d.RefundedAt
+	}
+	// Purchases stored by the Node API have the amount in dollars only.
+	if p.AmountCents == 0 && p.Amount > 0 {
+		p.AmountCents = payment.AmountCents(p.Amount)
 	}
 	return p
 }
@@ -82,7 +97,12 @@ func (r *PurchaseRepo) Create(ctx context.Context, p *payment.Purchase) error {
 		ID: primitive.NewObjectID(), Course: course, User: user,
 		Amount: p.Amount, AmountCents: p.AmountCents, Currency: p.Currency, Status: string(p.Status),
 		PaymentID: p.PaymentID, SessionURL: p.SessionURL, Flagged: p.Flagged, FlagReason: p.FlagReason,
+		PaymentIntent: p.PaymentIntentID, RefundedCents: p.RefundedCents,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if !p.RefundedAt.IsZero() {
+		t := p.RefundedAt
+		doc.RefundedAt = &t
 	}
 	doc.OpenKey = doc.ID.Hex()
 	if p.Status == payment.StatusPending {
@@ -130,13 +150,18 @@ func (r *PurchaseRepo) BySession(ctx context.Context, sessionID string) (*paymen
 	return r.findOne(ctx, bson.M{"paymentId": sessionID})
 }
 
+// pairIDs parses a user and course id; a malformed one is not found.
+func pairIDs(userID, courseID string) (user, course primitive.ObjectID, err error) {
+	if user, err = objectID(userID, payment.ErrPurchaseNotFound); err != nil {
+		return user, course, err
+	}
+	course, err = objectID(courseID, payment.ErrPurchaseNotFound)
+	return user, course, err
+}
+
 // Pending returns the pending purchase of a user and course.
 func (r *PurchaseRepo) Pending(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
-	user, err := objectID(userID, payment.ErrPurchaseNotFound)
-	if err != nil {
-		return nil, err
-	}
-	course, err := objectID(courseID, payment.ErrPurchaseNotFound)
+	user, course, err := pairIDs(userID, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -258,14 +283,7 @@ func (r *PurchaseRepo) Completed(ctx context.Context, userID string) ([]payment.
 // `before`, with ids greater than afterID, by id.
 func (r *PurchaseRepo) PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]payment.Purchase, error) {
 	filter := bson.M{"status": string(payment.StatusPending), "createdAt": bson.M{"$lt": before}}
-	if afterID != "" {
-		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
-		if err != nil {
-			return nil, err
-		}
-		filter["_id"] = bson.M{"$gt": oid}
-	}
-	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	return r.findAfter(ctx, filter, afterID, limit)
 }
 
 func (r *PurchaseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]payment.Purchase, error) {
@@ -282,4 +300,159 @@ func (r *PurchaseRepo) find(ctx context.Context, filter bson.M, opts *options.Fi
 		out[i] = *docs[i].toDomain()
 	}
 	return out, nil
+}
+
+// ByPaymentIntent finds the purchase paid by a payment intent.
+func (r *PurchaseRepo) ByPaymentIntent(ctx context.Context, paymentIntentID string) (*payment.Purchase, error) {
+	if paymentIntentID == "" {
+		return nil, payment.ErrPurchaseNotFound
+	}
+	return r.findOne(ctx, bson.M{"paymentIntent": paymentIntentID})
+}
+
+// Latest returns the newest purchase of a user and course.
+func (r *PurchaseRepo) Latest(ctx context.Context, userID, courseID string) (*payment.Purchase, error) {
+	user, course, err := pairIDs(userID, courseID)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := r.find(ctx, bson.M{"user": user, "course": course},
+		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(1))
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, payment.ErrPurchaseNotFound
+	}
+	return &ps[0], nil
+}
+
+// WithoutPaymentIntent returns paid purchases with a session and no payment
+// intent, by id.
+func (r *PurchaseRepo) WithoutPaymentIntent(ctx context.Context, afterID string, limit int) ([]payment.Purchase, error) {
+	filter := bson.M{
+		"status":        bson.M{"$in": bson.A{string(payment.StatusCompleted), string(payment.StatusRefunded)}},
+		"paymentId":     bson.M{"$regex": "^cs_"},
+		"paymentIntent": bson.M{"$exists": false},
+	}
+	return r.findAfter(ctx, filter, afterID, limit)
+}
+
+// SetPaymentIntent records the payment intent that paid a purchase.
+func (r *PurchaseRepo) SetPaymentIntent(ctx context.Context, id, paymentIntentID string, now time.Time) error {
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
+	if err != nil {
+		return err
+	}
+	res, err := r.c.UpdateOne(ctx, bson.M{"_id": oid},
+		bson.M{"$set": bson.M{"paymentIntent": paymentIntentID, "updatedAt": now}})
+	if err != nil {
+		return fmt.Errorf("store payment intent: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return payment.ErrPurchaseNotFound
+	}
+	return nil
+}
+
+// RaiseRefunded sets refundedCents to cents when that is more than stored,
+// in one conditional update.
+func (r *PurchaseRepo) RaiseRefunded(ctx context.Context, id string, cents int64, now time.Time) (bool, error) {
+	oid, err := objectID(id, payment.ErrPurchaseNotFound)
+	if err != nil {
+		return false, err
+	}
+	res, err := r.c.UpdateOne(ctx,
+		bson.M{"_id": oid, "$or": bson.A{
+			bson.M{"refundedCents": bson.M{"$exists": false}},
+			bson.M{"refundedCents": bson.M{"$lt": cents}},
+		}},
+		bson.M{"$set": bson.M{"refundedCents": cents, "refundedAt": now, "updatedAt": now}})
+	if err != nil {
+		return false, fmt.Errorf("store refund: %w", err)
+	}
+	return res.ModifiedCount > 0, nil
+}
+
+// salesFilter is the filter of a ledger query.
+func salesFilter(q payment.SalesQuery) (bson.M, bool) {
+	f := bson.M{}
+	if q.CourseIDs != nil {
+		ids := objectIDs(q.CourseIDs)
+		if len(ids) == 0 {
+			return nil, false
+		}
+		f["course"] = bson.M{"$in": ids}
+	}
+	if q.UserID != "" {
+		user, err := objectID(q.UserID, payment.ErrPurchaseNotFound)
+		if err != nil {
+			return nil, false
+		}
+		f["user"] = user
+	}
+	if len(q.Statuses) > 0 {
+		in := make(bson.A, len(q.Statuses))
+		for i, s := range q.Statuses {
+			in[i] = string(s)
+		}
+		f["status"] = bson.M{"$in": in}
+	}
+	if q.PaidOnly {
+		f["amount"] = bson.M{"$gt": 0}
+	}
+	created := bson.M{}
+	if !q.From.IsZero() {
+		created["$gte"] = q.From
+	}
+	if !q.To.IsZero() {
+		created["$lt"] = q.To
+	}
+	if len(created) > 0 {
+		f["createdAt"] = created
+	}
+	return f, true
+}
+
+// Sales returns one page of the purchases q selects, newest first, and
+// their total.
+func (r *PurchaseRepo) Sales(ctx context.Context, q payment.SalesQuery) ([]payment.Purchase, int64, error) {
+	f, ok := salesFilter(q)
+	if !ok {
+		return []payment.Purchase{}, 0, nil
+	}
+	total, err := r.c.CountDocuments(ctx, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count purchases: %w", err)
+	}
+	ps, err := r.find(ctx, f, options.Find().
+		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).
+		SetSkip(int64(max(q.Page-1, 0))*int64(q.Limit)).SetLimit(int64(q.Limit)))
+	if err != nil {
+		return nil, 0, err
+	}
+	return ps, total, nil
+}
+
+// SalesAfter returns up to limit purchases q selects with ids greater than
+// afterID, by id.
+func (r *PurchaseRepo) SalesAfter(ctx context.Context, q payment.SalesQuery, afterID string, limit int) ([]payment.Purchase, error) {
+	f, ok := salesFilter(q)
+	if !ok {
+		return nil, nil
+	}
+	return r.findAfter(ctx, f, afterID, limit)
+}
+
+// findAfter returns up to limit purchases matching filter with ids greater
+// than afterID ("" for from the start), by id: a page of a batched scan.
+func (r *PurchaseRepo) findAfter(ctx context.Context, filter bson.M, afterID string, limit int) ([]payment.Purchase, error) {
+	if afterID != "" {
+		oid, err := objectID(afterID, payment.ErrPurchaseNotFound)
+		if err != nil {
+			return nil, err
+		}
+		filter["_id"] = bson.M{"$gt": oid}
+	}
+	return r.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }

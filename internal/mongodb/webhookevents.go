@@ -62,11 +62,16 @@ type eventDataDoc struct {
 	Currency      string            `bson:"currency,omitempty"`
 	Metadata      map[string]string `bson:"metadata,omitempty"`
 	Refunded      bool              `bson:"refunded,omitempty"`
+	// AmountRefunded and PaymentIntent match charges to purchases and
+	// record refunds (absent on records kept before they were).
+	AmountRefunded int64  `bson:"amountRefunded,omitempty"`
+	PaymentIntent  string `bson:"paymentIntent,omitempty"`
 }
 
 func eventData(ev payment.Event) *eventDataDoc {
 	return &eventDataDoc{ObjectID: ev.ObjectID, PaymentStatus: ev.PaymentStatus, Amount: ev.Amount,
-		Currency: ev.Currency, Metadata: ev.Metadata, Refunded: ev.Refunded}
+		Currency: ev.Currency, Metadata: ev.Metadata, Refunded: ev.Refunded,
+		AmountRefunded: ev.AmountRefunded, PaymentIntent: ev.PaymentIntentID}
 }
 
 func (d webhookEventDoc) event() payment.Event {
@@ -74,6 +79,7 @@ func (d webhookEventDoc) event() payment.Event {
 	if e := d.Event; e != nil {
 		ev.ObjectID, ev.PaymentStatus, ev.Amount, ev.Currency, ev.Metadata, ev.Refunded =
 			e.ObjectID, e.PaymentStatus, e.Amount, e.Currency, e.Metadata, e.Refunded
+		ev.AmountRefunded, ev.PaymentIntentID = e.AmountRefunded, e.PaymentIntent
 	}
 	return ev
 }
@@ -140,6 +146,16 @@ func (r *WebhookEventRepo) Release(ctx context.Context, id, token, cause string)
 		return fmt.Errorf("release webhook event: %w", err)
 	}
 	return nil
+}
+
+// Prune deletes the records of events processed before `before`; records
+// still processing (leased, or released after a failure) stay.
+func (r *WebhookEventRepo) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := r.c.DeleteMany(ctx, bson.M{"status": eventProcessed, "processedAt": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook events: %w", err)
+	}
+	return res.DeletedCount, nil
 }
 
 // Stale returns up to limit claimed, unprocessed events whose lease ran out

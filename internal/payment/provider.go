@@ -59,6 +59,9 @@ type Session struct {
 	Currency      string
 	ExpiresAt     time.Time
 	Metadata      map[string]string
+	// PaymentIntentID is the session's payment intent (pi_...), once it
+	// has one.
+	PaymentIntentID string
 }
 
 // Event is a verified webhook event, reduced to the fields we use.
@@ -75,4 +78,9 @@ type Event struct {
 	Metadata      map[string]string
 	// Refunded is true on charge.* events when the charge is fully refunded.
 	Refunded bool
+	// AmountRefunded is a charge's amount_refunded, in cents (charge.*
+	// only): the sum of its refunds so far.
+	AmountRefunded int64
+	// PaymentIntentID is the payment intent of a charge or a session.
+	PaymentIntentID string
 }

@@ -37,6 +37,15 @@ type Purchase struct {
 	// enrolments and, briefly, while the session is being created.
 	PaymentID  string
 	SessionURL string
+	// PaymentIntentID is the payment intent (pi_...) that paid the
+	// session, recorded on completion; charges are matched by it first.
+	// Empty for free enrolments and for purchases older than this field.
+	PaymentIntentID string
+	// RefundedCents is how much of AmountCents was refunded (a charge's
+	// amount_refunded, which only grows); RefundedAt is when that was
+	// last seen to grow.
+	RefundedCents int64
+	RefundedAt    time.Time
 	// Flagged marks a purchase whose payment did not match it (amount,
 	// currency or metadata); FlagReason says how. Such a payment is never
 	// fulfilled automatically.
@@ -45,6 +54,21 @@ type Purchase struct {
 	CompletedAt time.Time // zero unless it ever completed
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// NetCents is what the purchase brought in: the amount paid less refunds.
+// Purchases that were never paid (pending, failed, expired) bring nothing.
+func (p *Purchase) NetCents() int64 {
+	return p.GrossCents() - p.RefundedCents
+}
+
+// GrossCents is the amount paid: AmountCents for a purchase that completed
+// (refunded ones included), 0 otherwise.
+func (p *Purchase) GrossCents() int64 {
+	if p.Status != StatusCompleted && p.Status != StatusRefunded {
+		return 0
+	}
+	return p.AmountCents
 }
 
 // AmountCents returns price in cents, rounded to the nearest cent.

@@ -17,6 +17,9 @@ type ReconcileReport struct {
 	Flagged   int // paid, but not what the purchase says: left for review
 	Abandoned int // never got a session: deleted
 	Errors    int // could not be checked now (logged); the next run retries
+	// PaymentIntents counts paid purchases whose payment intent was read
+	// from their session at Stripe and recorded (see backfillIntents).
+	PaymentIntents int
 }
 
 // String is the one-line summary the command prints.
@@ -55,9 +58,45 @@ func (s *Service) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 			}
 		}
 		if len(batch) < reconcileBatch {
-			return r, nil
+			break
 		}
 	}
+	return r, s.backfillIntents(ctx, &r)
+}
+
+// backfillIntents records the payment intent of up to backfillPerRun paid
+// purchases that completed before it was recorded, reading each session at
+// Stripe, so that their later charges (a refund from the Dashboard) are
+// matched by payment intent too. The next run goes on where this one
+// stopped.
+func (s *Service) backfillIntents(ctx context.Context, r *ReconcileReport) error {
+	batch, err := s.d.Repo.WithoutPaymentIntent(ctx, "", backfillPerRun)
+	if err != nil {
+		return fmt.Errorf("find purchases without a payment intent: %w", err)
+	}
+	for i := range batch {
+		p := &batch[i]
+		sess, err := s.d.Provider.GetCheckoutSession(ctx, p.PaymentID)
+		if err == nil {
+			// Stored even when empty (a session Stripe reports without
+			// one): the purchase is not asked about again.
+			err = s.d.Repo.SetPaymentIntent(ctx, p.ID, sess.PaymentIntentID, s.now())
+		}
+		switch {
+		case err != nil:
+			r.Errors++
+			s.d.Logger.ErrorContext(ctx, "reconcile: record payment intent", "purchase", p.ID, "session", p.PaymentID, "err", err)
+		case sess.PaymentIntentID != "":
+			r.PaymentIntents++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if r.PaymentIntents > 0 {
+		s.d.Logger.InfoContext(ctx, "reconcile: recorded payment intents of earlier purchases", "count", r.PaymentIntents)
+	}
+	return nil
 }
 
 func (s *Service) reconcileOne(ctx context.Context, p *Purchase, r *ReconcileReport) {
@@ -83,6 +122,10 @@ func (s *Service) reconcileOne(ctx context.Context, p *Purchase, r *ReconcileRep
 		return
 	}
 	after, err := s.settleSession(ctx, p, sess, "reconcile")
+	if err == nil && after.Status == StatusCompleted {
+		// Later charges of this purchase are matched by its payment intent.
+		err = s.notePaymentIntent(ctx, after, sess.PaymentIntentID)
+	}
 	if err != nil {
 		r.Errors++
 		log.ErrorContext(ctx, "reconcile: settle purchase", "err", err)

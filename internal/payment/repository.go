@@ -37,6 +37,50 @@ type Repository interface {
 	// PendingBefore returns up to limit purchases pending since before
 	// `before`, with ids greater than afterID (empty: from the start), by id.
 	PendingBefore(ctx context.Context, before time.Time, afterID string, limit int) ([]Purchase, error)
+
+	// ByPaymentIntent finds the purchase paid by a payment intent.
+	ByPaymentIntent(ctx context.Context, paymentIntentID string) (*Purchase, error)
+	// Latest returns the newest purchase of a user and course.
+	Latest(ctx context.Context, userID, courseID string) (*Purchase, error)
+	// WithoutPaymentIntent returns up to limit paid (completed or refunded)
+	// purchases that have a Checkout Session and were never given a
+	// payment intent (not even an empty one), with ids greater than
+	// afterID, by id.
+	WithoutPaymentIntent(ctx context.Context, afterID string, limit int) ([]Purchase, error)
+	// SetPaymentIntent records the payment intent that paid a purchase.
+	SetPaymentIntent(ctx context.Context, id, paymentIntentID string, now time.Time) error
+	// RaiseRefunded sets a purchase's RefundedCents to cents when that is
+	// more than it has (amount_refunded only grows, so an older event
+	// arriving late changes nothing), and reports whether it did.
+	RaiseRefunded(ctx context.Context, id string, cents int64, now time.Time) (bool, error)
+	// Sales returns one page of the purchases q selects, newest first, and
+	// their total.
+	Sales(ctx context.Context, q SalesQuery) ([]Purchase, int64, error)
+	// SalesAfter returns up to limit purchases q selects (its page is
+	// ignored) with ids greater than afterID, by id: for reading them all
+	// in bounded batches.
+	SalesAfter(ctx context.Context, q SalesQuery, afterID string, limit int) ([]Purchase, error)
+}
+
+// UnmatchedRefunds keeps the refunds of charges no purchase could be found
+// for, one record per charge, so that the ledger never drops money.
+type UnmatchedRefunds interface {
+	// Record stores or updates the record of r.ChargeID, keeping the
+	// highest AmountRefunded seen.
+	Record(ctx context.Context, r UnmatchedRefund) error
+	// Between returns the records first seen in [from, to).
+	Between(ctx context.Context, from, to time.Time) ([]UnmatchedRefund, error)
+}
+
+// Directory names the courses and people of the ledger.
+type Directory interface {
+	// CourseTitles returns the titles of these courses, by id.
+	CourseTitles(ctx context.Context, ids []string) (map[string]string, error)
+	// CoursesOf returns the titles of an instructor's courses (drafts
+	// included), by id.
+	CoursesOf(ctx context.Context, instructorID string) (map[string]string, error)
+	// People returns the names and emails of these users, by id.
+	People(ctx context.Context, ids []string) (map[string]Person, error)
 }
 
 // Claim is the answer of EventLog.Claim.
@@ -62,6 +106,10 @@ type EventLog interface {
 	// Release gives a claim up after a failure, so that the next delivery
 	// processes the event again; cause is kept for operators.
 	Release(ctx context.Context, id, token, cause string) error
+	// Prune deletes the records of events processed before `before` and
+	// returns how many it deleted; records still being processed (leased
+	// or released) stay.
+	Prune(ctx context.Context, before time.Time) (int64, error)
 	// Stale returns up to limit events claimed but not processed whose
 	// lease ran out by now (released after a failure, or held by a process
 	// that died), as Claim kept them.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
@@ -56,6 +57,7 @@ const (
 
 	pollInterval     = 25 * time.Millisecond
 	reconcileBatch   = 100
+	backfillPerRun   = 200
 	maxCheckoutTries = 4
 	maxSyncRounds    = 3
 )
@@ -71,8 +73,12 @@ type Timing struct {
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo       Repository
-	Events     EventLog
+	Repo   Repository
+	Events EventLog
+	// Unmatched keeps refunds no purchase could be found for.
+	Unmatched UnmatchedRefunds
+	// Directory names courses and buyers in the ledger.
+	Directory  Directory
 	Enrolments Enrolments
 	Catalog    Catalog
 	// Provider is the card processor; nil when payments are not
@@ -95,8 +101,9 @@ const maxSettling = 4
 
 // Service runs checkout, webhook events, reads and reconciliation.
 type Service struct {
-	d        Deps
-	settling chan struct{} // a token per event being applied
+	d         Deps
+	settling  chan struct{} // a token per event being applied
+	unmatched atomic.Int64
 }
 
 // NewService returns a Service.

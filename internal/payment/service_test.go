@@ -94,6 +94,7 @@ func (h *harness) serviceWith(t testing.TB, enrol enrolment.Repository, events p
 	})
 	return payment.NewService(payment.Deps{
 		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrolments, Catalog: catalog,
+		Unmatched: mongodb.NewUnmatchedRefundRepo(db), Directory: mongodb.NewLedgerDirectory(db),
 		Provider: provider, SuccessURL: successURL, CancelURL: cancelURL,
 		Timing: timing,
 	})

@@ -29,9 +29,10 @@ const (
 	EventChargeRefunded      = "charge.refunded"
 )
 
-// outcomeOf says what an event means for its purchase; false for events
-// that change nothing: other types, a completed session whose delayed
-// payment is still on its way, a partial refund.
+// outcomeOf says what an event means for its purchase's status; false for
+// events that change none: other types, a completed session whose delayed
+// payment is still on its way, a partial refund (whose amount is recorded
+// all the same: see refundOf).
 func outcomeOf(ev Event) (o Outcome, money *paid, ok bool) {
 	m := &paid{AmountCents: ev.Amount, Currency: ev.Currency}
 	switch ev.Type {
@@ -72,7 +73,7 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 	if err != nil {
 		return err
 	}
-	if _, _, ok := outcomeOf(ev); !ok {
+	if _, _, ok := outcomeOf(ev); !ok && refundOf(ev) == 0 {
 		s.d.Logger.DebugContext(ctx, "webhook event ignored", "event", ev.ID, "type", ev.Type)
 		return nil
 	}
@@ -202,10 +203,15 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 	}
 }
 
-// applyEvent finds the event's purchase and settles it.
+// applyEvent finds the event's purchase, records the payment intent and the
+// amount refunded the event reports, and settles it. A refund for no known
+// purchase is kept as unmatched.
 func (s *Service) applyEvent(ctx context.Context, ev Event, o Outcome, money *paid) error {
 	p, err := s.purchaseOf(ctx, ev)
 	if apperr.Is(err, apperr.NotFound) {
+		if ev.Type == EventChargeRefunded {
+			return s.keepUnmatched(ctx, ev)
+		}
 		s.d.Logger.WarnContext(ctx, "webhook event for no known purchase", "event", ev.ID, "type", ev.Type,
 			"object", ev.ObjectID, "purchase", ev.Metadata[MetadataPurchaseID])
 		return nil
@@ -217,32 +223,23 @@ func (s *Service) applyEvent(ctx context.Context, ev Event, o Outcome, money *pa
 		_, err := s.flag(ctx, p, reason, ev.Type)
 		return err
 	}
-	_, err = s.settle(ctx, p, o, money, ev.Type)
-	return err
-}
-
-// purchaseOf finds the purchase an event is about: by Checkout Session id
-// for checkout.session.* events, then by the purchase id in its metadata
-// (charges carry it through the payment intent).
-func (s *Service) purchaseOf(ctx context.Context, ev Event) (*Purchase, error) {
-	if strings.HasPrefix(ev.Type, "checkout.session.") && ev.ObjectID != "" {
-		p, err := s.d.Repo.BySession(ctx, ev.ObjectID)
-		if err == nil {
-			return p, nil
-		}
-		if !apperr.Is(err, apperr.NotFound) {
-			return nil, fmt.Errorf("find purchase of session %s: %w", ev.ObjectID, err)
-		}
+	if err := s.notePaymentIntent(ctx, p, ev.PaymentIntentID); err != nil {
+		return err
 	}
-	id := ev.Metadata[MetadataPurchaseID]
-	if id == "" {
-		return nil, ErrPurchaseNotFound
+	if err := s.noteRefund(ctx, p, ev); err != nil {
+		return err
 	}
-	p, err := s.d.Repo.ByID(ctx, id)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return nil, fmt.Errorf("find purchase %s: %w", id, err)
+	if o == 0 {
+		return nil
 	}
-	return p, err
+	after, err := s.settle(ctx, p, o, money, ev.Type)
+	if err != nil {
+		return err
+	}
+	if o == OutcomeFailed && after.Status == StatusFailed {
+		return s.closeFailedSession(ctx, after)
+	}
+	return nil
 }
 
 // metadataMismatch says how an event's metadata contradicts the purchase it

@@ -108,6 +108,9 @@ func toSession(s *stripego.CheckoutSession) payment.Session {
 		Currency:      string(s.Currency),
 		Metadata:      maps.Clone(s.Metadata),
 	}
+	if s.PaymentIntent != nil {
+		out.PaymentIntentID = s.PaymentIntent.ID
+	}
 	if s.ExpiresAt != 0 {
 		out.ExpiresAt = time.Unix(s.ExpiresAt, 0).UTC()
 	}

@@ -122,6 +122,7 @@ type sessionObject struct {
 	AmountTotal   int64             `json:"amount_total"`
 	Currency      string            `json:"currency"`
 	Metadata      map[string]string `json:"metadata"`
+	PaymentIntent expandable        `json:"payment_intent"`
 }
 
 // chargeObject holds the fields of a charge that events need.
@@ -132,6 +133,30 @@ type chargeObject struct {
 	Currency string            `json:"currency"`
 	Metadata map[string]string `json:"metadata"`
 	Refunded bool              `json:"refunded"` // true only when fully refunded
+	// AmountRefunded is the sum of the charge's refunds so far.
+	AmountRefunded int64      `json:"amount_refunded"`
+	PaymentIntent  expandable `json:"payment_intent"`
+}
+
+// expandable is a reference Stripe sends as an id or, expanded, as an
+// object with an id; null and absent leave it empty.
+type expandable string
+
+// UnmarshalJSON accepts "id", {"id": "id", ...} and null.
+func (e *expandable) UnmarshalJSON(b []byte) error {
+	var id string
+	if err := json.Unmarshal(b, &id); err == nil {
+		*e = expandable(id)
+		return nil
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return fmt.Errorf("payment_intent: %w", err)
+	}
+	*e = expandable(obj.ID)
+	return nil
 }
 
 func decodeSession(raw []byte, out *payment.Event) error {
@@ -152,6 +177,7 @@ func decodeSession(raw []byte, out *payment.Event) error {
 	out.Amount = o.AmountTotal
 	out.Currency = o.Currency
 	out.Metadata = o.Metadata
+	out.PaymentIntentID = string(o.PaymentIntent)
 	return nil
 }
 
@@ -173,6 +199,8 @@ func decodeCharge(raw []byte, out *payment.Event) error {
 	out.Currency = o.Currency
 	out.Metadata = o.Metadata
 	out.Refunded = o.Refunded
+	out.AmountRefunded = o.AmountRefunded
+	out.PaymentIntentID = string(o.PaymentIntent)
 	return nil
 }
 
