@@ -8,4 +8,6 @@ const (
 	progressCollection = "courseprogresses"
 	purchaseCollection = "coursepurchases"
 	eventsCollection   = "webhookevents"
+	// certificatesCollection is new with certificates (no mongoose model).
+	certificatesCollection = "certificates"
 )

@@ -5,9 +5,9 @@
 // which change together), enrolments.go (the users' enrolledCourses entries
 // and the courses' enrolledCount — stored inside those documents so that a
 // profile is one read, written only here), progress.go (courseprogresses),
-// purchases.go (coursepurchases) and webhookevents.go (webhookevents). A
-// repository may read another's collection for display (progress reads a
-// user's name), never write it.
+// purchases.go (coursepurchases), webhookevents.go (webhookevents) and
+// certificates.go (certificates). A repository may read another's
+// collection for display (progress reads a user's name), never write it.
 package mongodb
 
 import (

@@ -82,3 +82,10 @@ type Catalog interface {
 	// Listed returns course cards in the order of ids, skipping missing ones.
 	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
 }
+
+// Certificates revokes certificates when the money goes back
+// (certificate.Service). RevokeRefunded must be idempotent: a retried
+// settlement calls it again.
+type Certificates interface {
+	RevokeRefunded(ctx context.Context, userID, courseID string) error
+}

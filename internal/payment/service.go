@@ -68,6 +68,10 @@ type Deps struct {
 	Events     EventLog
 	Enrolments Enrolments
 	Catalog    Catalog
+	// Certificates revokes the certificate of a course whose purchase was
+	// refunded in full; nil revokes nothing (a service without
+	// certificates, as in this package's tests).
+	Certificates Certificates
 	// Provider is the card processor; nil when payments are not
 	// configured, which makes paid checkouts, webhooks and reconcile
 	// answer apperr.Unavailable (free enrolment still works).
