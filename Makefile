@@ -11,6 +11,7 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build the lms binary into bin/
+	@test -f $(BIN) || echo "Building lms. The first build compiles the embedded database too: about 2–3 minutes on 2 cores, with no output meanwhile."
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/lms
 
 .PHONY: run

@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Enrolments:   enrolments,
 		Media:        store,
 		Mailer:       mailer,
-		Passwords:    auth.NewPasswords(cfg.BcryptCost),
+		Passwords:    auth.NewPasswords(cfg.BcryptCost, 0),
 		Tokens:       auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
 		ResetLink:    cfg.ResetLink,
 		Logger:       logger,

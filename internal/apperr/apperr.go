@@ -5,6 +5,7 @@ package apperr
 
 import (
 	"errors"
+	"time"
 )
 
 // Kind classifies an error for the client.
@@ -50,7 +51,10 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	Err     error // the cause, for logs only
+	// RetryAfter, when set, tells the client when to try again (a 503 of
+	// a queue that is full, say).
+	RetryAfter time.Duration
+	Err        error // the cause, for logs only
 }
 
 // Error returns the message, followed by the cause when there is one.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/config"
 )
 
@@ -392,5 +394,19 @@ func TestRateLimiterAnswersJSON(t *testing.T) {
 	}
 	if w := get("192.0.2.2:1"); w.Code != 200 {
 		t.Errorf("another client: %d, want its own budget", w.Code)
+	}
+}
+
+// An error that says when to retry (a full password queue) answers 503
+// with Retry-After, through the one writer.
+func TestErrorWithRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return fmt.Errorf("sign in: %w", auth.ErrBusy)
+	}))
+	w := serve(h, httptest.NewRequest(http.MethodPost, "/", nil))
+	body := errorOf(t, w)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "1" || body["code"] != "server_busy" {
+		t.Errorf("%d Retry-After %q %s, want 503 with Retry-After 1 and code server_busy", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/lms-backend/lms/internal/apperr"
 )
@@ -80,6 +82,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status = statusOf(e.Kind)
 		body.Message, body.Code = e.Message, e.Code
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
 		for _, f := range e.Fields {
 			body.Errors = append(body.Errors, fieldError{Field: f.Field, Message: f.Message})
 		}

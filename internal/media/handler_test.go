@@ -3,7 +3,6 @@ package media
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/lms-backend/lms/internal/apperr"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // mediaServer is a test server with the Store's Handler mounted at /media/

@@ -243,7 +243,7 @@ func (f fakeMailer) SendPasswordReset(_ context.Context, to, _, link string) err
 }
 
 // passwords hash at bcrypt's lowest cost: the tests are about the rules.
-var passwords = auth.NewPasswords(4)
+var passwords = auth.NewPasswords(4, 0)
 
 // fixture is a user service over fakes.
 type fixture struct {

@@ -94,7 +94,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Authenticated, e
 	if role != auth.RoleStudent && role != auth.RoleInstructor {
 		return nil, ErrInvalidRole
 	}
-	hash, err := s.d.Passwords.Hash(in.Password)
+	hash, err := s.d.Passwords.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +123,16 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*Authenti
 	u, err := s.d.Repo.ByEmail(ctx, email)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		s.d.Passwords.CompareDummy(password)
+		if err := s.d.Passwords.CompareDummy(ctx, password); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, password) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, ErrInvalidCredentials
 	}
 	now := s.now()
@@ -251,10 +255,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err != nil {
 		return nil, err
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, current) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, current); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, ErrWrongCurrentPassword
 	}
-	hash, err := s.d.Passwords.Hash(next)
+	hash, err := s.d.Passwords.Hash(ctx, next)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +299,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" || len(token) > 128 {
 		return ErrBadResetToken
 	}
-	hash, err := s.d.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -314,7 +320,9 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	if err != nil {
 		return err
 	}
-	if !s.d.Passwords.Matches(u.PasswordHash, password) {
+	if ok, err := s.d.Passwords.Matches(ctx, u.PasswordHash, password); err != nil {
+		return err
+	} else if !ok {
 		return ErrWrongPassword
 	}
 	owned, err := s.d.Courses.CountByInstructor(ctx, userID)
@@ -357,7 +365,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, name, password string)
 	if err := apperr.Validation(fields); err != nil {
 		return false, err
 	}
-	hash, err := s.d.Passwords.Hash(password)
+	hash, err := s.d.Passwords.Hash(ctx, password)
 	if err != nil {
 		return false, err
 	}
