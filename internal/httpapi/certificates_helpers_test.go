@@ -205,4 +205,3 @@ func checkPDF(t testing.TB, b []byte) {
 		}
 	}
 }
-
