@@ -182,8 +182,13 @@ func (s *server) reinstateCertificate(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// verifyCertificate is the public JSON answer for a verification id.
+// verifyCertificate is the public JSON answer for a verification id. Any
+// web origin may read it (without credentials): third parties verify from
+// their own pages. The SPA's origins keep the CORS answer with credentials.
 func (s *server) verifyCertificate(w http.ResponseWriter, r *http.Request) error {
+	if w.Header().Get("Access-Control-Allow-Origin") == "" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}
 	c, err := s.certs.Verify(r.Context(), chi.URLParam(r, "verifyId"))
 	if err != nil {
 		return err

@@ -219,6 +219,15 @@ func TestCertificateVerifyJSON(t *testing.T) {
 	if data["status"] != "valid" || data["learnerName"] != u.Name {
 		t.Errorf("verify %s", resp.Body)
 	}
+	// Any origin may read it without credentials; the SPA keeps its own CORS answer.
+	third := s.NewRequest(t, http.MethodGet, certVerifyBase+issued.VerifyID, nil).WithHeader("Origin", "https://employer.example").Send(t)
+	if got := third.Header.Get("Access-Control-Allow-Origin"); got != "*" || third.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("third-party origin: Allow-Origin %q, Allow-Credentials %q", got, third.Header.Get("Access-Control-Allow-Credentials"))
+	}
+	spa := s.NewRequest(t, http.MethodGet, certVerifyBase+issued.VerifyID, nil).WithHeader("Origin", apptest.ClientOrigin).Send(t)
+	if got := spa.Header.Get("Access-Control-Allow-Origin"); got != apptest.ClientOrigin {
+		t.Errorf("SPA origin: Allow-Origin %q", got)
+	}
 
 	for _, id := range []string{"short", strings.Repeat("A", 31), strings.Repeat("A", 33), strings.Repeat("+", 32), issued.VerifyID[:31] + "="} {
 		apptest.WantError(t, s.verify(t, url.PathEscape(id)), http.StatusBadRequest, "Invalid verification ID")
