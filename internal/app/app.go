@@ -65,7 +65,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	courses := mongodb.NewCourseRepo(db)
 	progressRepo := mongodb.NewProgressRepo(db)
 	enrolments := enrolment.NewService(enrolment.Deps{Repo: mongodb.NewEnrolmentRepo(db)})
-	courseService := course.NewService(course.Deps{Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store})
+	courseService := course.NewService(course.Deps{
+		Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store, CacheTTL: cfg.CatalogCacheTTL,
+	})
 	certificates := certificate.NewService(certificate.Deps{
 		Repo: mongodb.NewCertificateRepo(db), Catalog: courseService, Entitlement: enrolments, Progress: progressRepo,
 	})

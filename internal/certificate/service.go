@@ -46,10 +46,10 @@ type Entitlement interface {
 }
 
 // Progress reads a user's progress record refreshed against the course's
-// current lectures, with the user's name (the progress repository);
-// progress.ErrRecordNotFound when there is none.
+// current lectures (the progress repository); progress.ErrRecordNotFound
+// when there is none.
 type Progress interface {
-	Find(ctx context.Context, userID, courseID string, lectures []string) (*progress.Record, progress.UserSummary, error)
+	Find(ctx context.Context, userID, courseID string, lectures []string) (*progress.Record, error)
 }
 
 // Deps are the collaborators of a Service.
@@ -82,8 +82,9 @@ func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 // comes from the client). created is true only for the call that stored
 // it; concurrent calls all return that one certificate. An issued
 // certificate is returned as it is (revoked or not) even when progress was
-// reset since.
-func (s *Service) Issue(ctx context.Context, v auth.Identity, courseID string) (c *Certificate, created bool, err error) {
+// reset since. learnerName is the caller's name now (the request has read
+// the caller's account already); it goes into the snapshot.
+func (s *Service) Issue(ctx context.Context, v auth.Identity, learnerName, courseID string) (c *Certificate, created bool, err error) {
 	d, err := s.d.Catalog.Detail(ctx, v, courseID)
 	if err != nil {
 		return nil, false, err
@@ -104,7 +105,7 @@ func (s *Service) Issue(ctx context.Context, v auth.Identity, courseID string) (
 	if len(d.Course.LectureIDs) == 0 {
 		return nil, false, ErrNoLectures
 	}
-	rec, learner, err := s.d.Progress.Find(ctx, v.UserID, d.Course.ID, d.Course.LectureIDs)
+	rec, err := s.d.Progress.Find(ctx, v.UserID, d.Course.ID, d.Course.LectureIDs)
 	if errors.Is(err, progress.ErrRecordNotFound) {
 		return nil, false, NotCompleted(0)
 	}
@@ -121,7 +122,7 @@ func (s *Service) Issue(ctx context.Context, v auth.Identity, courseID string) (
 	c = &Certificate{
 		ID: id, UserID: v.UserID, CourseID: d.Course.ID, VerifyID: verifyID,
 		Snapshot: Snapshot{
-			LearnerName:    learner.Name,
+			LearnerName:    learnerName,
 			CourseTitle:    d.Course.Title,
 			InstructorName: d.Instructor.Name,
 			TotalDuration:  d.Course.TotalDuration,

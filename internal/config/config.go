@@ -70,6 +70,9 @@ type Config struct {
 	MaxImageBytes int64
 	MaxVideoBytes int64
 	MediaURLTTL   time.Duration
+	// CatalogCacheTTL is how long a course read for display is reused;
+	// another instance's catalog writes show after at most this (0: off).
+	CatalogCacheTTL time.Duration
 
 	S3Endpoint  string
 	S3Bucket    string
@@ -144,9 +147,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		JWTExpiresIn:   p.duration("JWT_EXPIRES_IN", 24*time.Hour),
 		BcryptCost:     p.intRange("BCRYPT_COST", 12, 4, 31),
 
-		MaxImageBytes: p.bytes("MAX_IMAGE_BYTES", 5<<20),
-		MaxVideoBytes: p.bytes("MAX_VIDEO_BYTES", 2<<30),
-		MediaURLTTL:   p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		MaxImageBytes:   p.bytes("MAX_IMAGE_BYTES", 5<<20),
+		MaxVideoBytes:   p.bytes("MAX_VIDEO_BYTES", 2<<30),
+		MediaURLTTL:     p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		CatalogCacheTTL: p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
 
 		S3Endpoint:  p.url("S3_ENDPOINT", ""),
 		S3Bucket:    p.str("S3_BUCKET", ""),
@@ -297,6 +301,26 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(strings.TrimSpace(v))
 	if err != nil || d <= 0 {
 		p.fail(name, "want a positive duration such as 15m or 24h, got %q", v)
+		return def
+	}
+	return d
+}
+
+// maxStaleness bounds how stale a cached read may be across instances.
+const maxStaleness = 5 * time.Second
+
+// staleness is a duration from 0 (no caching) to maxStaleness.
+func (p *parser) staleness(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	if v == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxStaleness {
+		p.fail(name, "want 0 or a duration up to %s such as 2s, got %q", maxStaleness, v)
 		return def
 	}
 	return d

@@ -43,12 +43,16 @@ type Deps struct {
 	Entitlement Entitlement
 	Progress    ProgressCleaner
 	Media       MediaRemover
-	Now         func() time.Time // time.Now when nil
+	// CacheTTL is how long a course read for display may be reused (0:
+	// never); see cache.
+	CacheTTL time.Duration
+	Now      func() time.Time // time.Now when nil
 }
 
 // Service runs the catalog use cases.
 type Service struct {
-	d Deps
+	d     Deps
+	cache *cache
 }
 
 // NewService returns a Service.
@@ -56,7 +60,7 @@ func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{d: d}
+	return &Service{d: d, cache: newCache(d.CacheTTL, d.Now)}
 }
 
 func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
@@ -120,6 +124,7 @@ func (s *Service) editable(ctx context.Context, v Viewer, courseID string) (*Cou
 // Update changes a course the caller may edit. A replaced thumbnail is
 // removed from storage.
 func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Form) (c *Course, err error) {
+	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -148,6 +153,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Fo
 // SetPublished publishes or unpublishes a course; nil toggles. A course
 // needs a lecture to be published.
 func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, published *bool) (*Course, error) {
+	defer s.cache.drop(courseID)
 	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
@@ -165,6 +171,7 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 // Delete removes a course nobody is enrolled in, with its lectures, media
 // and progress records.
 func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
+	defer s.cache.drop(courseID)
 	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return err
@@ -228,7 +235,7 @@ func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Le
 // course is a draft, whether they may watch all its lectures (the one
 // enrolment read both questions need).
 func (s *Service) open(ctx context.Context, v Viewer, courseID string, needWatch bool) (*Course, bool, error) {
-	c, err := s.d.Repo.ByID(ctx, courseID)
+	c, err := s.cache.course(ctx, courseID, s.d.Repo.ByID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -387,6 +394,7 @@ type LectureInput struct {
 // AddLecture adds a lecture to a course the caller may edit. The uploaded
 // video is removed when the lecture cannot be added.
 func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
+	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -419,6 +427,7 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 // UpdateLecture changes a lecture of a course the caller may edit; a
 // replaced video is removed.
 func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
+	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -457,6 +466,7 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
+	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func (s *server) issueCertificate(w http.ResponseWriter, r *http.Request) error 
 		return apperr.Validation([]apperr.FieldError{{Field: "courseId", Message: "courseId is required and must be a course ID"}})
 	}
 	v, _ := caller(r)
-	c, created, err := s.certs.Issue(r.Context(), v, *req.CourseID)
+	c, created, err := s.certs.Issue(r.Context(), v, sessionUser(r).Name, *req.CourseID)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	commands *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -29,19 +30,26 @@ func newMetrics() *metrics {
 			Help:    "HTTP request latency by method and route pattern.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lms_db_commands_total",
+			Help: "Database commands by the route pattern of the request that ran them, and command name.",
+		}, []string{"route", "command"}),
 	}
 	m.registry.MustRegister(
-		m.requests, m.latency,
+		m.requests, m.latency, m.commands,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
 }
 
-func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
+func (m *metrics) observe(method, route string, status int, elapsed time.Duration, commands map[string]int) {
 	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
+	for name, n := range commands {
+		m.commands.WithLabelValues(method+" "+route, name).Add(float64(n))
+	}
 }
 
 func (m *metrics) handler() http.Handler {

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/cors"
 	"github.com/go-chi/httprate"
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/mongodb"
 )
 
 type requestIDKey struct{}
@@ -81,11 +82,14 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// logRequests writes one log line per request and records its metrics.
+// logRequests writes one log line per request and records its metrics,
+// the database commands it ran included.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		ctx, commands := mongodb.CountCommands(r.Context())
+		r = r.WithContext(ctx)
 		defer func() {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
@@ -95,7 +99,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
 			}
-			s.metrics.observe(r.Method, route, rec.status, elapsed)
+			s.metrics.observe(r.Method, route, rec.status, elapsed, commands.Counts())
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", requestIDFrom(r.Context())),
 				slog.String("method", r.Method),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/user"
 )
 
 // progressResponse is a CourseProgress. User and Course are ids, or the
@@ -73,13 +74,13 @@ func progressRecordResponse(rec *progress.Record) progressResponse {
 	return resp
 }
 
-func (s *server) progressDetailResponse(d *progress.Detail) progressResponse {
+func (s *server) progressDetailResponse(d *progress.Detail, u *user.User) progressResponse {
 	resp := progressRecordResponse(&d.Record)
 	resp.Course = progressCourseResponse{
 		ID: d.Course.ID, Title: d.Course.Title, Subtitle: d.Course.Subtitle, Description: d.Course.Description,
 		Thumbnail: s.media.ImageURL(d.Course.Thumbnail), Lectures: d.Course.LectureIDs,
 	}
-	resp.User = progressUserResponse{ID: d.User.ID, Name: d.User.Name, Email: d.User.Email, Avatar: s.media.ImageURL(d.User.Avatar)}
+	resp.User = progressUserResponse{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: s.media.ImageURL(u.Avatar)}
 	return resp
 }
 
@@ -93,7 +94,7 @@ func (s *server) getProgress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: s.progressDetailResponse(d)})
+	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: s.progressDetailResponse(d, sessionUser(r))})
 	return nil
 }
 

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/user"
 )
 
 // sessionCookie is the cookie that carries the JWT.
@@ -57,12 +59,12 @@ func (s *server) requireUser(next http.Handler) http.Handler {
 			s.writeError(w, r, apperr.New(apperr.Unauthenticated, "not_authenticated", msgNotLoggedIn))
 			return
 		}
-		id, err := s.users.Authenticate(r.Context(), token)
+		id, u, err := s.users.Authenticate(r.Context(), token)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(withSession(r.Context(), id, u)))
 	})
 }
 
@@ -71,10 +73,10 @@ func (s *server) requireUser(next http.Handler) http.Handler {
 func (s *server) optionalUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if token := sessionToken(r); token != "" {
-			id, err := s.users.Authenticate(r.Context(), token)
+			id, u, err := s.users.Authenticate(r.Context(), token)
 			switch {
 			case err == nil:
-				r = r.WithContext(auth.WithIdentity(r.Context(), id))
+				r = r.WithContext(withSession(r.Context(), id, u))
 			case !apperr.Is(err, apperr.Unauthenticated):
 				s.writeError(w, r, err)
 				return
@@ -105,4 +107,19 @@ func (s *server) requireRole(roles ...auth.Role) func(http.Handler) http.Handler
 // false for anonymous callers.
 func caller(r *http.Request) (auth.Identity, bool) {
 	return auth.IdentityFrom(r.Context())
+}
+
+type sessionUserKey struct{}
+
+// withSession stores the caller's identity and account, as Authenticate
+// read them, in ctx.
+func withSession(ctx context.Context, id auth.Identity, u *user.User) context.Context {
+	return context.WithValue(auth.WithIdentity(ctx, id), sessionUserKey{}, u)
+}
+
+// sessionUser returns the caller's account as read when the request was
+// authenticated (after requireUser it is never nil).
+func sessionUser(r *http.Request) *user.User {
+	u, _ := r.Context().Value(sessionUserKey{}).(*user.User)
+	return u
 }

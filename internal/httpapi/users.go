@@ -129,8 +129,7 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) profile(w http.ResponseWriter, r *http.Request) error {
-	id, _ := caller(r)
-	p, err := s.users.Profile(r.Context(), id.UserID)
+	p, err := s.users.Profile(r.Context(), sessionUser(r))
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,8 @@
 // profile is one read, written only here), progress.go (courseprogresses),
 // purchases.go (coursepurchases), webhookevents.go (webhookevents) and
 // certificates.go (certificates). A repository may read another's
-// collection for display (progress reads a user's name), never write it.
+// collection for display (courses read their instructors' names), never
+// write it.
 package mongodb
 
 import (
@@ -54,6 +55,7 @@ func Connect(opts Options) (*DB, error) {
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(connectTimeout).
 		SetTimeout(OperationTimeout).
+		SetMonitor(commandMonitor()).
 		SetAppName("lms")
 	if opts.SingleConnection {
 		co.SetMaxPoolSize(1)

@@ -34,7 +34,6 @@ import (
 // decides.
 type ProgressRepo struct {
 	c     *mongo.Collection
-	users *mongo.Collection
 	locks *recordLocks
 }
 
@@ -47,7 +46,6 @@ var (
 func NewProgressRepo(d *DB) *ProgressRepo {
 	return &ProgressRepo{
 		c:     d.collection(progressCollection),
-		users: d.collection(usersCollection),
 		locks: &recordLocks{},
 	}
 }
@@ -173,29 +171,19 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 }
 
 // Find returns the user's record for the course, refreshed against the
-// course's current lectures, and what a progress page shows of the user.
-func (r *ProgressRepo) Find(ctx context.Context, userID, courseID string, lectures []string) (*progress.Record, progress.UserSummary, error) {
+// course's current lectures.
+func (r *ProgressRepo) Find(ctx context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
 	uid, cid, ok := pair(userID, courseID)
 	if !ok {
-		return nil, progress.UserSummary{}, progress.ErrRecordNotFound
+		return nil, progress.ErrRecordNotFound
 	}
 	doc, err := r.findDoc(ctx, uid, cid)
 	if err != nil {
-		return nil, progress.UserSummary{}, err
-	}
-	var u struct {
-		Name   string `bson:"name"`
-		Email  string `bson:"email"`
-		Avatar string `bson:"avatar"`
-	}
-	err = r.users.FindOne(ctx, bson.M{"_id": uid},
-		options.FindOne().SetProjection(bson.M{"name": 1, "email": 1, "avatar": 1})).Decode(&u)
-	if err != nil && !isNoDocuments(err) {
-		return nil, progress.UserSummary{}, fmt.Errorf("find user: %w", err)
+		return nil, err
 	}
 	rec := doc.toDomain()
 	rec.Refresh(lectures)
-	return rec, progress.UserSummary{ID: userID, Name: u.Name, Email: u.Email, Avatar: u.Avatar}, nil
+	return rec, nil
 }
 
 func (r *ProgressRepo) findDoc(ctx context.Context, userID, courseID primitive.ObjectID) (*progressDoc, error) {

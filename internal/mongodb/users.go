@@ -100,26 +100,6 @@ func (r *UserRepo) ByEmail(ctx context.Context, email string) (*user.User, error
 	return r.findOne(ctx, bson.M{"email": email})
 }
 
-// Session reads the role and token version of a user.
-func (r *UserRepo) Session(ctx context.Context, id string) (user.Session, error) {
-	oid, err := objectID(id, user.ErrUserNotFound)
-	if err != nil {
-		return user.Session{}, err
-	}
-	var doc struct {
-		Role         string `bson:"role"`
-		TokenVersion int64  `bson:"tokenVersion"`
-	}
-	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"role": 1, "tokenVersion": 1})).Decode(&doc)
-	if isNoDocuments(err) {
-		return user.Session{}, user.ErrUserNotFound
-	}
-	if err != nil {
-		return user.Session{}, fmt.Errorf("read session: %w", err)
-	}
-	return user.Session{UserID: id, Role: auth.Role(doc.Role), TokenVersion: doc.TokenVersion}, nil
-}
-
 // update applies update to the user with this id and returns the document
 // as it was before or after.
 func (r *UserRepo) update(ctx context.Context, filter bson.M, update bson.M, after bool) (*user.User, error) {

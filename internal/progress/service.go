@@ -20,8 +20,8 @@ import (
 // that none is lost.
 type Repository interface {
 	// Find returns the user's record for the course refreshed against
-	// lectures (not written back), and the user, or ErrRecordNotFound.
-	Find(ctx context.Context, userID, courseID string, lectures []string) (*Record, UserSummary, error)
+	// lectures (not written back), or ErrRecordNotFound.
+	Find(ctx context.Context, userID, courseID string, lectures []string) (*Record, error)
 	// Create stores a new record for these lectures. When the user already
 	// has one (say, a concurrent request created it) it returns that one
 	// and created false.
@@ -35,11 +35,11 @@ type Repository interface {
 	Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*Record) error) (*Record, error)
 }
 
-// Detail is a record with its course and user, for display.
+// Detail is a record with its course, for display (the page's user is the
+// caller, whom the HTTP layer already read).
 type Detail struct {
 	Record
 	Course CourseSummary
-	User   UserSummary
 }
 
 // CourseSummary is what a progress page shows of the course.
@@ -50,14 +50,6 @@ type CourseSummary struct {
 	Description string
 	Thumbnail   string   // storage key
 	LectureIDs  []string // current lectures, in order
-}
-
-// UserSummary is what a progress page shows of the user.
-type UserSummary struct {
-	ID     string
-	Name   string
-	Email  string
-	Avatar string // storage key
 }
 
 // Catalog says which courses a user may see: drafts only their instructor,
@@ -97,7 +89,7 @@ func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*D
 	if err != nil {
 		return nil, err
 	}
-	rec, u, err := s.d.Repo.Find(ctx, v.UserID, c.ID, c.LectureIDs)
+	rec, err := s.d.Repo.Find(ctx, v.UserID, c.ID, c.LectureIDs)
 	if err != nil {
 		return nil, fmt.Errorf("find progress: %w", err)
 	}
@@ -107,7 +99,6 @@ func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*D
 			ID: c.ID, Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
 			Thumbnail: c.Thumbnail, LectureIDs: c.LectureIDs,
 		},
-		User: u,
 	}, nil
 }
 

@@ -20,14 +20,14 @@ type fakeRepo struct {
 	creates    int
 }
 
-func (f *fakeRepo) Find(_ context.Context, userID, courseID string, lectures []string) (*progress.Record, progress.UserSummary, error) {
+func (f *fakeRepo) Find(_ context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
 	rec, ok := f.records[userID+"/"+courseID]
 	if !ok {
-		return nil, progress.UserSummary{}, progress.ErrRecordNotFound
+		return nil, progress.ErrRecordNotFound
 	}
 	next := *rec
 	next.Refresh(lectures)
-	return &next, progress.UserSummary{ID: userID}, nil
+	return &next, nil
 }
 
 func (f *fakeRepo) Create(_ context.Context, userID, courseID string, lectures []string, now time.Time) (*progress.Record, bool, error) {

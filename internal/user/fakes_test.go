@@ -88,14 +88,6 @@ func (f *fakeRepo) ByEmail(_ context.Context, email string) (*user.User, error) 
 	return nil, user.ErrUserNotFound
 }
 
-func (f *fakeRepo) Session(_ context.Context, id string) (user.Session, error) {
-	u := f.get(id)
-	if u == nil {
-		return user.Session{}, user.ErrUserNotFound
-	}
-	return user.Session{UserID: u.ID, Role: u.Role, TokenVersion: u.TokenVersion}, nil
-}
-
 func (f *fakeRepo) UpdateProfile(_ context.Context, id string, c user.ProfileChanges, now time.Time) (before, after *user.User, err error) {
 	return f.update(id, func(u *user.User) {
 		for _, ch := range []struct{ dst, v *string }{{&u.Name, c.Name}, {&u.Bio, c.Bio}, {&u.Avatar, c.Avatar}} {

@@ -151,26 +151,28 @@ func (s *Service) issue(u *User) (*Authenticated, error) {
 	return &Authenticated{User: u, Token: token, Expires: exp}, nil
 }
 
-// Authenticate returns the identity a session token proves: the token must
-// be valid and of the user's current token version.
-func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
+// Authenticate returns the identity a session token proves, and the user
+// it belongs to: the token must be valid and of the user's current token
+// version. It is the request's one read of the user; handlers that need
+// the caller's account take it from here.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, *User, error) {
 	claims, err := s.d.Tokens.Parse(token)
 	if err != nil {
-		return auth.Identity{}, err
+		return auth.Identity{}, nil, err
 	}
-	sess, err := s.d.Repo.Session(ctx, claims.UserID)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && sess.TokenVersion != claims.TokenVersion) {
-		return auth.Identity{}, auth.ErrToken
+	u, err := s.d.Repo.ByID(ctx, claims.UserID)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && u.TokenVersion != claims.TokenVersion) {
+		return auth.Identity{}, nil, auth.ErrToken
 	}
 	if err != nil {
-		return auth.Identity{}, fmt.Errorf("read session: %w", err)
+		return auth.Identity{}, nil, fmt.Errorf("read session: %w", err)
 	}
-	return auth.Identity{UserID: sess.UserID, Role: sess.Role}, nil
+	return auth.Identity{UserID: u.ID, Role: u.Role}, u, nil
 }
 
 // SignOut revokes token, and every other token of its user, when it is valid.
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	id, err := s.Authenticate(ctx, token)
+	id, _, err := s.Authenticate(ctx, token)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		return nil
 	}
@@ -189,12 +191,8 @@ type Profile struct {
 	Courses map[string]CourseSummary // by course id, for User.EnrolledCourses
 }
 
-// Profile returns the caller's profile.
-func (s *Service) Profile(ctx context.Context, userID string) (*Profile, error) {
-	u, err := s.d.Repo.ByID(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
+// Profile returns the profile of u, the caller as Authenticate read them.
+func (s *Service) Profile(ctx context.Context, u *User) (*Profile, error) {
 	ids := make([]string, len(u.EnrolledCourses))
 	for i, e := range u.EnrolledCourses {
 		ids[i] = e.CourseID

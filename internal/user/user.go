@@ -34,13 +34,6 @@ type CourseSummary struct {
 	Description string
 }
 
-// Session is who a valid token belongs to.
-type Session struct {
-	UserID       string
-	Role         auth.Role
-	TokenVersion int64
-}
-
 // ProfileChanges are the fields a user may change on their profile; nil
 // leaves a field as it is.
 type ProfileChanges struct {
@@ -55,8 +48,6 @@ type Repository interface {
 	Create(ctx context.Context, u *User) error
 	ByID(ctx context.Context, id string) (*User, error)
 	ByEmail(ctx context.Context, email string) (*User, error)
-	// Session reads just what authenticating a request needs (one indexed read).
-	Session(ctx context.Context, id string) (Session, error)
 	// UpdateProfile applies changes and returns the user as it was before
 	// and after them.
 	UpdateProfile(ctx context.Context, id string, c ProfileChanges, now time.Time) (before, after *User, err error)

@@ -48,9 +48,12 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 		"SECRET_KEY":     "test-secret-key-0123456789abcdef0123456789",
 		"CLIENT_URL":     ClientOrigin,
 		"RATE_LIMIT_MAX": "1000000",
-		"BCRYPT_COST":    "4",
-		"LOG_LEVEL":      "debug",
-		"LOG_FORMAT":     "json",
+		// Tests seed through the repositories, past the catalog cache:
+		// tests of the cache turn it on.
+		"CATALOG_CACHE_TTL": "0",
+		"BCRYPT_COST":       "4",
+		"LOG_LEVEL":         "debug",
+		"LOG_FORMAT":        "json",
 
 		// The per-client limit of the auth routes, high like RATE_LIMIT_MAX.
 		"AUTH_IP_RATE_LIMIT_MAX": "1000000",

@@ -1,0 +1,72 @@
+package course
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// maxCached bounds the cache: past it, expired entries go, and if that is
+// not enough, all of them.
+const maxCached = 10_000
+
+// cache keeps the courses that pages, video URLs and progress read, for a
+// short time. This instance's catalog writes drop their course at once;
+// another instance's writes show after at most the TTL. Writes always read
+// the course fresh.
+type cache struct {
+	ttl     time.Duration // 0 disables the cache
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]cached
+}
+
+type cached struct {
+	course  Course
+	expires time.Time
+}
+
+func newCache(ttl time.Duration, now func() time.Time) *cache {
+	return &cache{ttl: ttl, now: now, entries: map[string]cached{}}
+}
+
+// course returns the course with this id from the cache, or from read
+// (which it then keeps).
+func (c *cache) course(ctx context.Context, id string, read func(context.Context, string) (*Course, error)) (*Course, error) {
+	if c.ttl <= 0 {
+		return read(ctx, id)
+	}
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		course := e.course
+		return &course, nil
+	}
+	course, err := read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxCached {
+		for k, e := range c.entries {
+			if !now.Before(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+	}
+	c.entries[id] = cached{course: *course, expires: now.Add(c.ttl)}
+	return course, nil
+}
+
+// drop forgets a course this instance changed.
+func (c *cache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, id)
+}
