@@ -64,14 +64,14 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 
 			r.Route("/courses", func(r chi.Router) {
 				r.Group(func(r chi.Router) {
-					r.Use(s.optionalUser)
+					r.Use(s.cachePublic, s.optionalUser)
 					r.Get("/search", s.handle(s.searchCourses))
 					r.Get("/published", s.handle(s.publishedCourses))
 					r.Get("/{courseId}", s.handle(s.getCourse))
 					r.Get("/{courseId}/lectures", s.handle(s.listLectures))
 				})
 				r.Group(func(r chi.Router) {
-					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin))
+					r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin), s.dropPublic)
 					r.Post("/", s.handle(s.createCourse))
 					r.Get("/instructor", s.handle(s.instructorCourses))
 					r.Patch("/{courseId}", s.handle(s.updateCourse))

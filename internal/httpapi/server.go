@@ -65,6 +65,7 @@ type server struct {
 	payments *payment.Service
 	certs    *certificate.Service
 	pdf      *certpdf.Renderer
+	public   *publicCache
 
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
@@ -88,6 +89,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		payments: d.Payments,
 		certs:    d.Certificates,
 		pdf:      d.PDF,
+		public:   newPublicCache(d.Config.CatalogCacheTTL),
 
 		newCounter: d.NewRateLimitCounter,
 	}

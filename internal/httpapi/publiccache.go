@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxPublicEntries bounds the public cache; past it, it starts over.
+const maxPublicEntries = 1_000
+
+// publicCache keeps the anonymous answers of the public catalog reads (the
+// published list, search, a course page, a lecture list) for a short time.
+// Answers to a request with a session cookie depend on the caller and never
+// enter it or come from it. Every answer it handles carries a strong ETag
+// (a hash of the body) and is 304 for a matching If-None-Match. This
+// instance's catalog writes empty it at once (see dropPublic); another
+// instance's show after at most the TTL.
+type publicCache struct {
+	ttl     time.Duration // 0 disables it
+	mu      sync.Mutex
+	entries map[string]publicAnswer
+}
+
+type publicAnswer struct {
+	header  http.Header // what the handler set (Content-Type, Link, …)
+	body    []byte
+	etag    string
+	expires time.Time
+}
+
+func newPublicCache(ttl time.Duration) *publicCache {
+	return &publicCache{ttl: ttl, entries: map[string]publicAnswer{}}
+}
+
+// cachePublic serves anonymous GETs from the public cache and fills it.
+func (s *server) cachePublic(next http.Handler) http.Handler {
+	c := s.public
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c.ttl <= 0 || r.Method != http.MethodGet || sessionToken(r) != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := r.URL.RequestURI()
+		now := time.Now()
+		c.mu.Lock()
+		a, ok := c.entries[key]
+		c.mu.Unlock()
+		if !ok || !now.Before(a.expires) {
+			rec := &bufferedAnswer{header: http.Header{}, status: http.StatusOK}
+			next.ServeHTTP(rec, r)
+			if rec.status != http.StatusOK {
+				rec.flush(w)
+				return
+			}
+			sum := sha256.Sum256(rec.body.Bytes())
+			a = publicAnswer{header: rec.header, body: rec.body.Bytes(), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, expires: now.Add(c.ttl)}
+			c.mu.Lock()
+			if len(c.entries) >= maxPublicEntries {
+				clear(c.entries)
+			}
+			c.entries[key] = a
+			c.mu.Unlock()
+		}
+		h := w.Header()
+		for k, v := range a.header {
+			h[k] = v
+		}
+		h.Set("ETag", a.etag)
+		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(c.ttl.Seconds())))
+		h.Set("Vary", "Cookie")
+		if r.Header.Get("If-None-Match") == a.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(a.body)
+	})
+}
+
+// dropPublic empties the public cache after a catalog write of this
+// instance that succeeded (or may have).
+func (s *server) dropPublic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Method == http.MethodGet {
+			return
+		}
+		s.public.mu.Lock()
+		clear(s.public.entries)
+		s.public.mu.Unlock()
+	})
+}
+
+// bufferedAnswer is a ResponseWriter that keeps the answer for the cache.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header         { return b.header }
+func (b *bufferedAnswer) WriteHeader(status int)      { b.status = status }
+func (b *bufferedAnswer) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// flush writes the kept answer to w as it is.
+func (b *bufferedAnswer) flush(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
+}
