@@ -119,3 +119,37 @@ func TestStatus(t *testing.T) {
 		t.Error("a revoked certificate is not revoked")
 	}
 }
+
+func TestCompletionNeedsEveryLecture(t *testing.T) {
+	lectures := func(n, done int) []progress.LectureProgress {
+		out := make([]progress.LectureProgress, n)
+		for i := range done {
+			out[i].IsCompleted = true
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		n, done  int
+		wantDone bool
+		wantPct  int
+	}{
+		{"all of three", 3, 3, true, 100},
+		{"two of three", 3, 2, false, 67},
+		{"199 of 200 rounds to 100 but is not done", 200, 199, false, 99},
+		{"none of one", 1, 0, false, 0},
+		{"no lectures", 0, 0, false, 0},
+	}
+	for _, tt := range tests {
+		ids := make([]string, tt.n)
+		rec := &progress.Record{Lectures: lectures(tt.n, tt.done)}
+		for i := range ids {
+			ids[i] = string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+			rec.Lectures[i].LectureID = ids[i]
+		}
+		rec.CompletionPercentage, rec.IsCompleted = progress.Recompute(rec.Lectures, ids)
+		if done, pct := completion(rec); done != tt.wantDone || pct != tt.wantPct {
+			t.Errorf("%s: completion = %v, %d; want %v, %d (recomputed %d%%)", tt.name, done, pct, tt.wantDone, tt.wantPct, rec.CompletionPercentage)
+		}
+	}
+}

@@ -112,8 +112,8 @@ func (s *Service) Issue(ctx context.Context, v auth.Identity, learnerName, cours
 	if err != nil {
 		return nil, false, fmt.Errorf("find progress: %w", err)
 	}
-	if !rec.IsCompleted {
-		return nil, false, NotCompleted(rec.CompletionPercentage)
+	if done, pct := completion(rec); !done {
+		return nil, false, NotCompleted(pct)
 	}
 	verifyID, err := NewVerifyID()
 	if err != nil {
@@ -141,6 +141,18 @@ func (s *Service) Issue(ctx context.Context, v auth.Identity, learnerName, cours
 		return nil, false, fmt.Errorf("store certificate: %w", err)
 	}
 	return c, true, nil
+}
+
+// completion says whether every current lecture is completed, and the
+// percentage to report when not. It checks the lectures one by one: the
+// rounded percentage alone reaches 100 with one lecture of 200 missing.
+func completion(rec *progress.Record) (done bool, percentage int) {
+	for _, e := range rec.Lectures {
+		if !e.IsCompleted {
+			return false, min(rec.CompletionPercentage, 99)
+		}
+	}
+	return len(rec.Lectures) > 0, rec.CompletionPercentage
 }
 
 // completedAt is when a complete record was completed: the latest time a
