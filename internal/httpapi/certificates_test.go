@@ -488,3 +488,43 @@ func FuzzCertificateVerifyPath(f *testing.F) {
 		}
 	})
 }
+
+// TestCertificateRoundTrips counts the database commands of the certificate
+// routes (see TestRoundTripBudgets): verification, the hottest, is one
+// lookup.
+func TestCertificateRoundTrips(t *testing.T) {
+	s := certStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	c := s.course(t, "Counted", 2)
+	u := s.student(t, c)
+	s.completeLectures(t, u, c, 2)
+
+	var issued certData
+	steps := []struct {
+		name, method, route string
+		path                func() string
+		body                any
+		token               string
+		status, budget      int
+	}{
+		{"first issue", http.MethodPost, "POST /api/v1/certificates", func() string { return certBase }, map[string]string{"courseId": c.ID}, u.Token, http.StatusCreated, 8},
+		{"issue again", http.MethodPost, "POST /api/v1/certificates", func() string { return certBase }, map[string]string{"courseId": c.ID}, u.Token, http.StatusOK, 6},
+		{"verify", http.MethodGet, "GET /api/v1/certificates/verify/{verifyId}", func() string { return certVerifyBase + issued.VerifyID }, nil, "", http.StatusOK, 1},
+		{"page", http.MethodGet, "GET /certificates/{file}", func() string { return certPageBase + issued.VerifyID }, nil, "", http.StatusOK, 1},
+		{"mine", http.MethodGet, "GET /api/v1/certificates", func() string { return certBase }, nil, u.Token, http.StatusOK, 2},
+	}
+	for _, st := range steps {
+		before := dbCommands(t, s.Server, st.route)
+		resp := s.Do(t, st.method, st.path(), st.body, st.token)
+		if resp.StatusCode != st.status {
+			t.Fatalf("%s: %d %s", st.name, resp.StatusCode, resp.Body)
+		}
+		if st.name == "first issue" {
+			issued = certOf(t, resp, http.StatusCreated)
+		}
+		n := dbCommands(t, s.Server, st.route) - before
+		if n > st.budget || n == 0 {
+			t.Errorf("%s: %d database commands, budget %d", st.name, n, st.budget)
+		}
+		t.Logf("%s: %d database commands (budget %d)", st.name, n, st.budget)
+	}
+}
