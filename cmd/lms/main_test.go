@@ -193,6 +193,46 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	waitRefused(t, addr)
 }
 
+// serving is `lms serve` running in a test.
+type serving struct {
+	cancel         context.CancelFunc
+	exit           chan int
+	stdout, stderr *lockedBuffer
+}
+
+// startServe runs `lms serve` with env (PORT among it) and waits, within a
+// bound, until its health check answers 200. The caller stops it with
+// cancel; the test's end does too.
+func startServe(t *testing.T, env map[string]string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sv := &serving{cancel: cancel, exit: make(chan int, 1), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	go func() {
+		sv.exit <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), sv.stdout, sv.stderr)
+	}()
+
+	url := "http://127.0.0.1:" + env["PORT"] + "/api/v1/healthcheck"
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 300 { // bounded: the embedded database starts in well under a second
+		select {
+		case code := <-sv.exit:
+			t.Fatalf("run exited with %d before serving; stderr %q\n%s", code, sv.stderr.String(), sv.stdout.String())
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return sv
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("never healthy; logs:\n%s", sv.stdout.String())
+	return nil
+}
+
 func TestServeEndToEnd(t *testing.T) {
 	port := freePort(t)
 	dataDir := t.TempDir()
@@ -203,34 +243,8 @@ func TestServeEndToEnd(t *testing.T) {
 		"LOG_LEVEL":   "info",
 		"BCRYPT_COST": "4", // the default 12 costs seconds under -race
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), &stdout, &stderr) }()
-
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/api/v1/healthcheck"
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	healthy := false
-	for range 300 { // bounded: the embedded database starts in well under a second
-		select {
-		case code := <-exit:
-			t.Fatalf("run exited with %d before serving; stderr %q\n%s", code, stderr.String(), stdout.String())
-		default:
-		}
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				healthy = true
-				break
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !healthy {
-		t.Fatalf("never healthy; logs:\n%s", stdout.String())
-	}
+	sv := startServe(t, env)
+	cancel, exit, stdout, stderr := sv.cancel, sv.exit, sv.stdout, sv.stderr
 	if _, err := os.Stat(filepath.Join(dataDir, "secret.key")); err != nil {
 		t.Errorf("no generated secret kept in DATA_DIR: %v", err)
 	}

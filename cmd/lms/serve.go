@@ -23,6 +23,12 @@ const (
 	writeTimeout      = time.Minute
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 30 * time.Second
+	// tempSweepInterval is how often stale upload temp files are swept
+	// after the sweep at start-up.
+	tempSweepInterval = 15 * time.Minute
+	// settleInterval is how often webhook events acknowledged but not
+	// applied (their processing failed, or a process died) are settled.
+	settleInterval = time.Minute
 )
 
 // serve runs the API until ctx ends.
@@ -36,6 +42,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go a.EnsureIndexes(bg)
+	go a.SweepTempFiles(bg, tempSweepInterval)
+	go a.SettleWebhookEvents(bg, settleInterval)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.Config.Port)))
 	if err != nil {

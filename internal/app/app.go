@@ -132,15 +132,68 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("DATA_DIR: %w", err)
 	}
+	sweepTemp(tmp, cfg.UploadIdleTimeout, logger)
 	return media.NewStore(backend, media.Config{
-		TempDir:       tmp,
-		MaxImageBytes: cfg.MaxImageBytes,
-		MaxVideoBytes: cfg.MaxVideoBytes,
-		URLTTL:        cfg.MediaURLTTL,
-		SigningKey:    cfg.SecretKey,
-		PublicBaseURL: cfg.PublicURL,
-		Logger:        logger,
+		TempDir:        tmp,
+		MaxImageBytes:  cfg.MaxImageBytes,
+		MaxVideoBytes:  cfg.MaxVideoBytes,
+		MaxImagePixels: cfg.MaxImagePixels,
+		URLTTL:         cfg.MediaURLTTL,
+		SigningKey:     cfg.SecretKey,
+		PublicBaseURL:  cfg.PublicURL,
+		Logger:         logger,
 	}), nil
+}
+
+// sweepTemp removes the upload temporary files that a crash or an
+// interrupted shutdown left in dir: those untouched for longer than an
+// upload may sit idle, so that a live upload of another instance sharing
+// dir is spared.
+func sweepTemp(dir string, idle time.Duration, logger *slog.Logger) {
+	n, err := media.SweepTemp(dir, time.Now().Add(-idle))
+	if err != nil {
+		logger.Warn("sweep upload temp files", "dir", dir, "err", err)
+	}
+	if n > 0 {
+		logger.Info("removed stale upload temp files", "dir", dir, "count", n)
+	}
+}
+
+// SweepTempFiles repeats the start-up sweep of stale upload temporary files
+// every interval until ctx ends, for files that a crash of another
+// instance sharing DATA_DIR leaves behind.
+func (a *App) SweepTempFiles(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sweepTemp(filepath.Join(a.Config.DataDir, "tmp"), a.Config.UploadIdleTimeout, a.Logger)
+		}
+	}
+}
+
+// SettleWebhookEvents applies, every interval until ctx ends, the webhook
+// events that were acknowledged to Stripe but whose processing failed or
+// whose process died (payment.Service.SettleStale).
+func (a *App) SettleWebhookEvents(ctx context.Context, interval time.Duration) {
+	if !a.Payments.Configured() {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.Payments.SettleStale(ctx); err != nil {
+			a.Logger.Warn("settle stale webhook events", "settled", n, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {

@@ -39,5 +39,6 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 		CancelURL:    cfg.StripeCancelURL,
 		ImageURL:     store.ImageURL,
 		Logger:       logger,
+		Timing:       payment.Timing{AnswerWithin: cfg.WebhookAnswerWithin},
 	})
 }

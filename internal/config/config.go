@@ -74,6 +74,14 @@ type Config struct {
 	// another instance's catalog writes show after at most this (0: off).
 	CatalogCacheTTL time.Duration
 
+	MaxImagePixels    int64         // width × height cap of an uploaded image
+	UploadIdleTimeout time.Duration // an upload body that makes no progress for this long is dropped
+	MaxUploadsPerUser int           // uploads one user may have in flight at once
+	RequestTimeout    time.Duration // overall deadline of an API request (uploads: once the body is read)
+	// WebhookAnswerWithin is how long a webhook delivery waits for its
+	// event to be applied before it answers 200 and lets the work go on.
+	WebhookAnswerWithin time.Duration
+
 	S3Endpoint  string
 	S3Bucket    string
 	S3AccessKey string
@@ -151,6 +159,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		MaxVideoBytes:   p.bytes("MAX_VIDEO_BYTES", 2<<30),
 		MediaURLTTL:     p.duration("MEDIA_URL_TTL", 2*time.Hour),
 		CatalogCacheTTL: p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
+
+		MaxImagePixels:    p.bytes("MAX_IMAGE_PIXELS", 40_000_000),
+		UploadIdleTimeout: p.duration("UPLOAD_IDLE_TIMEOUT", 30*time.Second),
+		MaxUploadsPerUser: p.intRange("MAX_UPLOADS_PER_USER", 3, 1, 1000),
+		RequestTimeout:    p.duration("REQUEST_TIMEOUT", 15*time.Second),
+
+		WebhookAnswerWithin: p.duration("WEBHOOK_ANSWER_WITHIN", 300*time.Millisecond),
 
 		S3Endpoint:  p.url("S3_ENDPOINT", ""),
 		S3Bucket:    p.str("S3_BUCKET", ""),

@@ -138,7 +138,13 @@ func TestHealthUnavailableDatabase(t *testing.T) {
 // reach the database server through p.
 func proxiedOptions(t *testing.T) (mongodb.Options, *tcpProxy) {
 	t.Helper()
-	opts := mongotest.Options(t)
+	return throughProxy(t, mongotest.Options(t))
+}
+
+// throughProxy returns opts changed to reach the database server through a
+// new proxy.
+func throughProxy(t *testing.T, opts mongodb.Options) (mongodb.Options, *tcpProxy) {
+	t.Helper()
 	u, err := url.Parse(opts.URI)
 	if err != nil || u.Scheme != "mongodb" || u.Host == "" {
 		t.Fatalf("cannot put a proxy in front of %q: want a mongodb:// URI with one host", opts.URI)

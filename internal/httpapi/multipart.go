@@ -34,20 +34,32 @@ type form struct {
 // textFields; file parts must be keys of files and are stored as they
 // arrive, never held in memory or spilled to temporary files by the
 // standard library. On error, every file already stored is removed.
-// uploadTime extends the connection's read deadline for large uploads, and
-// its write deadline by as much plus answerTime.
+// A user may have MAX_UPLOADS_PER_USER uploads in flight; beyond that the
+// body is not read (429). The body may take uploadTime in all, but is
+// dropped when it makes no progress for UPLOAD_IDLE_TIMEOUT (408); the
+// answer may take answerTime more, and the rest of the request
+// REQUEST_TIMEOUT once the body is read.
 func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textFields []string, files map[string]saveFunc, uploadTime time.Duration) (f *form, err error) {
+	if id, ok := caller(r); ok {
+		if !s.uploads.acquire(id.UserID) {
+			return nil, errTooManyUploads
+		}
+		defer s.uploads.release(id.UserID)
+	}
+	// The server's own deadlines, counted from the request's start, are too
+	// short for a large upload: extend reading, and writing the answer too,
+	// or a slow upload that succeeded would never hear so. The request's
+	// overall deadline waits for the body, then gives the rest its usual
+	// time.
+	deadline := time.Now().Add(uploadTime)
+	r.Body = newIdleBody(w, r.Body, s.cfg.UploadIdleTimeout, deadline)
+	_ = http.NewResponseController(w).SetWriteDeadline(deadline.Add(answerTime))
+	extendDeadline(r.Context(), uploadTime+answerTime)
+	defer extendDeadline(r.Context(), s.cfg.RequestTimeout)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
 	}
-	// The server's own deadlines, counted from the request's start, are too
-	// short for a large upload: extend reading, and writing the answer too,
-	// or a slow upload that succeeded would never hear so.
-	deadline := time.Now().Add(uploadTime)
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(deadline)
-	_ = rc.SetWriteDeadline(deadline.Add(answerTime))
 	f = &form{fields: map[string]string{}, files: map[string]media.Object{}}
 	defer func() {
 		if err != nil {
@@ -66,7 +78,7 @@ func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textField
 			return f, nil
 		}
 		if err != nil {
-			return f, apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
+			return f, bodyError(err)
 		}
 		if n >= maxFormFields {
 			return f, apperr.New(apperr.Invalid, "too_many_fields", "Too many form fields")
@@ -98,9 +110,9 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 		obj, err := save(ctx, body)
 		if err != nil {
 			if body.err != nil {
-				// The client's body broke off or is malformed: its fault,
-				// not a storage failure.
-				return apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(fmt.Errorf("save %s: %w", name, err))
+				// The client's body broke off, stalled or is malformed: its
+				// fault, not a storage failure.
+				return bodyError(fmt.Errorf("save %s: %w", name, body.err))
 			}
 			return fmt.Errorf("save %s: %w", name, err)
 		}
@@ -115,7 +127,7 @@ func (f *form) readPart(ctx context.Context, part *multipart.Part, allowed map[s
 	}
 	b, err := io.ReadAll(io.LimitReader(part, maxFormFieldBytes+1))
 	if err != nil {
-		return apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)
+		return bodyError(err)
 	}
 	if len(b) > maxFormFieldBytes {
 		return apperr.New(apperr.TooLarge, "field_too_long", fmt.Sprintf("Field %q is too long", name))

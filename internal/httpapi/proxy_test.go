@@ -4,16 +4,20 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // tcpProxy forwards connections from a loopback port to upstream. Cut closes
 // the port and every connection through it, like a database going away;
-// Restore listens on the same port again.
+// Restore listens on the same port again. SetLatency delays every answer
+// from upstream, like a slow network or an overloaded database.
 type tcpProxy struct {
 	t        *testing.T
 	upstream string
 	addr     string
+	latency  atomic.Int64 // nanoseconds added to each round trip
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -79,19 +83,61 @@ func (p *tcpProxy) forward(client net.Conn) {
 		return
 	}
 	var wg sync.WaitGroup
-	pipe := func(dst, src net.Conn) {
+	pipe := func(dst net.Conn, src io.ReadCloser) {
 		_, _ = io.Copy(dst, src)
 		// Either side ending ends the pair.
-		dst.Close()
+		client.Close()
+		up.Close()
 		src.Close()
 	}
 	wg.Go(func() { pipe(up, client) })
-	wg.Go(func() { pipe(client, up) })
+	wg.Go(func() { pipe(client, p.delayed(up)) })
 	wg.Wait()
 	p.mu.Lock()
 	delete(p.conns, client)
 	delete(p.conns, up)
 	p.mu.Unlock()
+}
+
+// SetLatency makes every round trip through the proxy, on new and open
+// connections alike, take d longer; 0 removes the delay.
+func (p *tcpProxy) SetLatency(d time.Duration) { p.latency.Store(int64(d)) }
+
+// delayed returns a reader of src whose data is held until the proxy's
+// latency has passed since it arrived. Data is not held any longer behind
+// earlier data, so a long answer costs the latency once, not per chunk.
+func (p *tcpProxy) delayed(src net.Conn) io.ReadCloser {
+	type chunk struct {
+		data []byte
+		due  time.Time
+	}
+	chunks := make(chan chunk, 64)
+	go func() {
+		defer close(chunks)
+		for {
+			buf := make([]byte, 32<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				chunks <- chunk{buf[:n], time.Now().Add(time.Duration(p.latency.Load()))}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	pr, pw := io.Pipe()
+	go func() {
+		for c := range chunks {
+			time.Sleep(time.Until(c.due))
+			if _, err := pw.Write(c.data); err != nil {
+				break
+			}
+		}
+		pw.Close()
+		for range chunks { // let the reader end
+		}
+	}()
+	return pr
 }
 
 // Cut closes the listener and every connection, and waits for the proxy's

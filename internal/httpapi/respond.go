@@ -77,10 +77,16 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &maxBytes) {
 		err = errBodyTooLarge
 	}
+	if e, ok := apperr.As(err); (!ok || e.Kind == apperr.Internal) && s.unavailable(r, err) {
+		err = errUnavailable.Wrap(err)
+	}
 	body := errorBody{Status: "fail", Message: internalErrorMessage, Code: apperr.CodeInternal}
 	status := http.StatusInternalServerError
 	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status = statusOf(e.Kind)
+		if errors.Is(err, errUploadStalled) {
+			status = http.StatusRequestTimeout // a status no domain kind names
+		}
 		body.Message, body.Code = e.Message, e.Code
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))

@@ -30,7 +30,7 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	r.With(s.verifyLimiter.Handler).Get(certificatePagePath+"{file}", s.handle(s.certificatePage))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(noStore)
+		r.Use(noStore, s.limitRequestTime)
 		r.NotFound(s.handle(notFound))
 		r.MethodNotAllowed(s.handle(methodNotAllowed))
 		// Probes are exempt from the rate limit: an orchestrator polls

@@ -67,6 +67,8 @@ type server struct {
 	pdf      *certpdf.Renderer
 	public   *publicCache
 
+	uploads *uploadSlots
+
 	newCounter     func() httprate.LimitCounter
 	ipLimiter      *httprate.RateLimiter
 	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
@@ -90,6 +92,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		certs:    d.Certificates,
 		pdf:      d.PDF,
 		public:   newPublicCache(d.Config.CatalogCacheTTL),
+		uploads:  newUploadSlots(d.Config.MaxUploadsPerUser),
 
 		newCounter: d.NewRateLimitCounter,
 	}

@@ -21,6 +21,9 @@ import (
 var (
 	ErrUnsupportedType = apperr.New(apperr.Invalid, "unsupported_file_type", "Unsupported file type")
 	ErrTooLarge        = apperr.New(apperr.TooLarge, "file_too_large", "File too large")
+	// ErrTooManyPixels refuses an image whose header claims more than
+	// Config.MaxImagePixels.
+	ErrTooManyPixels = apperr.New(apperr.Invalid, "image_too_many_pixels", "Image dimensions too large")
 )
 
 // Defaults used by NewStore for zero Config fields.
@@ -28,6 +31,9 @@ const (
 	DefaultMaxImageBytes = 5 << 20 // 5 MiB
 	DefaultMaxVideoBytes = 2 << 30 // 2 GiB
 	DefaultURLTTL        = 2 * time.Hour
+	// DefaultMaxImagePixels is 40 megapixels: more than any camera photo a
+	// thumbnail needs, far less than a decompression bomb claims.
+	DefaultMaxImagePixels = 40_000_000
 )
 
 // copyBufferSize is the one buffer an upload is copied through.
@@ -47,6 +53,9 @@ type Config struct {
 	MaxImageBytes int64
 	// MaxVideoBytes caps video uploads; DefaultMaxVideoBytes when ≤ 0.
 	MaxVideoBytes int64
+	// MaxImagePixels caps an image's width × height as its header states
+	// it; DefaultMaxImagePixels when ≤ 0.
+	MaxImagePixels int64
 	// URLTTL is how long a video URL stays valid; DefaultURLTTL when ≤ 0.
 	URLTTL time.Duration
 	// SigningKey signs local video URLs. When empty, a random key is used,
@@ -82,6 +91,9 @@ func NewStore(b Backend, cfg Config) *Store {
 	if cfg.MaxVideoBytes <= 0 {
 		cfg.MaxVideoBytes = DefaultMaxVideoBytes
 	}
+	if cfg.MaxImagePixels <= 0 {
+		cfg.MaxImagePixels = DefaultMaxImagePixels
+	}
 	if cfg.URLTTL <= 0 {
 		cfg.URLTTL = DefaultURLTTL
 	}
@@ -106,7 +118,9 @@ func NewStore(b Backend, cfg Config) *Store {
 
 // SaveImage stores a JPEG, PNG, WebP or GIF image read from r. Another type
 // gives an Invalid error "Unsupported file type"; more than MaxImageBytes
-// gives a TooLarge error "File too large". Nothing is stored on error.
+// gives a TooLarge error "File too large"; a header claiming more than
+// MaxImagePixels gives an Invalid error "Image dimensions too large" (the
+// pixels are never decoded). Nothing is stored on error.
 func (s *Store) SaveImage(ctx context.Context, r io.Reader) (Object, error) {
 	return s.save(ctx, r, false)
 }
@@ -143,7 +157,7 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		return Object{}, ErrTooLarge
 	}
 
-	tmp, err := os.CreateTemp(s.cfg.TempDir, "upload-*")
+	tmp, err := os.CreateTemp(s.cfg.TempDir, tempPattern)
 	if err != nil {
 		return Object{}, fmt.Errorf("create temp file: %w", err)
 	}
@@ -175,6 +189,8 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 	obj = Object{Key: key, ContentType: contentTypeOf(ext), Size: size}
 	if video {
 		obj.Duration = videoDuration(tmp, size, ext)
+	} else if err := s.checkPixels(tmp, ext, head[:n]); err != nil {
+		return Object{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("save upload: %w", err)
@@ -186,6 +202,22 @@ func (s *Store) save(ctx context.Context, r io.Reader, video bool) (obj Object, 
 		return Object{}, fmt.Errorf("store %s: %w", key, err)
 	}
 	return obj, nil
+}
+
+// checkPixels refuses an image whose header is unreadable or states more
+// than MaxImagePixels, reading only the header of the file f.
+func (s *Store) checkPixels(f *os.File, ext string, head []byte) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind temp file: %w", err)
+	}
+	pixels, err := imagePixels(ext, head, f)
+	if err != nil {
+		return ErrUnsupportedType.Wrap(err)
+	}
+	if pixels > s.cfg.MaxImagePixels {
+		return ErrTooManyPixels
+	}
+	return nil
 }
 
 // Remove deletes the object stored under key. It runs even when ctx is

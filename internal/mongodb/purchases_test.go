@@ -337,7 +337,7 @@ func TestWebhookEventRepoClaims(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	claim := func(token string, at time.Time) payment.Claim {
 		t.Helper()
-		c, err := repo.Claim(ctx, "evt_1", "charge.succeeded", token, at, time.Minute)
+		c, err := repo.Claim(ctx, payment.Event{ID: "evt_1", Type: "charge.succeeded"}, token, at, time.Minute)
 		if err != nil {
 			t.Fatalf("Claim: %v", err)
 		}

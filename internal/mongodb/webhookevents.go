@@ -49,15 +49,44 @@ type webhookEventDoc struct {
 	ProcessedAt *time.Time         `bson:"processedAt,omitempty"`
 	CreatedAt   time.Time          `bson:"createdAt"`
 	UpdatedAt   time.Time          `bson:"updatedAt"`
+	// Event is what the delivery said, kept so that the event can be
+	// applied later without it (payment.Service.SettleStale).
+	Event *eventDataDoc `bson:"event,omitempty"`
 }
 
-// Claim takes event id for the delivery holding token: a new record, or a
-// record whose holder gave up or whose lease ran out.
-func (r *WebhookEventRepo) Claim(ctx context.Context, id, eventType, token string, now time.Time, lease time.Duration) (payment.Claim, error) {
+// eventDataDoc is a kept payment.Event.
+type eventDataDoc struct {
+	ObjectID      string            `bson:"objectId"`
+	PaymentStatus string            `bson:"paymentStatus,omitempty"`
+	Amount        int64             `bson:"amount"`
+	Currency      string            `bson:"currency,omitempty"`
+	Metadata      map[string]string `bson:"metadata,omitempty"`
+	Refunded      bool              `bson:"refunded,omitempty"`
+}
+
+func eventData(ev payment.Event) *eventDataDoc {
+	return &eventDataDoc{ObjectID: ev.ObjectID, PaymentStatus: ev.PaymentStatus, Amount: ev.Amount,
+		Currency: ev.Currency, Metadata: ev.Metadata, Refunded: ev.Refunded}
+}
+
+func (d webhookEventDoc) event() payment.Event {
+	ev := payment.Event{ID: d.EventID, Type: d.Type}
+	if e := d.Event; e != nil {
+		ev.ObjectID, ev.PaymentStatus, ev.Amount, ev.Currency, ev.Metadata, ev.Refunded =
+			e.ObjectID, e.PaymentStatus, e.Amount, e.Currency, e.Metadata, e.Refunded
+	}
+	return ev
+}
+
+// Claim takes event ev for the delivery holding token: a new record (which
+// keeps ev), or a record whose holder gave up or whose lease ran out.
+func (r *WebhookEventRepo) Claim(ctx context.Context, ev payment.Event, token string, now time.Time, lease time.Duration) (payment.Claim, error) {
+	id := ev.ID
 	for range 3 {
 		_, err := r.c.InsertOne(ctx, webhookEventDoc{
-			ID: primitive.NewObjectID(), EventID: id, Type: eventType, Status: eventProcessing,
+			ID: primitive.NewObjectID(), EventID: id, Type: ev.Type, Status: eventProcessing,
 			Token: token, LeaseUntil: now.Add(lease), Attempts: 1, CreatedAt: now, UpdatedAt: now,
+			Event: eventData(ev),
 		})
 		if err == nil {
 			return payment.ClaimAcquired, nil
@@ -111,4 +140,24 @@ func (r *WebhookEventRepo) Release(ctx context.Context, id, token, cause string)
 		return fmt.Errorf("release webhook event: %w", err)
 	}
 	return nil
+}
+
+// Stale returns up to limit claimed, unprocessed events whose lease ran out
+// by now, oldest first. Records written before events were kept are left
+// to Stripe's redelivery.
+func (r *WebhookEventRepo) Stale(ctx context.Context, now time.Time, limit int) ([]payment.Event, error) {
+	cur, err := r.c.Find(ctx, bson.M{"status": eventProcessing, "leaseUntil": bson.M{"$lte": now}, "event": bson.M{"$exists": true}},
+		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("find stale webhook events: %w", err)
+	}
+	var docs []webhookEventDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read stale webhook events: %w", err)
+	}
+	out := make([]payment.Event, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, d.event())
+	}
+	return out, nil
 }

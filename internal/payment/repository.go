@@ -52,15 +52,20 @@ const (
 // EventLog records which webhook events were processed, so that each is
 // applied at most once (a unique index on the event id).
 type EventLog interface {
-	// Claim records that this process starts on event id, with a lease that
-	// another delivery may take over once it runs out (a process that died
-	// mid-way). token identifies this claim for Finish and Release.
-	Claim(ctx context.Context, id, eventType, token string, now time.Time, lease time.Duration) (Claim, error)
+	// Claim records that this process starts on event ev, keeping ev, with
+	// a lease that another delivery (or SettleStale) may take over once it
+	// runs out (a process that died mid-way). token identifies this claim
+	// for Finish and Release.
+	Claim(ctx context.Context, ev Event, token string, now time.Time, lease time.Duration) (Claim, error)
 	// Finish marks a claimed event processed, for good.
 	Finish(ctx context.Context, id, token string, now time.Time) error
 	// Release gives a claim up after a failure, so that the next delivery
 	// processes the event again; cause is kept for operators.
 	Release(ctx context.Context, id, token, cause string) error
+	// Stale returns up to limit events claimed but not processed whose
+	// lease ran out by now (released after a failure, or held by a process
+	// that died), as Claim kept them.
+	Stale(ctx context.Context, now time.Time, limit int) ([]Event, error)
 }
 
 // Enrolments is who may study which course (enrolment.Service): payments

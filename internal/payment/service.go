@@ -44,6 +44,12 @@ const (
 	// DefaultBusyWait bounds how long a delivery waits for another one of
 	// the same event, or a click for another click's session.
 	DefaultBusyWait = 10 * time.Second
+	// DefaultAnswerWithin is how long a webhook delivery waits for its
+	// event to be applied before it answers 200 anyway (the event is
+	// recorded; applying it goes on, and SettleStale finishes it should
+	// this process fail). Stripe gives up on endpoints slower than a few
+	// seconds.
+	DefaultAnswerWithin = 300 * time.Millisecond
 	// DefaultReconcileAfter is the age from which reconcile asks Stripe
 	// about a pending purchase.
 	DefaultReconcileAfter = time.Hour
@@ -60,6 +66,7 @@ type Timing struct {
 	UnstartedAfter time.Duration
 	EventLease     time.Duration
 	BusyWait       time.Duration
+	AnswerWithin   time.Duration
 }
 
 // Deps are the collaborators of a Service.
@@ -86,9 +93,14 @@ type Deps struct {
 	Timing   Timing
 }
 
+// maxSettling bounds the webhook events applied at once, so that a burst of
+// deliveries does not stampede the database ahead of their own records.
+const maxSettling = 4
+
 // Service runs checkout, webhook events, reads and reconciliation.
 type Service struct {
-	d Deps
+	d        Deps
+	settling chan struct{} // a token per event being applied
 }
 
 // NewService returns a Service.
@@ -104,7 +116,8 @@ func NewService(d Deps) *Service {
 	t.UnstartedAfter = orDefault(t.UnstartedAfter, DefaultUnstartedAfter)
 	t.EventLease = orDefault(t.EventLease, DefaultEventLease)
 	t.BusyWait = orDefault(t.BusyWait, DefaultBusyWait)
-	return &Service{d: d}
+	t.AnswerWithin = orDefault(t.AnswerWithin, DefaultAnswerWithin)
+	return &Service{d: d, settling: make(chan struct{}, maxSettling)}
 }
 
 // Configured reports whether a card processor is configured.

@@ -72,6 +72,12 @@ func (noMedia) Remove(context.Context, string) {}
 // faults injected where a test asks.
 func (h *harness) service(t testing.TB, enrol enrolment.Repository, events payment.EventLog, provider payment.Provider) *payment.Service {
 	t.Helper()
+	return h.serviceWith(t, enrol, events, provider, payment.Timing{BusyWait: 2 * time.Second, AnswerWithin: time.Minute})
+}
+
+// serviceWith is service with the given timing.
+func (h *harness) serviceWith(t testing.TB, enrol enrolment.Repository, events payment.EventLog, provider payment.Provider, timing payment.Timing) *payment.Service {
+	t.Helper()
 	db := h.App.DB
 	if enrol == nil {
 		enrol = mongodb.NewEnrolmentRepo(db)
@@ -89,7 +95,7 @@ func (h *harness) service(t testing.TB, enrol enrolment.Repository, events payme
 	return payment.NewService(payment.Deps{
 		Repo: mongodb.NewPurchaseRepo(db), Events: events, Enrolments: enrolments, Catalog: catalog,
 		Provider: provider, SuccessURL: successURL, CancelURL: cancelURL,
-		Timing: payment.Timing{BusyWait: 2 * time.Second},
+		Timing: timing,
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
 )
@@ -55,18 +56,23 @@ func outcomeOf(ev Event) (o Outcome, money *paid, ok bool) {
 // HandleEvent verifies and applies one webhook delivery. A bad signature or
 // payload is apperr.Invalid and writes nothing. Each event id is applied at
 // most once: a delivery of an event already processed returns nil at once.
-// A failure while applying returns an Internal error and leaves the event to
-// the next delivery, which completes the work (every step is idempotent).
+// The event is recorded with its claim before it is applied; when applying
+// it takes longer than Timing.AnswerWithin from the delivery's arrival,
+// HandleEvent returns nil while
+// the work goes on (SettleStale finishes it should it fail), so that Stripe
+// hears back in time. A failure within that time returns an Internal error
+// and leaves the event to the next delivery, which completes the work
+// (every step is idempotent).
 func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature string) error {
 	if s.d.Provider == nil {
 		return ErrNotConfigured
 	}
+	answerBy := time.Now().Add(s.d.Timing.AnswerWithin)
 	ev, err := s.d.Provider.ParseEvent(payload, signature)
 	if err != nil {
 		return err
 	}
-	o, money, ok := outcomeOf(ev)
-	if !ok {
+	if _, _, ok := outcomeOf(ev); !ok {
 		s.d.Logger.DebugContext(ctx, "webhook event ignored", "event", ev.ID, "type", ev.Type)
 		return nil
 	}
@@ -75,6 +81,39 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 	if err != nil || !acquired {
 		return err
 	}
+	// The work runs on its own context, bounded by the lease, so that it
+	// may outlive this delivery but never overlap a take-over.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.Timing.EventLease)
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		select {
+		case s.settling <- struct{}{}:
+			defer func() { <-s.settling }()
+		case <-wctx.Done():
+			// Never started: the lease runs out and SettleStale takes it.
+			done <- fmt.Errorf("process event %s: %w", ev.ID, wctx.Err())
+			return
+		}
+		done <- s.process(wctx, ev, token)
+	}()
+	// The budget counts from the delivery's arrival: a claim that queued
+	// behind a burst leaves less time to wait.
+	answer := time.NewTimer(max(time.Until(answerBy), 0))
+	defer answer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-answer.C:
+		s.d.Logger.InfoContext(ctx, "webhook event recorded; applying it goes on after the answer", "event", ev.ID, "type", ev.Type)
+		return nil
+	}
+}
+
+// process applies a claimed event and marks it processed; on failure it
+// releases the claim for the next delivery or SettleStale.
+func (s *Service) process(ctx context.Context, ev Event, token string) error {
+	o, money, _ := outcomeOf(ev)
 	if err := s.applyEvent(ctx, ev, o, money); err != nil {
 		s.release(ctx, ev, token, err)
 		return fmt.Errorf("process event %s (%s): %w", ev.ID, ev.Type, err)
@@ -86,6 +125,42 @@ func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature str
 		return fmt.Errorf("record event %s: %w", ev.ID, err)
 	}
 	return nil
+}
+
+// staleBatch is how many stale events one SettleStale pass takes on.
+const staleBatch = 100
+
+// SettleStale applies the recorded events whose processing failed or whose
+// process died after the delivery was answered: those whose claim was
+// released or whose lease ran out. It returns how many it settled; the
+// first error stops it (the next pass retries). Run it every few minutes:
+// with it, every event Stripe was told was received is applied at least
+// once.
+func (s *Service) SettleStale(ctx context.Context) (int, error) {
+	events, err := s.d.Events.Stale(ctx, s.now(), staleBatch)
+	if err != nil {
+		return 0, fmt.Errorf("find stale webhook events: %w", err)
+	}
+	settled := 0
+	for _, ev := range events {
+		token := newToken()
+		c, err := s.d.Events.Claim(ctx, ev, token, s.now(), s.d.Timing.EventLease)
+		if err != nil {
+			return settled, fmt.Errorf("claim event %s: %w", ev.ID, err)
+		}
+		if c != ClaimAcquired {
+			continue // taken by a delivery meanwhile, or done
+		}
+		wctx, cancel := context.WithTimeout(ctx, s.d.Timing.EventLease)
+		err = s.process(wctx, ev, token)
+		cancel()
+		if err != nil {
+			return settled, err
+		}
+		s.d.Logger.InfoContext(ctx, "stale webhook event settled", "event", ev.ID, "type", ev.Type)
+		settled++
+	}
+	return settled, nil
 }
 
 // release gives up this delivery's claim on ev after cause, so that the
@@ -107,7 +182,7 @@ func (s *Service) claim(ctx context.Context, ev Event, token string) (bool, erro
 	wctx, cancel := context.WithTimeout(ctx, s.d.Timing.BusyWait)
 	defer cancel()
 	for {
-		c, err := s.d.Events.Claim(ctx, ev.ID, ev.Type, token, s.now(), s.d.Timing.EventLease)
+		c, err := s.d.Events.Claim(ctx, ev, token, s.now(), s.d.Timing.EventLease)
 		if err != nil {
 			return false, fmt.Errorf("claim event %s: %w", ev.ID, err)
 		}

@@ -162,7 +162,7 @@ func (s *Server) SeedPurchase(tb testing.TB, p payment.Purchase) payment.Purchas
 // dies would.
 func (s *Server) ClaimWebhookEvent(tb testing.TB, id, eventType, token string, now time.Time, lease time.Duration) {
 	tb.Helper()
-	claim, err := mongodb.NewWebhookEventRepo(s.App.DB).Claim(context.Background(), id, eventType, token, now, lease)
+	claim, err := mongodb.NewWebhookEventRepo(s.App.DB).Claim(context.Background(), payment.Event{ID: id, Type: eventType}, token, now, lease)
 	if err != nil || claim != payment.ClaimAcquired {
 		tb.Fatalf("apptest: claim webhook event %s: %v, %v", id, claim, err)
 	}
