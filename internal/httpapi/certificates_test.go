@@ -391,6 +391,9 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 	s := certStart(t, map[string]string{
 		"STRIPE_SECRET_KEY": "sk_test_certificates", "STRIPE_WEBHOOK_SECRET": secret,
 		"STRIPE_API_BASE": "http://" + apptest.ClosedAddr(t),
+		// The delivery answers once its event is applied, so that the
+		// verification read after it sees the result.
+		"WEBHOOK_ANSWER_WITHIN": "10s",
 	})
 	c := s.course(t, "Bought", 1)
 	u := s.signUp(t, "student")
