@@ -79,6 +79,10 @@ type Snapshot struct {
 type Revocation struct {
 	Reason string
 	At     time.Time
+	// Refund marks a revocation by a full refund (RevokeRefunded), which a
+	// later purchase of the course undoes (ReinstatePurchased); an
+	// admin's revocation stays until an admin reinstates.
+	Refund bool
 }
 
 // Certificate is a certificate of completion of one course by one user.

@@ -248,8 +248,29 @@ func (s *Service) RevokeRefunded(ctx context.Context, userID, courseID string) e
 	if c.Revocation != nil {
 		return nil
 	}
-	if _, err := s.d.Repo.SetRevocation(ctx, c.ID, &Revocation{Reason: ReasonRefunded, At: s.now()}); err != nil {
+	if _, err := s.d.Repo.SetRevocation(ctx, c.ID, &Revocation{Reason: ReasonRefunded, At: s.now(), Refund: true}); err != nil {
 		return fmt.Errorf("revoke certificate: %w", err)
+	}
+	return nil
+}
+
+// ReinstatePurchased makes the user's certificate for a course valid again
+// when a refund revoked it and the course was bought again: the status
+// follows the money both ways. An admin's revocation, or no certificate,
+// is left as it is; it is idempotent.
+func (s *Service) ReinstatePurchased(ctx context.Context, userID, courseID string) error {
+	c, err := s.d.Repo.ByID(ctx, IDFor(userID, courseID))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find certificate: %w", err)
+	}
+	if c.Revocation == nil || !c.Revocation.Refund {
+		return nil
+	}
+	if _, err := s.d.Repo.SetRevocation(ctx, c.ID, nil); err != nil {
+		return fmt.Errorf("reinstate certificate: %w", err)
 	}
 	return nil
 }

@@ -111,6 +111,41 @@ func TestRevokeRefundedIsIdempotentAndKeepsAnAdminsReason(t *testing.T) {
 	}
 }
 
+func TestReinstatePurchasedUndoesOnlyARefund(t *testing.T) {
+	ctx := context.Background()
+	s, repo, c := newService(t)
+	if err := s.ReinstatePurchased(ctx, userID, courseID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.ByID(ctx, c.ID); got.Status() != certificate.StatusValid {
+		t.Fatalf("a valid certificate changed: %+v", got.Revocation)
+	}
+	if err := s.RevokeRefunded(ctx, userID, courseID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.ReinstatePurchased(ctx, userID, courseID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := repo.ByID(ctx, c.ID); got.Status() != certificate.StatusValid {
+			t.Fatalf("after a new purchase: %+v", got.Revocation)
+		}
+	}
+	admin := auth.Identity{UserID: "admin", Role: auth.RoleAdmin}
+	if _, err := s.Revoke(ctx, admin, c.ID, certificate.ReasonRefunded); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReinstatePurchased(ctx, userID, courseID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.ByID(ctx, c.ID); got.Status() != certificate.StatusRevoked {
+		t.Error("a purchase undid an admin's revocation (even one whose reason reads \"refunded\")")
+	}
+	if err := s.ReinstatePurchased(ctx, userID, "ffffffffffffffffffffffff"); err != nil {
+		t.Errorf("no certificate: %v", err)
+	}
+}
+
 func TestRevokeAndReinstateNeedAnAdmin(t *testing.T) {
 	ctx := context.Background()
 	s, _, c := newService(t)

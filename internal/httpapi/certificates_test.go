@@ -401,6 +401,13 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 	s.Enrol(t, u.ID, c.ID)
 	issued := s.issued(t, u, c)
 
+	deliver := func(payload []byte) {
+		t.Helper()
+		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
+		resp := s.NewRequest(t, http.MethodPost, "/api/v1/payments/webhook", payload).
+			WithHeader("Content-Type", "application/json").WithHeader("Stripe-Signature", sig).Send(t)
+		wantStatus(t, resp, http.StatusOK)
+	}
 	refund := func(id string, full bool) {
 		t.Helper()
 		refunded := int64(500)
@@ -418,10 +425,7 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
-		resp := s.NewRequest(t, http.MethodPost, "/api/v1/payments/webhook", payload).
-			WithHeader("Content-Type", "application/json").WithHeader("Stripe-Signature", sig).Send(t)
-		wantStatus(t, resp, http.StatusOK)
+		deliver(payload)
 	}
 
 	refund("evt_partial", false)
@@ -437,6 +441,27 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 		t.Errorf("learner sees %+v", mine)
 	}
 	apptest.WantError(t, s.issue(t, u.Token, c.ID), http.StatusForbidden, "You are not enrolled in this course")
+
+	// Bought again: the refund's revocation is undone, with the original snapshot.
+	again := s.SeedPurchase(t, payment.Purchase{CourseID: c.ID, UserID: u.ID, Amount: 20, Status: payment.StatusPending, PaymentID: "cs_test_cert_again"})
+	payload, err := json.Marshal(map[string]any{
+		"id": "evt_again", "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(), "type": "checkout.session.completed",
+		"data": map[string]any{"object": map[string]any{
+			"id": again.PaymentID, "object": "checkout.session", "amount_total": again.AmountCents, "currency": "usd",
+			"payment_status": "paid", "status": "complete",
+			"metadata": map[string]string{payment.MetadataPurchaseID: again.ID, payment.MetadataUserID: u.ID, payment.MetadataCourseID: c.ID},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(payload)
+	if got := certOf(t, s.verify(t, issued.VerifyID), http.StatusOK); got.Status != "valid" || got.Revocation != nil {
+		t.Errorf("after buying again %+v, want valid", got)
+	}
+	if got := certOf(t, s.issue(t, u.Token, c.ID), http.StatusOK); got != issued {
+		t.Errorf("issue after buying again %+v, want the original %+v", got, issued)
+	}
 }
 
 func TestCertificateVerifyRateLimit(t *testing.T) {

@@ -46,6 +46,7 @@ type certificateDoc struct {
 type revocationDoc struct {
 	Reason string    `bson:"reason"`
 	At     time.Time `bson:"at"`
+	Refund bool      `bson:"refund,omitempty"`
 }
 
 func certificateToDoc(c *certificate.Certificate) certificateDoc {
@@ -57,7 +58,7 @@ func certificateToDoc(c *certificate.Certificate) certificateDoc {
 		CompletedAt:   clock.Truncate(c.CompletedAt), IssuedAt: clock.Truncate(c.IssuedAt),
 	}
 	if c.Revocation != nil {
-		d.Revocation = &revocationDoc{Reason: c.Revocation.Reason, At: clock.Truncate(c.Revocation.At)}
+		d.Revocation = &revocationDoc{Reason: c.Revocation.Reason, At: clock.Truncate(c.Revocation.At), Refund: c.Revocation.Refund}
 	}
 	return d
 }
@@ -71,7 +72,7 @@ func (d *certificateDoc) toDomain() *certificate.Certificate {
 		},
 	}
 	if d.Revocation != nil {
-		c.Revocation = &certificate.Revocation{Reason: d.Revocation.Reason, At: d.Revocation.At.UTC()}
+		c.Revocation = &certificate.Revocation{Reason: d.Revocation.Reason, At: d.Revocation.At.UTC(), Refund: d.Revocation.Refund}
 	}
 	return c
 }
@@ -135,7 +136,7 @@ func (r *CertificateRepo) ByUser(ctx context.Context, userID string) ([]certific
 func (r *CertificateRepo) SetRevocation(ctx context.Context, id string, rev *certificate.Revocation) (*certificate.Certificate, error) {
 	update := bson.M{"$set": bson.M{"revocation": nil}}
 	if rev != nil {
-		update = bson.M{"$set": bson.M{"revocation": revocationDoc{Reason: rev.Reason, At: clock.Truncate(rev.At)}}}
+		update = bson.M{"$set": bson.M{"revocation": revocationDoc{Reason: rev.Reason, At: clock.Truncate(rev.At), Refund: rev.Refund}}}
 	}
 	res, err := r.c.UpdateOne(ctx, bson.M{"_id": id}, update)
 	if err != nil {

@@ -88,9 +88,11 @@ type Catalog interface {
 	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
 }
 
-// Certificates revokes certificates when the money goes back
-// (certificate.Service). RevokeRefunded must be idempotent: a retried
-// settlement calls it again.
+// Certificates makes a course's certificate follow the money
+// (certificate.Service): a full refund revokes it, a later purchase undoes
+// that revocation. Both must be idempotent: a retried settlement calls
+// them again.
 type Certificates interface {
 	RevokeRefunded(ctx context.Context, userID, courseID string) error
+	ReinstatePurchased(ctx context.Context, userID, courseID string) error
 }

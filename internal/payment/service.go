@@ -76,8 +76,9 @@ type Deps struct {
 	Enrolments Enrolments
 	Catalog    Catalog
 	// Certificates revokes the certificate of a course whose purchase was
-	// refunded in full; nil revokes nothing (a service without
-	// certificates, as in this package's tests).
+	// refunded in full, and reinstates it when the course is bought
+	// again; nil does neither (a service without certificates, as in this
+	// package's tests).
 	Certificates Certificates
 	// Provider is the card processor; nil when payments are not
 	// configured, which makes paid checkouts, webhooks and reconcile
