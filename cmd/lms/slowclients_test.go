@@ -26,6 +26,31 @@ func TestFaultSlowClientsDoNotStarveOthers(t *testing.T) {
 		"RATE_LIMIT_MAX": "1000000", "BCRYPT_COST": "4",
 	})
 
+	client := &http.Client{Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	// healthP99 reads the health check 200 times, one after another.
+	healthP99 := func() time.Duration {
+		took := make([]time.Duration, 200)
+		for i := range took {
+			start := time.Now()
+			resp, err := client.Get("http://" + addr + "/api/v1/healthcheck")
+			if err != nil {
+				t.Fatalf("health read %d: %v", i, err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			took[i] = time.Since(start)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("health read %d: status %d", i, resp.StatusCode)
+			}
+		}
+		slices.Sort(took)
+		return took[len(took)*99/100-1]
+	}
+	// The same reads without slow clients: what this machine manages now
+	// (the suite runs under the race detector next to other packages).
+	baseline := healthP99()
+
 	const perKind = 100
 	const trickle = 300 * time.Millisecond
 	stop := make(chan struct{})
@@ -85,26 +110,12 @@ func TestFaultSlowClientsDoNotStarveOthers(t *testing.T) {
 		// The connection now sits idle, kept alive.
 	}
 
-	client := &http.Client{Timeout: 5 * time.Second}
-	defer client.CloseIdleConnections()
-	took := make([]time.Duration, 200)
-	for i := range took {
-		start := time.Now()
-		resp, err := client.Get("http://" + addr + "/api/v1/healthcheck")
-		if err != nil {
-			t.Fatalf("health read %d: %v", i, err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		took[i] = time.Since(start)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("health read %d: status %d", i, resp.StatusCode)
-		}
-	}
-	slices.Sort(took)
-	p50, p99 := took[len(took)/2], took[len(took)*99/100-1]
-	t.Logf("health with %d slow connections open: p50 %v, p99 %v, max %v", 3*perKind, p50, p99, took[len(took)-1])
-	if p99 >= 100*time.Millisecond {
-		t.Errorf("p99 of health reads %v with slow clients open, want < 100 ms", p99)
+	p99 := healthP99()
+	t.Logf("health p99: %v alone, %v with %d slow connections open", baseline, p99, 3*perKind)
+	// Starved clients wait seconds (a full connection table, a blocked
+	// accept loop); the bound is 100 ms, raised only as far as this
+	// machine is slow right now.
+	if limit := max(100*time.Millisecond, 5*baseline); p99 >= limit {
+		t.Errorf("p99 of health reads %v with slow clients open, want < %v", p99, limit)
 	}
 }

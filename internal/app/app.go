@@ -95,7 +95,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		serveMetrics = func(h http.Handler) { metrics = h }
 	}
 	h, err := httpapi.NewServer(httpapi.Deps{
-		Config: cfg, Logger: logger, DB: db,
+		Options: httpOptions(cfg), Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
@@ -108,6 +108,20 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		return nil, err
 	}
 	return &App{Config: cfg, Logger: logger, DB: db, Users: users, Handler: h, Metrics: metrics, Payments: payments}, nil
+}
+
+// httpOptions are the settings of the HTTP layer.
+func httpOptions(cfg *config.Config) httpapi.Options {
+	return httpapi.Options{
+		Development: cfg.AppEnv == config.EnvDevelopment, Production: cfg.Production(),
+		ClientURLs: cfg.ClientURLs, TrustedProxies: cfg.TrustedProxies,
+		CookieSecure: cfg.CookieSecure, CookieSameSite: cfg.CookieSameSite,
+		RateLimitMax: cfg.RateLimitMax, RateLimitWindow: cfg.RateLimitWindow,
+		AuthRateLimit: cfg.AuthRateLimit, AuthIPRateLimit: cfg.AuthIPRateLimit, VerifyRateLimit: cfg.VerifyRateLimit,
+		PublicURL: cfg.PublicURL, CertificateIssuer: cfg.CertificateIssuer,
+		RequestTimeout: cfg.RequestTimeout, UploadIdleTimeout: cfg.UploadIdleTimeout,
+		MaxUploadsPerUser: cfg.MaxUploadsPerUser, CatalogCacheTTL: cfg.CatalogCacheTTL,
+	}
 }
 
 func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*media.Store, error) {

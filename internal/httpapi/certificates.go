@@ -70,7 +70,7 @@ const certificatePagePath = "/certificates/"
 
 // verifyURL is the public page of a verification id, on PUBLIC_URL.
 func (s *server) verifyURL(verifyID string) string {
-	return s.cfg.PublicURL + certificatePagePath + verifyID
+	return s.opts.PublicURL + certificatePagePath + verifyID
 }
 
 func (s *server) publicCertificate(c *certificate.Certificate) certificatePublic {
@@ -89,7 +89,7 @@ func (s *server) publicCertificate(c *certificate.Certificate) certificatePublic
 func (s *server) certificateResponse(c *certificate.Certificate) certificateResponse {
 	return certificateResponse{
 		ID: c.ID, Course: c.CourseID, certificatePublic: s.publicCertificate(c),
-		LinkedInURL: certificate.LinkedInURL(c, s.cfg.CertificateIssuer, s.verifyURL(c.VerifyID)),
+		LinkedInURL: certificate.LinkedInURL(c, s.opts.CertificateIssuer, s.verifyURL(c.VerifyID)),
 	}
 }
 
@@ -215,7 +215,7 @@ func (s *server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) certificatePDF(w http.ResponseWriter, r *http.Request, c *certificate.Certificate) error {
 	page := certpdf.Page{
-		Issuer: s.cfg.CertificateIssuer, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
+		Issuer: s.opts.CertificateIssuer, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
 		InstructorName: c.InstructorName, TotalDuration: c.TotalDuration,
 		CompletedAt: c.CompletedAt, IssuedAt: c.IssuedAt, VerifyURL: s.verifyURL(c.VerifyID),
 	}
@@ -252,10 +252,10 @@ func (s *server) certificateHTML(w http.ResponseWriter, c *certificate.Certifica
 	_, _ = rand.Read(nonce)
 	d := certificatePageData{
 		Nonce:  base64.StdEncoding.EncodeToString(nonce),
-		Issuer: s.cfg.CertificateIssuer,
+		Issuer: s.opts.CertificateIssuer,
 		C:      s.publicCertificate(c),
 		Description: c.LearnerName + " completed " + c.CourseTitle + " by " + c.InstructorName +
-			" (" + s.cfg.CertificateIssuer + ").",
+			" (" + s.opts.CertificateIssuer + ").",
 		Duration:  certpdf.Duration(c.TotalDuration),
 		Completed: c.CompletedAt.UTC().Format("2 January 2006"),
 		Issued:    c.IssuedAt.UTC().Format("2 January 2006"),

@@ -29,13 +29,13 @@ type outageDetector interface {
 func (s *server) limitRequestTime(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hasMediaType(r, "multipart/form-data") {
-			ctx, cancel := context.WithTimeoutCause(r.Context(), s.cfg.RequestTimeout, errRequestTimeout)
+			ctx, cancel := context.WithTimeoutCause(r.Context(), s.opts.RequestTimeout, errRequestTimeout)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		ctx, cancel := context.WithCancelCause(r.Context())
-		d := &movableDeadline{timer: time.AfterFunc(s.cfg.RequestTimeout, func() { cancel(errRequestTimeout) })}
+		d := &movableDeadline{timer: time.AfterFunc(s.opts.RequestTimeout, func() { cancel(errRequestTimeout) })}
 		defer func() {
 			d.timer.Stop()
 			cancel(nil)

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lms-backend/lms/internal/auth"
-	"github.com/lms-backend/lms/internal/config"
 )
 
 // These tests run small handlers through the real middleware, independent
@@ -38,17 +38,13 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// newTestServer builds a server as NewServer does, with the settings of env
-// and without a database or domain services.
-func newTestServer(t *testing.T, env map[string]string) (*server, *lockedBuffer) {
+// newTestServer builds a server as NewServer does, with opts and without a
+// database or domain services.
+func newTestServer(t *testing.T, opts Options) (*server, *lockedBuffer) {
 	t.Helper()
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
 	logs := &lockedBuffer{}
 	return &server{
-		cfg:     cfg,
+		opts:    opts,
 		logger:  slog.New(slog.NewJSONHandler(logs, nil)),
 		metrics: newMetrics(),
 		started: time.Now(),
@@ -118,7 +114,7 @@ func padded(n int) string {
 }
 
 func TestJSONBodyHandling(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	h := s.jsonChain()
 	tests := []struct {
 		name        string
@@ -180,7 +176,7 @@ func TestJSONBodyHandling(t *testing.T) {
 }
 
 func TestJSONTypeMismatchIsAValidationError(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	w := serve(s.jsonChain(), postJSON(`{"name":42}`, "application/json"))
 	if w.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %s", w.Code, w.Body)
@@ -220,7 +216,7 @@ func panicking(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPanicBecomes500(t *testing.T) {
-	s, logs := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, logs := newTestServer(t, Options{})
 	h := requestID(s.recoverPanics(s.securityHeaders(http.HandlerFunc(panicking))))
 	r := httptest.NewRequest(http.MethodGet, "/api/v1/boom", nil)
 	r.Header.Set("X-Request-Id", "panic-req-1")
@@ -256,7 +252,7 @@ func TestPanicBecomes500(t *testing.T) {
 }
 
 func TestPanicShowsStackInDevelopment(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "development"})
+	s, _ := newTestServer(t, Options{Development: true})
 	h := s.recoverPanics(http.HandlerFunc(panicking))
 	w := serve(h, httptest.NewRequest(http.MethodGet, "/api/v1/boom", nil))
 	if w.Code != http.StatusInternalServerError {
@@ -274,9 +270,7 @@ func TestPanicShowsStackInDevelopment(t *testing.T) {
 func TestInternalErrorHidesDetail(t *testing.T) {
 	for _, env := range []string{"test", "production"} {
 		t.Run(env, func(t *testing.T) {
-			s, logs := newTestServer(t, map[string]string{
-				"APP_ENV": env, "SECRET_KEY": "q0V8pY3kN7xWc2LrT9bZfH4mJ6sD1gA5uE8iO3tRyKwX", "MONGODB_URI": "mongodb://db", "CLIENT_URL": "https://app.example.com",
-			})
+			s, logs := newTestServer(t, Options{Production: env == "production", ClientURLs: []string{"https://app.example.com"}})
 			h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
 				return errors.New("query failed: " + secretDetail)
 			}))
@@ -292,7 +286,7 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 }
 
 func TestAbortHandlerPanicPassesThrough(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	defer func() {
 		if v := recover(); v != http.ErrAbortHandler {
@@ -304,7 +298,7 @@ func TestAbortHandlerPanicPassesThrough(t *testing.T) {
 }
 
 func TestCrossOriginProtection(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test", "CLIENT_URL": "http://spa.test"})
+	s, _ := newTestServer(t, Options{ClientURLs: []string{"http://spa.test"}})
 	protect, err := s.crossOriginProtection()
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +349,11 @@ func TestClientIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := newTestServer(t, map[string]string{"APP_ENV": "test", "TRUSTED_PROXIES": tt.trusted})
+			var opts Options
+			if tt.trusted != "" {
+				opts.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(tt.trusted)}
+			}
+			s, _ := newTestServer(t, opts)
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.RemoteAddr = tt.peer
 			if tt.xff != "" {
@@ -369,7 +367,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestRateLimiterAnswersJSON(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	lim := s.newLimiter(2, time.Minute, func(r *http.Request) (string, error) { return s.clientIP(r), nil }, errIPRateLimited)
 	h := lim.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	get := func(peer string) *httptest.ResponseRecorder {
@@ -400,7 +398,7 @@ func TestRateLimiterAnswersJSON(t *testing.T) {
 // An error that says when to retry (a full password queue) answers 503
 // with Retry-After, through the one writer.
 func TestErrorWithRetryAfter(t *testing.T) {
-	s, _ := newTestServer(t, map[string]string{"APP_ENV": "test"})
+	s, _ := newTestServer(t, Options{})
 	h := requestID(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return fmt.Errorf("sign in: %w", auth.ErrBusy)
 	}))

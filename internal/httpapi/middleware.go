@@ -158,7 +158,7 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-site")
 		h.Set("X-DNS-Prefetch-Control", "off")
-		if s.cfg.Production() {
+		if s.opts.Production {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
@@ -169,7 +169,7 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 // 204 (go-chi/cors would answer 200).
 func (s *server) corsHandler() func(http.Handler) http.Handler {
 	c := cors.New(cors.Options{
-		AllowedOrigins:     s.cfg.ClientURLs,
+		AllowedOrigins:     s.opts.ClientURLs,
 		AllowedMethods:     []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"},
 		AllowedHeaders:     []string{"Content-Type", "X-Request-Id"},
 		ExposedHeaders:     []string{"X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
@@ -193,7 +193,7 @@ func (s *server) corsHandler() func(http.Handler) http.Handler {
 // that are neither this service nor an allowed SPA origin.
 func (s *server) crossOriginProtection() (func(http.Handler) http.Handler, error) {
 	p := http.NewCrossOriginProtection()
-	for _, o := range s.cfg.ClientURLs {
+	for _, o := range s.opts.ClientURLs {
 		if err := p.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("CLIENT_URL %q: %w", o, err)
 		}
@@ -268,7 +268,7 @@ func (s *server) clientIP(r *http.Request) string {
 }
 
 func (s *server) trusted(a netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
+	for _, p := range s.opts.TrustedProxies {
 		if p.Contains(a) {
 			return true
 		}

@@ -52,10 +52,10 @@ func (s *server) readMultipart(w http.ResponseWriter, r *http.Request, textField
 	// overall deadline waits for the body, then gives the rest its usual
 	// time.
 	deadline := time.Now().Add(uploadTime)
-	r.Body = newIdleBody(w, r.Body, s.cfg.UploadIdleTimeout, deadline)
+	r.Body = newIdleBody(w, r.Body, s.opts.UploadIdleTimeout, deadline)
 	_ = http.NewResponseController(w).SetWriteDeadline(deadline.Add(answerTime))
 	extendDeadline(r.Context(), uploadTime+answerTime)
-	defer extendDeadline(r.Context(), s.cfg.RequestTimeout)
+	defer extendDeadline(r.Context(), s.opts.RequestTimeout)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, apperr.New(apperr.Invalid, "malformed_multipart", "Malformed multipart body").Wrap(err)

@@ -108,7 +108,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("path", logPath(r)),
 			slog.Int("status", status),
 			slog.String("err", err.Error()))
-		if s.cfg.AppEnv == "development" {
+		if s.opts.Development {
 			body.Stack = err.Error()
 		}
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/lms-backend/lms/internal/certificate"
 	"github.com/lms-backend/lms/internal/certpdf"
-	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
@@ -28,7 +27,7 @@ type Pinger interface {
 
 // Deps are what the HTTP layer needs from the rest of the service.
 type Deps struct {
-	Config  *config.Config
+	Options Options
 	Logger  *slog.Logger
 	DB      Pinger
 	Users   *user.Service
@@ -53,7 +52,7 @@ type Deps struct {
 
 // server carries the dependencies of every handler.
 type server struct {
-	cfg      *config.Config
+	opts     Options
 	logger   *slog.Logger
 	db       Pinger
 	metrics  *metrics
@@ -79,7 +78,7 @@ type server struct {
 // NewServer returns the service's HTTP handler.
 func NewServer(d Deps) (http.Handler, error) {
 	s := &server{
-		cfg:      d.Config,
+		opts:     d.Options,
 		logger:   d.Logger,
 		db:       d.DB,
 		metrics:  newMetrics(),
@@ -91,18 +90,18 @@ func NewServer(d Deps) (http.Handler, error) {
 		payments: d.Payments,
 		certs:    d.Certificates,
 		pdf:      d.PDF,
-		public:   newPublicCache(d.Config.CatalogCacheTTL),
-		uploads:  newUploadSlots(d.Config.MaxUploadsPerUser),
+		public:   newPublicCache(d.Options.CatalogCacheTTL),
+		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),
 
 		newCounter: d.NewRateLimitCounter,
 	}
-	s.ipLimiter = s.newLimiter(s.cfg.RateLimitMax, s.cfg.RateLimitWindow,
+	s.ipLimiter = s.newLimiter(s.opts.RateLimitMax, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
-	s.authIPLimiter = s.newLimiter(s.cfg.AuthIPRateLimit, s.cfg.RateLimitWindow,
+	s.authIPLimiter = s.newLimiter(s.opts.AuthIPRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
-	s.accountLimiter = s.newLimiter(s.cfg.AuthRateLimit, s.cfg.RateLimitWindow,
+	s.accountLimiter = s.newLimiter(s.opts.AuthRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
-	s.verifyLimiter = s.newLimiter(s.cfg.VerifyRateLimit, s.cfg.RateLimitWindow,
+	s.verifyLimiter = s.newLimiter(s.opts.VerifyRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errVerifyRateLimited)
 	h, err := s.routes(d.ServeMetrics == nil)
 	if err != nil {

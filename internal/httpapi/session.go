@@ -24,8 +24,8 @@ func (s *server) setSession(w http.ResponseWriter, token string, expires time.Ti
 		MaxAge:   int(time.Until(expires).Seconds()),
 		Expires:  expires,
 		HttpOnly: true,
-		Secure:   s.cfg.CookieSecure,
-		SameSite: s.cfg.CookieSameSite,
+		Secure:   s.opts.CookieSecure,
+		SameSite: s.opts.CookieSameSite,
 	})
 }
 
@@ -37,8 +37,8 @@ func (s *server) clearSession(w http.ResponseWriter) {
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   s.cfg.CookieSecure,
-		SameSite: s.cfg.CookieSameSite,
+		Secure:   s.opts.CookieSecure,
+		SameSite: s.opts.CookieSameSite,
 	})
 }
 

@@ -17,12 +17,16 @@ import (
 	"github.com/lms-backend/lms/internal/payment"
 )
 
-// stripeWebhookTimeout is how long the test lets the webhook take: Stripe
-// gives up on slow endpoints and retries, so the answer must come fast.
-const stripeWebhookTimeout = time.Second
+// answerBound is how long the test lets the slowest of the burst take.
+// Stripe gives up on endpoints slower than a few seconds; on an idle
+// machine the slowest answer takes well under a second (the README has the
+// figures), but this suite runs under the race detector next to other
+// packages on 2 cores, and a timed bound must not fail for that. Answering
+// only after applying the events, as before, took a median of 16 s here.
+const answerBound = 5 * time.Second
 
 // Fifty distinct completions delivered at once on the embedded database
-// are each answered 2xx within a second, and every one of them is applied
+// are each answered 2xx fast (see answerBound), and every one of them is applied
 // exactly once: ten students, five courses each, all enrolled, every event
 // recorded as processed.
 func TestFaultWebhookBurstAnswersFast(t *testing.T) {
@@ -77,8 +81,8 @@ func TestFaultWebhookBurstAnswersFast(t *testing.T) {
 	sorted := slices.Clone(took)
 	slices.Sort(sorted)
 	t.Logf("%d concurrent deliveries: median %v, slowest %v", len(took), sorted[len(sorted)/2], sorted[len(sorted)-1])
-	if slowest := sorted[len(sorted)-1]; slowest > stripeWebhookTimeout {
-		t.Errorf("slowest delivery took %v, want ≤ %v", slowest, stripeWebhookTimeout)
+	if slowest := sorted[len(sorted)-1]; slowest > answerBound {
+		t.Errorf("slowest delivery took %v, want ≤ %v", slowest, answerBound)
 	}
 
 	defer func() {
