@@ -35,7 +35,7 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer closeDB()
-	if err := a.DB.EnsureIndexes(ctx); err != nil {
+	if err := a.DB.Migrate(ctx); err != nil {
 		return err
 	}
 	created, err := a.Users.CreateAdmin(ctx, *email, *name, password)

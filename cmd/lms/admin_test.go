@@ -42,7 +42,7 @@ func withService(t *testing.T, dir string, f func(users *user.Service)) {
 		t.Fatalf("open: %v", err)
 	}
 	defer closeDB()
-	if err := a.DB.EnsureIndexes(context.Background()); err != nil {
+	if err := a.DB.Migrate(context.Background()); err != nil {
 		t.Fatalf("indexes: %v", err)
 	}
 	f(a.Users)

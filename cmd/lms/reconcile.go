@@ -36,7 +36,7 @@ func reconcile(ctx context.Context, args []string, getenv func(string) string, s
 	if !a.Payments.Configured() {
 		return errors.New("payments are not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
 	}
-	if err := a.DB.EnsureIndexes(ctx); err != nil {
+	if err := a.DB.Migrate(ctx); err != nil {
 		return err
 	}
 	report, err := a.Payments.Reconcile(ctx, *olderThan)

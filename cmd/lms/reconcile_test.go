@@ -77,7 +77,7 @@ func withApp(t *testing.T, dir, apiBase string, f func(a *app.App)) {
 		t.Fatalf("open: %v", err)
 	}
 	defer closeDB()
-	if err := a.DB.EnsureIndexes(context.Background()); err != nil {
+	if err := a.DB.Migrate(context.Background()); err != nil {
 		t.Fatalf("indexes: %v", err)
 	}
 	f(a)

@@ -41,7 +41,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go a.EnsureIndexes(bg)
+	go a.Migrate(bg)
 	go a.SweepTempFiles(bg, tempSweepInterval)
 	go a.SettleWebhookEvents(bg, settleInterval)
 

@@ -248,17 +248,17 @@ func newRateLimitCounter(cfg *config.Config, logger *slog.Logger) (func() httpra
 	}, nil
 }
 
-// EnsureIndexes creates the database indexes, retrying until the database
-// answers or ctx ends, so that a database that is down at start-up does not
-// stop the service.
-func (a *App) EnsureIndexes(ctx context.Context) {
+// Migrate creates the database indexes and runs the data migrations
+// (mongodb.DB.Migrate), retrying until the database answers or ctx ends, so
+// that a database that is down at start-up does not stop the service.
+func (a *App) Migrate(ctx context.Context) {
 	for delay := time.Second; ; delay = min(delay*2, 30*time.Second) {
-		err := a.DB.EnsureIndexes(ctx)
+		err := a.DB.Migrate(ctx)
 		if err == nil {
-			a.Logger.Info("database indexes ready")
+			a.Logger.Info("database indexes and data ready")
 			return
 		}
-		a.Logger.Warn("database indexes not ready; retrying", "err", err, "retry_in", delay)
+		a.Logger.Warn("database indexes or data not ready; retrying", "err", err, "retry_in", delay)
 		select {
 		case <-ctx.Done():
 			return
@@ -281,7 +281,12 @@ func OpenDB(cfg *config.Config, logger *slog.Logger) (*mongodb.DB, func(), error
 		uri = embedded.URI()
 		logger.Info("embedded database started", "dir", cfg.DataDir)
 	}
-	db, err := mongodb.Connect(mongodb.Options{URI: uri, Database: cfg.MongoDB, SingleConnection: embedded != nil})
+	opts := mongodb.Options{URI: uri, Database: cfg.MongoDB}
+	if embedded != nil {
+		opts.SingleConnection, opts.SoleWriter = true, true
+		opts.AfterMigrate = func(ctx context.Context) error { return embedded.IndexIDs(ctx, cfg.MongoDB) }
+	}
+	db, err := mongodb.Connect(opts)
 	closeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -49,8 +49,8 @@ func TestEmbeddedDatabaseSurvivesRestart(t *testing.T) {
 			t.Fatalf("start %d: Ping: %v", i+1, err)
 		}
 		for j := range 2 {
-			if err := db.EnsureIndexes(ctx); err != nil {
-				t.Fatalf("start %d: EnsureIndexes call %d: %v", i+1, j+1, err)
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatalf("start %d: Migrate call %d: %v", i+1, j+1, err)
 			}
 		}
 		cancel()
@@ -71,9 +71,9 @@ func TestOpenDBClosesEmbeddedServer(t *testing.T) {
 	}
 }
 
-// TestEnsureIndexesStopsWithContext: with the database down at start-up the
+// TestMigrateStopsWithContext: with the database down at start-up the
 // service keeps retrying in the background, and stops when asked.
-func TestEnsureIndexesStopsWithContext(t *testing.T) {
+func TestMigrateStopsWithContext(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -95,12 +95,12 @@ func TestEnsureIndexesStopsWithContext(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.EnsureIndexes(ctx)
+		a.Migrate(ctx)
 	}()
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatal("EnsureIndexes did not return after its context ended")
+		t.Fatal("Migrate did not return after its context ended")
 	}
 	var warned bool
 	for line := range strings.Lines(logs.String()) {

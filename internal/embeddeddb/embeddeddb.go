@@ -17,6 +17,7 @@ import (
 
 // Server is a running embedded database.
 type Server struct {
+	dir    string // the SQLite files, one per database
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -40,7 +41,7 @@ func Start(dir string, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("start embedded database: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cancel: cancel, done: make(chan struct{})}
+	s := &Server{dir: dir, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if err := f.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

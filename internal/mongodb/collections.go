@@ -2,12 +2,25 @@ package mongodb
 
 // Collection names (mongoose's pluralised model names, as in the seed).
 const (
-	usersCollection    = "users"
-	coursesCollection  = "courses"
-	lecturesCollection = "lectures"
-	progressCollection = "courseprogresses"
-	purchaseCollection = "coursepurchases"
-	eventsCollection   = "webhookevents"
+	usersCollection = "users"
+	// emailKeysCollection holds one key document per user, _id the
+	// normalised email (UserRepo).
+	emailKeysCollection = "useremails"
+	coursesCollection   = "courses"
+	lecturesCollection  = "lectures"
+	progressCollection  = "courseprogresses"
+	// progressStashCollection holds copies of progress records while
+	// Migrate moves them to their derived _id (ProgressRepo.migrateIDs).
+	progressStashCollection = "courseprogresses_migration"
+	purchaseCollection      = "coursepurchases"
+	eventsCollection        = "webhookevents"
 	// certificatesCollection is new with certificates (no mongoose model).
 	certificatesCollection = "certificates"
 )
+
+// allCollections are the collections the service uses.
+var allCollections = []string{
+	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
+	progressCollection, progressStashCollection, purchaseCollection, eventsCollection,
+	certificatesCollection,
+}

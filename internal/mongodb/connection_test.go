@@ -80,13 +80,13 @@ func TestConcurrentIncrementsAreNotLost(t *testing.T) {
 	}
 }
 
-func TestEnsureIndexesIsIdempotent(t *testing.T) {
+func TestMigrateIsIdempotent(t *testing.T) {
 	db := connect(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := range 2 {
-		if err := db.EnsureIndexes(ctx); err != nil {
-			t.Fatalf("EnsureIndexes, call %d: %v", i+1, err)
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate, call %d: %v", i+1, err)
 		}
 	}
 

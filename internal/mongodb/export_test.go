@@ -1,8 +1,18 @@
 package mongodb
 
-import "go.mongodb.org/mongo-driver/mongo"
+import (
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+)
 
 // CollectionForTest exposes a collection handle to the external tests of this
 // package, which cannot be internal tests: they use mongotest, which imports
 // this package.
 func (d *DB) CollectionForTest(name string) *mongo.Collection { return d.collection(name) }
+
+// ProgressIDForTest is the _id derived for the record of a user and course.
+func ProgressIDForTest(userID, courseID string) string {
+	uid, _ := primitive.ObjectIDFromHex(userID)
+	cid, _ := primitive.ObjectIDFromHex(courseID)
+	return progressID(uid, cid).Hex()
+}

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
@@ -39,12 +40,31 @@ type Options struct {
 	// FerretDB needs it: it runs updates as unisolated read-modify-writes, so
 	// concurrent connections lose updates; one connection serialises them.
 	SingleConnection bool
+	// SoleWriter says that no other client writes the database: the
+	// embedded server of this process. Writes of one progress record then
+	// take turns through a lock of the handle, and the replace needs no
+	// version in its filter (see ProgressRepo), which keeps the filter one
+	// the embedded database finds by _id.
+	SoleWriter bool
+	// AfterMigrate, when set, runs at the end of every successful Migrate:
+	// the embedded server indexes _id the way its lookups need
+	// (embeddeddb.Server.IndexIDs).
+	AfterMigrate func(context.Context) error
 }
 
 // DB is a connected database handle.
 type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
+	// migrated is set once Migrate has finished on this handle: until then
+	// the repositories also look for records under the keys older versions
+	// used (see Migrate).
+	migrated atomic.Bool
+	// soleWriter is Options.SoleWriter; progressLocks are then the locks
+	// of every ProgressRepo of the handle.
+	soleWriter    bool
+	progressLocks recordLocks
+	afterMigrate  func(context.Context) error
 }
 
 // Connect creates a client. Like the driver, it does no I/O: the database may
@@ -64,7 +84,7 @@ func Connect(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{client: client, db: client.Database(opts.Database)}, nil
+	return &DB{client: client, db: client.Database(opts.Database), soleWriter: opts.SoleWriter, afterMigrate: opts.AfterMigrate}, nil
 }
 
 // Ping checks that the database answers.

@@ -47,20 +47,14 @@ func progStored(t *testing.T, raw *mongo.Database, userID, courseID string) bson
 	return doc
 }
 
-// TestProgressRepoVersionCheckAcrossInstances runs concurrent writes to one
-// record through several repositories, which share no in-process lock (as
-// several service instances would not): only the version check keeps the
-// writes from losing each other.
-func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
-	const instances, lectures = 4, 12
-	db, raw := progOpen(t)
+// concurrentLectureWrites creates a record of lectures lectures, completes
+// each lecture with its own concurrent Update, through repos[i%len(repos)],
+// and checks that no write was lost: all completed, one version per write.
+func concurrentLectureWrites(t *testing.T, raw *mongo.Database, repos []*mongodb.ProgressRepo, lectures int) {
+	t.Helper()
 	ctx := context.Background()
 	courseID, ids := progCourse(lectures)
 	userID := primitive.NewObjectID().Hex()
-	repos := make([]*mongodb.ProgressRepo, instances)
-	for i := range repos {
-		repos[i] = mongodb.NewProgressRepo(db)
-	}
 	if _, created, err := repos[0].Create(ctx, userID, courseID, ids, time.Now()); err != nil || !created {
 		t.Fatalf("Create: %v, created %v", err, created)
 	}
@@ -71,7 +65,7 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 	for i := range lectures {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = repos[i%instances].Update(ctx, userID, courseID, ids, time.Now(), func(r *progress.Record) error {
+			_, errs[i] = repos[i%len(repos)].Update(ctx, userID, courseID, ids, time.Now(), func(r *progress.Record) error {
 				return r.SetLecture(ids[i], true, time.Now())
 			})
 		})
@@ -95,6 +89,34 @@ func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
 	if v := fmt.Sprint(doc["version"]); v != fmt.Sprint(1+lectures) {
 		t.Errorf("version %s, want %d (one per write)", v, 1+lectures)
 	}
+}
+
+func progRepos(db *mongodb.DB, n int) []*mongodb.ProgressRepo {
+	repos := make([]*mongodb.ProgressRepo, n)
+	for i := range repos {
+		repos[i] = mongodb.NewProgressRepo(db)
+	}
+	return repos
+}
+
+// TestProgressRepoVersionCheckAcrossInstances runs concurrent writes to one
+// record through several repositories, which share no in-process lock (as
+// several service instances would not): only the version check keeps the
+// writes from losing each other.
+func TestProgressRepoVersionCheckAcrossInstances(t *testing.T) {
+	db, raw := progOpen(t)
+	concurrentLectureWrites(t, raw, progRepos(db, 4), 12)
+}
+
+// TestProgressRepoSoleWriter: on a handle that is the database's only
+// writer (the service's embedded database), the replace is filtered by _id
+// alone; the repositories of the handle share its locks, so concurrent
+// writes through several of them still lose nothing.
+func TestProgressRepoSoleWriter(t *testing.T) {
+	opts := mongotest.Options(t)
+	opts.SoleWriter = true
+	db, raw := mongotest.OpenWith(t, opts), mongotest.Connect(t, opts)
+	concurrentLectureWrites(t, raw, progRepos(db, 12), 12)
 }
 
 func TestProgressRepoCreateTwice(t *testing.T) {

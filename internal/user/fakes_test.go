@@ -20,6 +20,9 @@ type fakeRepo struct {
 	users map[string]*user.User
 	reset map[string]string // reset token hash → user id
 	next  int
+	// staleKeys overrides the password hash EmailKey returns for an email,
+	// as a key that missed a password change would.
+	staleKeys map[string]string
 }
 
 var _ user.Repository = (*fakeRepo)(nil)
@@ -140,9 +143,23 @@ func (f *fakeRepo) ConsumeResetToken(_ context.Context, tokenHash, passwordHash 
 	return after, err
 }
 
-func (f *fakeRepo) TouchLastActive(_ context.Context, id string, now time.Time) error {
-	_, _, err := f.update(id, func(u *user.User) { u.LastActive = now })
-	return err
+func (f *fakeRepo) EmailKey(ctx context.Context, email string) (*user.EmailKey, error) {
+	u, err := f.ByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	k := &user.EmailKey{UserID: u.ID, PasswordHash: u.PasswordHash}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if h, ok := f.staleKeys[email]; ok {
+		k.PasswordHash = h
+	}
+	return k, nil
+}
+
+func (f *fakeRepo) TouchLastActive(_ context.Context, id string, now time.Time) (*user.User, error) {
+	_, after, err := f.update(id, func(u *user.User) { u.LastActive = now })
+	return after, err
 }
 
 func (f *fakeRepo) SetRole(ctx context.Context, email string, role auth.Role, now time.Time) (*user.User, error) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
@@ -154,6 +155,39 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("signed in %+v", a)
 			}
 		})
+	}
+}
+
+// TestSignInStaleEmailKey: the email key's copy of the password hash may
+// miss a password change (an interrupted write); the user's own hash
+// decides, so the old password fails and the new one works.
+func TestSignInStaleEmailKey(t *testing.T) {
+	f := newFixture(nil)
+	u := f.signUp(t, "ann@example.com", goodPass, "")
+	oldHash := f.repo.get(u.ID).PasswordHash
+	newHash, err := passwords.Hash(context.Background(), anotherPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.repo.SetPassword(context.Background(), u.ID, newHash, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f.repo.staleKeys = map[string]string{"ann@example.com": oldHash}
+	before := f.repo.get(u.ID).LastActive
+
+	_, err = f.svc.SignIn(context.Background(), "ann@example.com", goodPass)
+	want{apperr.Unauthenticated, "Invalid email or password", nil}.check(t, err)
+	a, err := f.svc.SignIn(context.Background(), "ann@example.com", anotherPass)
+	if err != nil || a.User.ID != u.ID || !f.repo.get(u.ID).LastActive.After(before) {
+		t.Fatalf("new password with a stale key: %v, %+v", err, a)
+	}
+	// A key whose copy is right but not the password: nothing is written.
+	f.repo.staleKeys = nil
+	last := f.repo.get(u.ID).LastActive
+	_, err = f.svc.SignIn(context.Background(), "ann@example.com", goodPass)
+	want{apperr.Unauthenticated, "Invalid email or password", nil}.check(t, err)
+	if !f.repo.get(u.ID).LastActive.Equal(last) {
+		t.Error("a wrong password touched lastActive")
 	}
 }
 

@@ -48,6 +48,10 @@ type Repository interface {
 	Create(ctx context.Context, u *User) error
 	ByID(ctx context.Context, id string) (*User, error)
 	ByEmail(ctx context.Context, email string) (*User, error)
+	// EmailKey returns, in one read, the id of the user with this
+	// normalised email and a copy of their password hash, which may be
+	// stale: the user's own hash decides (Service.SignIn).
+	EmailKey(ctx context.Context, email string) (*EmailKey, error)
 	// UpdateProfile applies changes and returns the user as it was before
 	// and after them.
 	UpdateProfile(ctx context.Context, id string, c ProfileChanges, now time.Time) (before, after *User, err error)
@@ -61,10 +65,19 @@ type Repository interface {
 	// token with this hash, sets the new password hash, drops the token and
 	// bumps the token version. Only one caller can consume a token.
 	ConsumeResetToken(ctx context.Context, tokenHash, passwordHash string, now time.Time) (*User, error)
-	TouchLastActive(ctx context.Context, id string, now time.Time) error
+	// TouchLastActive records activity and returns the user after it.
+	TouchLastActive(ctx context.Context, id string, now time.Time) (*User, error)
 	// SetRole sets the role of the user with this email.
 	SetRole(ctx context.Context, email string, role auth.Role, now time.Time) (*User, error)
 	Delete(ctx context.Context, id string) error
+}
+
+// EmailKey is what sign-in reads first: the user an email belongs to and a
+// copy of their password hash, so that a successful sign-in is two reads
+// (this, and the user's as lastActive is set) however many users there are.
+type EmailKey struct {
+	UserID       string
+	PasswordHash string
 }
 
 // Courses is what accounts need to know of the catalog.

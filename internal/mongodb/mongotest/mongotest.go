@@ -33,7 +33,7 @@ import (
 // test runs and read-only afterwards.
 var server struct {
 	uri      string
-	embedded bool
+	embedded *embeddeddb.Server
 }
 
 // Main starts the database, runs the tests, stops the database, runs after
@@ -67,7 +67,7 @@ func run(m *testing.M) int {
 		defer cancel()
 		_ = srv.Close(ctx)
 	}()
-	server.uri, server.embedded = srv.URI(), true
+	server.uri, server.embedded = srv.URI(), srv
 	return m.Run()
 }
 
@@ -80,10 +80,15 @@ func Options(tb testing.TB) mongodb.Options {
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return mongodb.Options{URI: server.uri, Database: "test_" + hex.EncodeToString(b), SingleConnection: server.embedded}
+	opts := mongodb.Options{URI: server.uri, Database: "test_" + hex.EncodeToString(b)}
+	if srv := server.embedded; srv != nil {
+		opts.SingleConnection = true
+		opts.AfterMigrate = func(ctx context.Context) error { return srv.IndexIDs(ctx, opts.Database) }
+	}
+	return opts
 }
 
-// Open connects to a fresh database with indexes, dropped at the end of the test.
+// Open connects to a fresh, migrated database (indexes included), dropped at the end of the test.
 func Open(tb testing.TB) *mongodb.DB {
 	tb.Helper()
 	return OpenWith(tb, Options(tb))
@@ -98,8 +103,8 @@ func OpenWith(tb testing.TB, opts mongodb.Options) *mongodb.DB {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := db.EnsureIndexes(ctx); err != nil {
-		tb.Fatalf("mongotest: indexes: %v", err)
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatalf("mongotest: migrate: %v", err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
