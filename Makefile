@@ -40,6 +40,14 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 
+.PHONY: client
+client: ## generate TypeScript types from the OpenAPI document (needs Node) into CLIENT_DIR and compile-check them
+	scripts/client.sh $(CLIENT_DIR)
+
+.PHONY: docs-ui
+docs-ui: ## re-vendor the reference page's Swagger UI from npm (VERSION=x.y.z to change it)
+	scripts/vendor-docs-ui.sh $(VERSION)
+
 .PHONY: stripe-mock
 stripe-mock: ## run stripe-mock on :12111 for trying payments by hand
 	$(GO) tool stripe-mock -http-port 12111

@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Enrolments:   enrolments,
 		Media:        store,
 		Mailer:       mailer,
-		Passwords:    auth.NewPasswords(cfg.BcryptCost, 0),
+		Passwords:    auth.NewPasswords(cfg.BcryptCost, cfg.PasswordQueueWait),
 		Tokens:       auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
 		ResetLink:    cfg.ResetLink,
 		Logger:       logger,

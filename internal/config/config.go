@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lms-backend/lms/internal/auth"
 )
 
 // Environments the service knows.
@@ -73,6 +75,9 @@ type Config struct {
 	// CatalogCacheTTL is how long a course read for display is reused;
 	// another instance's catalog writes show after at most this (0: off).
 	CatalogCacheTTL time.Duration
+	// PasswordQueueWait is how long a sign-in (or any bcrypt call) waits
+	// for a core before it is answered 503 server_busy.
+	PasswordQueueWait time.Duration
 
 	MaxImagePixels    int64         // width × height cap of an uploaded image
 	UploadIdleTimeout time.Duration // an upload body that makes no progress for this long is dropped
@@ -155,10 +160,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		JWTExpiresIn:   p.duration("JWT_EXPIRES_IN", 24*time.Hour),
 		BcryptCost:     p.intRange("BCRYPT_COST", 12, 4, 31),
 
-		MaxImageBytes:   p.bytes("MAX_IMAGE_BYTES", 5<<20),
-		MaxVideoBytes:   p.bytes("MAX_VIDEO_BYTES", 2<<30),
-		MediaURLTTL:     p.duration("MEDIA_URL_TTL", 2*time.Hour),
-		CatalogCacheTTL: p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
+		MaxImageBytes:     p.bytes("MAX_IMAGE_BYTES", 5<<20),
+		MaxVideoBytes:     p.bytes("MAX_VIDEO_BYTES", 2<<30),
+		MediaURLTTL:       p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		CatalogCacheTTL:   p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
+		PasswordQueueWait: p.duration("PASSWORD_QUEUE_WAIT", auth.DefaultQueueWait),
 
 		MaxImagePixels:    p.bytes("MAX_IMAGE_PIXELS", 40_000_000),
 		UploadIdleTimeout: p.duration("UPLOAD_IDLE_TIMEOUT", 30*time.Second),

@@ -237,7 +237,7 @@ func (s *server) publishedCourses(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 
@@ -251,7 +251,7 @@ func (s *server) instructorCourses(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 
@@ -293,7 +293,7 @@ func (s *server) searchCourses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, dataResponse{Success: true, Data: s.pageResponse(p)})
+	s.writePage(w, r, p)
 	return nil
 }
 

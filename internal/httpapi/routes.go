@@ -17,6 +17,15 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 		return nil, err
 	}
 
+	openAPI, err := openAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	docs, err := docsHandler()
+	if err != nil {
+		return nil, err
+	}
+
 	r := chi.NewRouter()
 	r.Use(requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.corsHandler(), s.limitHeaders)
 	r.NotFound(s.handle(notFound))
@@ -26,6 +35,9 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 		r.Handle("/metrics", s.metrics.handler())
 	}
 	r.With(longWrites).Handle("/media/*", s.handle(s.media.Serve))
+	// The API reference page and its assets, served from the binary.
+	r.Get("/api/docs", s.handle(docs))
+	r.Get("/api/docs/{asset}", s.handle(docs))
 	// A certificate's public page, and its PDF at the same path + ".pdf".
 	r.With(s.verifyLimiter.Handler).Get(certificatePagePath+"{file}", s.handle(s.certificatePage))
 
@@ -36,6 +48,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 		// Probes are exempt from the rate limit: an orchestrator polls
 		// them from one address all day.
 		r.Get("/healthcheck", s.handle(s.health))
+		// The contract: static, cheap, and needed by the reference page.
+		r.Get("/openapi.json", openAPI)
 		// Stripe's webhook carries a signature instead of an Origin, comes
 		// from Stripe's addresses and may exceed 10 KB: it is outside the
 		// group below and reads its own capped raw body.

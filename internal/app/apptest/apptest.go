@@ -51,9 +51,12 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 		// Tests seed through the repositories, past the catalog cache:
 		// tests of the cache turn it on.
 		"CATALOG_CACHE_TTL": "0",
-		"BCRYPT_COST":       "4",
-		"LOG_LEVEL":         "debug",
-		"LOG_FORMAT":        "json",
+		// Concurrency tests hash many passwords at once on a loaded
+		// machine; they test correctness, not the queue.
+		"PASSWORD_QUEUE_WAIT": "1m",
+		"BCRYPT_COST":         "4",
+		"LOG_LEVEL":           "debug",
+		"LOG_FORMAT":          "json",
 
 		// The per-client limit of the auth routes, high like RATE_LIMIT_MAX.
 		"AUTH_IP_RATE_LIMIT_MAX": "1000000",
@@ -248,9 +251,19 @@ func (r *Request) WithHeader(k, v string) *Request {
 	return r
 }
 
-// Send sends the request and reads the whole response.
+// Send sends the request, reads the whole response and checks the exchange
+// against the OpenAPI document (see checkContract).
 func (r *Request) Send(tb testing.TB) *Response {
 	tb.Helper()
+	var sent []byte // nil when the body is streamed and cannot be read twice
+	if r.GetBody != nil {
+		if b, err := r.GetBody(); err == nil {
+			sent, _ = io.ReadAll(b)
+			if sent == nil {
+				sent = []byte{}
+			}
+		}
+	}
 	resp, err := http.DefaultTransport.RoundTrip(r.Request)
 	if err != nil {
 		tb.Fatalf("apptest: %s %s: %v", r.Method, r.URL.Path, err)
@@ -260,6 +273,7 @@ func (r *Request) Send(tb testing.TB) *Response {
 	if err != nil {
 		tb.Fatalf("apptest: read body: %v", err)
 	}
+	checkContract(tb, r.Request, sent, resp, body)
 	return &Response{Response: resp, Body: body}
 }
 
