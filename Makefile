@@ -26,6 +26,16 @@ test: ## run the whole test suite (race detector on; embedded database and strip
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# LOADTEST_ARGS chooses the data set and the load, e.g.
+# make loadtest LOADTEST_ARGS="-courses 200 -users 1000 -progress 5000 -duration 5s -concurrency 32"
+# (go run ./cmd/loadtest -h lists every flag). The default is issue 17's data set.
+LOADTEST_ARGS ?=
+
+.PHONY: loadtest
+loadtest: ## seed a fresh embedded database and measure the scenarios (LOADTEST_ARGS="-courses 200 …")
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/loadtest ./cmd/loadtest
+	./bin/loadtest $(LOADTEST_ARGS)
+
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 	@for pkg in $$($(GO) list $(PKGS)); do \

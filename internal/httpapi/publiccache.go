@@ -24,6 +24,10 @@ type publicCache struct {
 	ttl     time.Duration // 0 disables it
 	mu      sync.Mutex
 	entries map[string]publicAnswer
+	// filling has a channel for each key one request is answering for
+	// the cache; others asking for it meanwhile wait for that answer
+	// instead of all going to the database at once.
+	filling map[string]chan struct{}
 }
 
 type publicAnswer struct {
@@ -34,7 +38,7 @@ type publicAnswer struct {
 }
 
 func newPublicCache(ttl time.Duration) *publicCache {
-	return &publicCache{ttl: ttl, entries: map[string]publicAnswer{}}
+	return &publicCache{ttl: ttl, entries: map[string]publicAnswer{}, filling: map[string]chan struct{}{}}
 }
 
 // cachePublic serves anonymous GETs from the public cache and fills it.
@@ -46,25 +50,16 @@ func (s *server) cachePublic(next http.Handler) http.Handler {
 			return
 		}
 		key := r.URL.RequestURI()
-		now := time.Now()
-		c.mu.Lock()
-		a, ok := c.entries[key]
-		c.mu.Unlock()
-		if !ok || !now.Before(a.expires) {
-			rec := &bufferedAnswer{header: http.Header{}, status: http.StatusOK}
-			next.ServeHTTP(rec, r)
-			if rec.status != http.StatusOK {
-				rec.flush(w)
+		a, hit, fill := c.lookup(r, key)
+		switch {
+		case fill:
+			var ok bool
+			if a, ok = c.fill(next, w, r, key); !ok {
 				return
 			}
-			sum := sha256.Sum256(rec.body.Bytes())
-			a = publicAnswer{header: rec.header, body: rec.body.Bytes(), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, expires: now.Add(c.ttl)}
-			c.mu.Lock()
-			if len(c.entries) >= maxPublicEntries {
-				clear(c.entries)
-			}
-			c.entries[key] = a
-			c.mu.Unlock()
+		case !hit:
+			next.ServeHTTP(w, r)
+			return
 		}
 		h := w.Header()
 		for k, v := range a.header {
@@ -80,6 +75,63 @@ func (s *server) cachePublic(next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(a.body)
 	})
+}
+
+// lookup returns the cached answer for key (hit). On a miss, fill says
+// that this request is to answer for the cache (see fill); when another
+// request is doing that already, lookup waits for its answer. A request
+// that stops waiting (its context ended) gets neither and answers alone.
+func (c *publicCache) lookup(r *http.Request, key string) (a publicAnswer, hit, fill bool) {
+	for {
+		c.mu.Lock()
+		a, ok := c.entries[key]
+		if ok && time.Now().Before(a.expires) {
+			c.mu.Unlock()
+			return a, true, false
+		}
+		wait, busy := c.filling[key]
+		if !busy {
+			c.filling[key] = make(chan struct{})
+			c.mu.Unlock()
+			return publicAnswer{}, false, true
+		}
+		c.mu.Unlock()
+		select {
+		case <-wait:
+		case <-r.Context().Done():
+			return publicAnswer{}, false, false
+		}
+	}
+}
+
+// fill answers a request for the cache: a 200 is stored and returned (ok),
+// anything else is written to w as it is. Either way the requests waiting
+// for key are woken.
+func (c *publicCache) fill(next http.Handler, w http.ResponseWriter, r *http.Request, key string) (a publicAnswer, ok bool) {
+	defer func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if ok {
+			if len(c.entries) >= maxPublicEntries {
+				clear(c.entries)
+			}
+			c.entries[key] = a
+		}
+		close(c.filling[key])
+		delete(c.filling, key)
+	}()
+	rec := &bufferedAnswer{header: http.Header{}, status: http.StatusOK}
+	next.ServeHTTP(rec, r)
+	if rec.status != http.StatusOK {
+		rec.flush(w)
+		return publicAnswer{}, false
+	}
+	sum := sha256.Sum256(rec.body.Bytes())
+	return publicAnswer{
+		header: rec.header, body: rec.body.Bytes(),
+		etag:    `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
+		expires: time.Now().Add(c.ttl),
+	}, true
 }
 
 // dropPublic empties the public cache after a catalog write of this

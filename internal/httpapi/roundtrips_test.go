@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,5 +126,29 @@ func TestPublicCatalogCache(t *testing.T) {
 	c := apptest.Object(t, after.JSON(t), "data")
 	if c["subtitle"] != "New subtitle" || c["title"] != title || after.Header.Get("ETag") == etag {
 		t.Errorf("after a write: %v / %v, ETag %q (was %q)", c["title"], c["subtitle"], after.Header.Get("ETag"), etag)
+	}
+}
+
+// Anonymous readers that miss the cache together wait for one answer
+// instead of all going to the database (the load test saw every reader miss
+// at once when an entry expired under load).
+func TestPublicCacheOneFillForConcurrentMisses(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	s.publishedCourse(t, inst.Token, nil)
+	const route = "GET /api/v1/courses/published"
+	before := dbCommands(t, s.Server, route)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if resp := s.Do(t, http.MethodGet, "/api/v1/courses/published?limit=5", nil, ""); resp.StatusCode != http.StatusOK {
+				t.Errorf("published: %d", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	// One answer costs 3 commands (courses, their count, the instructors).
+	if n := dbCommands(t, s.Server, route) - before; n != 3 {
+		t.Errorf("20 concurrent anonymous reads of one page ran %d database commands, want 3 (one answer)", n)
 	}
 }

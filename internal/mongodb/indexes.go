@@ -50,10 +50,10 @@ func indexes() map[string][]mongo.IndexModel {
 	}
 }
 
-// EnsureIndexes creates the indexes the repositories rely on that do not
+// ensureIndexes creates the indexes the repositories rely on that do not
 // exist yet. (Asking FerretDB v1 to create an index that already exists
 // after a restart crashes its connection, so existing names are skipped.)
-func (d *DB) EnsureIndexes(ctx context.Context) error {
+func (d *DB) ensureIndexes(ctx context.Context) error {
 	for coll, models := range indexes() {
 		existing, err := d.indexNames(ctx, coll)
 		if err != nil {

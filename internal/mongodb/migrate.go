@@ -11,7 +11,7 @@ import (
 )
 
 // Migrate prepares the database for this version of the service: it
-// creates the missing indexes (EnsureIndexes), then runs the data
+// creates the missing indexes (ensureIndexes), then runs the data
 // migrations below, in order. Every step is idempotent and safe to run
 // concurrently from several instances, so Migrate runs at every start;
 // a step that finds nothing to do costs one scan of its collection.
@@ -29,7 +29,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.ensureCollections(ctx); err != nil {
 		return err
 	}
-	if err := d.EnsureIndexes(ctx); err != nil {
+	if err := d.ensureIndexes(ctx); err != nil {
 		return err
 	}
 	steps := []struct {
