@@ -19,6 +19,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/certificate"
+	"github.com/lms-backend/lms/internal/certpdf"
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/embeddeddb"
@@ -66,18 +68,22 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	courseService := course.NewService(course.Deps{
 		Repo: courses, Entitlement: enrolments, Progress: progressRepo, Media: store, CacheTTL: cfg.CatalogCacheTTL,
 	})
-	payments := newPayments(cfg, logger, db, courseService, enrolments, store)
+	certificates := certificate.NewService(certificate.Deps{
+		Repo: mongodb.NewCertificateRepo(db), Catalog: courseService, Entitlement: enrolments, Progress: progressRepo,
+	})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, store)
 	users := user.NewService(user.Deps{
-		Repo:       mongodb.NewUserRepo(db),
-		Courses:    courses,
-		Progress:   progressRepo,
-		Enrolments: enrolments,
-		Media:      store,
-		Mailer:     mailer,
-		Passwords:  auth.NewPasswords(cfg.BcryptCost, cfg.PasswordQueueWait),
-		Tokens:     auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
-		ResetLink:  cfg.ResetLink,
-		Logger:     logger,
+		Repo:         mongodb.NewUserRepo(db),
+		Courses:      courses,
+		Progress:     progressRepo,
+		Certificates: certificates,
+		Enrolments:   enrolments,
+		Media:        store,
+		Mailer:       mailer,
+		Passwords:    auth.NewPasswords(cfg.BcryptCost, cfg.PasswordQueueWait),
+		Tokens:       auth.NewTokens(cfg.SecretKey, cfg.JWTExpiresIn),
+		ResetLink:    cfg.ResetLink,
+		Logger:       logger,
 	})
 	newCounter, err := newRateLimitCounter(cfg, logger)
 	if err != nil {
@@ -93,6 +99,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Users: users, Courses: courseService, Media: store,
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
+		Certificates:        certificates,
+		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),
 		NewRateLimitCounter: newCounter,
 		ServeMetrics:        serveMetrics,
 	})
@@ -109,7 +117,8 @@ func httpOptions(cfg *config.Config) httpapi.Options {
 		ClientURLs: cfg.ClientURLs, TrustedProxies: cfg.TrustedProxies,
 		CookieSecure: cfg.CookieSecure, CookieSameSite: cfg.CookieSameSite,
 		RateLimitMax: cfg.RateLimitMax, RateLimitWindow: cfg.RateLimitWindow,
-		AuthRateLimit: cfg.AuthRateLimit, AuthIPRateLimit: cfg.AuthIPRateLimit,
+		AuthRateLimit: cfg.AuthRateLimit, AuthIPRateLimit: cfg.AuthIPRateLimit, VerifyRateLimit: cfg.VerifyRateLimit,
+		PublicURL: cfg.PublicURL, CertificateIssuer: cfg.CertificateIssuer,
 		RequestTimeout: cfg.RequestTimeout, UploadIdleTimeout: cfg.UploadIdleTimeout,
 		MaxUploadsPerUser: cfg.MaxUploadsPerUser, CatalogCacheTTL: cfg.CatalogCacheTTL,
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 
+	"github.com/lms-backend/lms/internal/certificate"
 	"github.com/lms-backend/lms/internal/config"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/enrolment"
@@ -15,7 +16,7 @@ import (
 // newPayments wires the payment service. Without Stripe settings it has no
 // provider: paid checkouts, webhooks and reconcile answer 503 while free
 // enrolment still works.
-func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, store *media.Store) *payment.Service {
+func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, certificates *certificate.Service, store *media.Store) *payment.Service {
 	var provider payment.Provider // stays a nil interface when not configured
 	if cfg.PaymentsEnabled() {
 		provider = stripe.New(stripe.Config{
@@ -32,12 +33,14 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 		Unmatched:  mongodb.NewUnmatchedRefundRepo(db),
 		Directory:  mongodb.NewLedgerDirectory(db),
 		Enrolments: enrolments,
-		Catalog:    catalog,
-		Provider:   provider,
-		SuccessURL: cfg.StripeSuccessURL,
-		CancelURL:  cfg.StripeCancelURL,
-		ImageURL:   store.ImageURL,
-		Logger:     logger,
-		Timing:     payment.Timing{AnswerWithin: cfg.WebhookAnswerWithin},
+		// A full refund revokes the course's certificate.
+		Certificates: certificates,
+		Catalog:      catalog,
+		Provider:     provider,
+		SuccessURL:   cfg.StripeSuccessURL,
+		CancelURL:    cfg.StripeCancelURL,
+		ImageURL:     store.ImageURL,
+		Logger:       logger,
+		Timing:       payment.Timing{AnswerWithin: cfg.WebhookAnswerWithin},
 	})
 }

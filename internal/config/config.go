@@ -59,6 +59,9 @@ type Config struct {
 	RateLimitWindow time.Duration
 	AuthRateLimit   int // failed sign-ins per email and client address; forgot/reset requests per email or token
 	AuthIPRateLimit int // requests to the auth routes per client address, across emails
+	// VerifyRateLimit is the public certificate verification requests (JSON,
+	// page and PDF) per client address and window.
+	VerifyRateLimit int
 	TrustedProxies  []netip.Prefix
 
 	CookieSecure   bool
@@ -101,6 +104,9 @@ type Config struct {
 	// PruneEventsAfter, when set, makes serve delete, once a day, the
 	// records of webhook events processed longer ago than this.
 	PruneEventsAfter time.Duration
+	// CertificateIssuer is the organisation certificates name as their
+	// issuer (on the PDF and in LinkedIn's add-to-profile link).
+	CertificateIssuer string
 
 	warnings []string
 }
@@ -150,6 +156,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		RateLimitWindow: p.duration("RATE_LIMIT_WINDOW", 15*time.Minute),
 		AuthRateLimit:   p.intRange("AUTH_RATE_LIMIT_MAX", 10, 1, 1<<30),
 		AuthIPRateLimit: p.intRange("AUTH_IP_RATE_LIMIT_MAX", 30, 1, 1<<30),
+		VerifyRateLimit: p.intRange("VERIFY_RATE_LIMIT_MAX", 60, 1, 1<<30),
 		TrustedProxies:  p.prefixes("TRUSTED_PROXIES"),
 
 		CookieSameSite: p.sameSite("COOKIE_SAMESITE"),
@@ -180,7 +187,8 @@ func Load(getenv func(string) string) (*Config, error) {
 
 		MetricsAddr: p.listenAddr("METRICS_ADDR"),
 
-		PruneEventsAfter: p.age("PRUNE_EVENTS_AFTER"),
+		PruneEventsAfter:  p.age("PRUNE_EVENTS_AFTER"),
+		CertificateIssuer: p.str("CERTIFICATE_ISSUER", "LMS"),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
 	clientDefault := "http://localhost:5173"

@@ -26,6 +26,13 @@ type Options struct {
 	RateLimitWindow time.Duration // the window of every rate limit
 	AuthRateLimit   int           // failed sign-ins per email and client; forgot/reset per email or token
 	AuthIPRateLimit int           // auth requests per client, across emails
+	VerifyRateLimit int           // public certificate verifications per client (JSON, page, PDF)
+
+	// PublicURL is this service's external origin (no trailing slash):
+	// certificate verification URLs are built on it.
+	PublicURL string
+	// CertificateIssuer is the organisation certificates name as issuer.
+	CertificateIssuer string
 
 	RequestTimeout    time.Duration // overall deadline of an API request
 	UploadIdleTimeout time.Duration // an upload body without progress for this long is dropped

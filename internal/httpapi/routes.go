@@ -38,6 +38,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 	// The API reference page and its assets, served from the binary.
 	r.Get("/api/docs", s.handle(docs))
 	r.Get("/api/docs/{asset}", s.handle(docs))
+	// A certificate's public page, and its PDF at the same path + ".pdf".
+	r.With(s.verifyLimiter.Handler).Get(certificatePagePath+"{file}", s.handle(s.certificatePage))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(noStore, s.limitRequestTime)
@@ -101,6 +103,22 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 				r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLectureProgress))
 				r.Post("/{courseId}/complete", s.handle(s.completeCourse))
 				r.Post("/{courseId}/reset", s.handle(s.resetProgress))
+			})
+
+			r.Route("/certificates", func(r chi.Router) {
+				// Public: no session, a limit of its own.
+				r.With(s.verifyLimiter.Handler).Get("/verify/{verifyId}", s.handle(s.verifyCertificate))
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireUser)
+					r.Post("/", s.handle(s.issueCertificate))
+					r.Get("/", s.handle(s.myCertificates))
+					r.Get("/{id}", s.handle(s.getCertificate))
+					r.Group(func(r chi.Router) {
+						r.Use(s.requireRole(auth.RoleAdmin))
+						r.Post("/{id}/revoke", s.handle(s.revokeCertificate))
+						r.Post("/{id}/reinstate", s.handle(s.reinstateCertificate))
+					})
+				})
 			})
 
 			r.Route("/payments", func(r chi.Router) {

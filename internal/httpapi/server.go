@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-chi/httprate"
 
+	"github.com/lms-backend/lms/internal/certificate"
+	"github.com/lms-backend/lms/internal/certpdf"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
@@ -35,6 +37,10 @@ type Deps struct {
 	Progress *progress.Service
 	// Payments runs the /payments endpoints.
 	Payments *payment.Service
+	// Certificates runs the /certificates endpoints and public pages.
+	Certificates *certificate.Service
+	// PDF renders certificate PDFs.
+	PDF *certpdf.Renderer
 	// NewRateLimitCounter, when set, makes counters that instances share
 	// (Redis); nil keeps them in process. It is called once per limiter.
 	NewRateLimitCounter func() httprate.LimitCounter
@@ -56,6 +62,8 @@ type server struct {
 	media    *media.Store
 	progress *progress.Service
 	payments *payment.Service
+	certs    *certificate.Service
+	pdf      *certpdf.Renderer
 	public   *publicCache
 
 	uploads *uploadSlots
@@ -64,6 +72,7 @@ type server struct {
 	ipLimiter      *httprate.RateLimiter
 	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
 	accountLimiter *httprate.RateLimiter
+	verifyLimiter  *httprate.RateLimiter // public certificate verification per client
 }
 
 // NewServer returns the service's HTTP handler.
@@ -79,6 +88,8 @@ func NewServer(d Deps) (http.Handler, error) {
 		media:    d.Media,
 		progress: d.Progress,
 		payments: d.Payments,
+		certs:    d.Certificates,
+		pdf:      d.PDF,
 		public:   newPublicCache(d.Options.CatalogCacheTTL),
 		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),
 
@@ -93,6 +104,8 @@ func NewServer(d Deps) (http.Handler, error) {
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errIPRateLimited)
 	s.accountLimiter = s.newLimiter(s.opts.AuthRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
+	s.verifyLimiter = s.newLimiter(s.opts.VerifyRateLimit, s.opts.RateLimitWindow,
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errVerifyRateLimited)
 	h, err := s.routes(d.ServeMetrics == nil)
 	if err != nil {
 		return nil, fmt.Errorf("build routes: %w", err)

@@ -17,10 +17,13 @@ const (
 	// unmatchedCollection keeps refunds no purchase was found for
 	// (UnmatchedRefundRepo).
 	unmatchedCollection = "unmatchedrefunds"
+	// certificatesCollection is new with certificates (no mongoose model).
+	certificatesCollection = "certificates"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
 	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
+	certificatesCollection,
 }

@@ -40,6 +40,12 @@ func indexes() map[string][]mongo.IndexModel {
 			{Keys: bson.D{{Key: "paymentIntent", Value: 1}}, Options: options.Index().SetName("payment_intent")},
 			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("course_created")},
 		},
+		certificatesCollection: {
+			// _id is derived from (user, course); these serve verification
+			// and "my certificates".
+			{Keys: bson.D{{Key: "verifyHash", Value: 1}}, Options: options.Index().SetUnique(true).SetName("verify_hash_unique")},
+			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "issuedAt", Value: -1}}, Options: options.Index().SetName("user_issued")},
+		},
 		eventsCollection: {
 			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "processedAt", Value: 1}}, Options: options.Index().SetName("status_processed")},

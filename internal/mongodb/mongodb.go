@@ -5,11 +5,11 @@
 // which change together), enrolments.go (the users' enrolledCourses entries
 // and the courses' enrolledCount — stored inside those documents so that a
 // profile is one read, written only here), progress.go (courseprogresses),
-// purchases.go (coursepurchases), webhookevents.go (webhookevents) and
-// ledger.go (UnmatchedRefundRepo: unmatchedrefunds). A repository may read
-// another's collection for display (courses read their instructors' names;
-// ledger.go's LedgerDirectory reads course titles and buyer names), never
-// write it.
+// purchases.go (coursepurchases), webhookevents.go (webhookevents),
+// ledger.go (UnmatchedRefundRepo: unmatchedrefunds) and certificates.go
+// (certificates). A repository may read another's collection for display
+// (courses read their instructors' names; ledger.go's LedgerDirectory reads
+// course titles and buyer names), never write it.
 package mongodb
 
 import (

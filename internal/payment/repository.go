@@ -135,3 +135,12 @@ type Catalog interface {
 	// Listed returns course cards in the order of ids, skipping missing ones.
 	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
 }
+
+// Certificates makes a course's certificate follow the money
+// (certificate.Service): a full refund revokes it, a later purchase undoes
+// that revocation. Both must be idempotent: a retried settlement calls
+// them again.
+type Certificates interface {
+	RevokeRefunded(ctx context.Context, userID, courseID string) error
+	ReinstatePurchased(ctx context.Context, userID, courseID string) error
+}

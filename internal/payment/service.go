@@ -81,6 +81,11 @@ type Deps struct {
 	Directory  Directory
 	Enrolments Enrolments
 	Catalog    Catalog
+	// Certificates revokes the certificate of a course whose purchase was
+	// refunded in full, and reinstates it when the course is bought
+	// again; nil does neither (a service without certificates, as in this
+	// package's tests).
+	Certificates Certificates
 	// Provider is the card processor; nil when payments are not
 	// configured, which makes paid checkouts, webhooks and reconcile
 	// answer apperr.Unavailable (free enrolment still works).

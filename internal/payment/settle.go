@@ -84,8 +84,9 @@ func (s *Service) move(ctx context.Context, p *Purchase, o Outcome, source strin
 }
 
 // syncAccess makes the enrolment of p's user agree with p's status: a
-// completed purchase enrols, a refunded one unenrols unless another
-// completed purchase of the course remains. The status is read again
+// completed purchase enrols (and undoes a refund's revocation of the
+// course's certificate), a refunded one unenrols and revokes the
+// certificate unless another completed purchase of the course remains. The status is read again
 // afterwards: an event that changed it in the meantime gets its turn.
 func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 	for range maxSyncRounds {
@@ -97,6 +98,11 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 			}
 			if added {
 				s.d.Logger.InfoContext(ctx, "enrolled", "purchase", p.ID, "user", p.UserID, "course", p.CourseID)
+			}
+			if s.d.Certificates != nil {
+				if err := s.d.Certificates.ReinstatePurchased(ctx, p.UserID, p.CourseID); err != nil {
+					return err
+				}
 			}
 		case StatusRefunded:
 			other, err := s.d.Repo.HasCompleted(ctx, p.UserID, p.CourseID)
@@ -112,6 +118,13 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 			}
 			if removed {
 				s.d.Logger.InfoContext(ctx, "unenrolled after refund", "purchase", p.ID, "user", p.UserID, "course", p.CourseID)
+			}
+			// Every time, not only when it unenrolled: a retry after a
+			// failure here must still revoke.
+			if s.d.Certificates != nil {
+				if err := s.d.Certificates.RevokeRefunded(ctx, p.UserID, p.CourseID); err != nil {
+					return err
+				}
 			}
 		default:
 			return nil

@@ -202,6 +202,7 @@ func (f fakeCourses) CountByInstructor(_ context.Context, instructorID string) (
 type calls struct {
 	mu                         sync.Mutex
 	progressErased, unenrolled []string
+	certificatesErased         []string
 	mediaRemoved               []string
 	mailed                     []string // "to link"
 }
@@ -222,6 +223,13 @@ type fakeProgress struct{ *calls }
 
 func (f fakeProgress) DeleteByUser(_ context.Context, userID string) error {
 	f.add(&f.progressErased, userID)
+	return nil
+}
+
+type fakeCertificates struct{ *calls }
+
+func (f fakeCertificates) DeleteByUser(_ context.Context, userID string) error {
+	f.add(&f.certificatesErased, userID)
 	return nil
 }
 
@@ -257,7 +265,8 @@ func newFixture(owned map[string]int64) *fixture {
 	f := &fixture{repo: newFakeRepo(), calls: &calls{}}
 	f.svc = user.NewService(user.Deps{
 		Repo: f.repo, Courses: fakeCourses{owned: owned}, Progress: fakeProgress{f.calls},
-		Enrolments: fakeEnrolments{f.calls}, Media: fakeMedia{f.calls}, Mailer: fakeMailer{f.calls},
+		Certificates: fakeCertificates{f.calls},
+		Enrolments:   fakeEnrolments{f.calls}, Media: fakeMedia{f.calls}, Mailer: fakeMailer{f.calls},
 		Passwords: passwords, Tokens: auth.NewTokens([]byte("test secret"), time.Hour),
 		ResetLink: func(token string) string { return "https://lms.test/reset/" + token },
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -34,14 +34,16 @@ const mailTimeout = 30 * time.Second
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo       Repository
-	Courses    Courses
-	Progress   ProgressEraser
-	Enrolments Enrolments
-	Media      MediaRemover
-	Mailer     Mailer
-	Passwords  *auth.Passwords
-	Tokens     *auth.Tokens
+	Repo     Repository
+	Courses  Courses
+	Progress ProgressEraser
+	// Certificates deletes a deleted user's certificates.
+	Certificates CertificateEraser
+	Enrolments   Enrolments
+	Media        MediaRemover
+	Mailer       Mailer
+	Passwords    *auth.Passwords
+	Tokens       *auth.Tokens
 	// ResetLink builds the link mailed for a reset token.
 	ResetLink func(token string) string
 	Logger    *slog.Logger
@@ -345,7 +347,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 }
 
 // DeleteAccount deletes the caller after checking their password: their
-// progress, their enrolments (so course counts stay true), avatar and the
+// progress, their certificates, their enrolments (so course counts stay true), avatar and the
 // account itself. Purchases stay, as money history.
 func (s *Service) DeleteAccount(ctx context.Context, userID, password string) error {
 	if password == "" {
@@ -369,6 +371,9 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	}
 	if err := s.d.Progress.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete progress: %w", err)
+	}
+	if err := s.d.Certificates.DeleteByUser(ctx, userID); err != nil {
+		return fmt.Errorf("delete certificates: %w", err)
 	}
 	if err := s.d.Enrolments.RemoveUser(ctx, userID); err != nil {
 		return fmt.Errorf("remove enrolments: %w", err)

@@ -349,6 +349,9 @@ func TestDeleteAccount(t *testing.T) {
 			if got := f.calls.get(&f.calls.progressErased); !slices.Equal(got, gone) {
 				t.Errorf("progress erased for %v, want %v", got, gone)
 			}
+			if got := f.calls.get(&f.calls.certificatesErased); !slices.Equal(got, gone) {
+				t.Errorf("certificates erased for %v, want %v", got, gone)
+			}
 			if got := f.calls.get(&f.calls.unenrolled); !slices.Equal(got, gone) {
 				t.Errorf("enrolments removed for %v, want %v", got, gone)
 			}

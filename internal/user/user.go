@@ -93,6 +93,12 @@ type ProgressEraser interface {
 	DeleteByUser(ctx context.Context, userID string) error
 }
 
+// CertificateEraser deletes a user's certificates (certificate.Service), so
+// that their verification links answer not found once the account is gone.
+type CertificateEraser interface {
+	DeleteByUser(ctx context.Context, userID string) error
+}
+
 // Enrolments removes a deleted user's enrolments (enrolment.Service).
 type Enrolments interface {
 	RemoveUser(ctx context.Context, userID string) error

@@ -60,6 +60,8 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 
 		// The per-client limit of the auth routes, high like RATE_LIMIT_MAX.
 		"AUTH_IP_RATE_LIMIT_MAX": "1000000",
+		// The per-client limit of certificate verification, high too.
+		"VERIFY_RATE_LIMIT_MAX": "1000000",
 	}
 	for k, v := range overrides {
 		env[k] = v
