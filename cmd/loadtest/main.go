@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -100,6 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // run is the whole program (the parent side): it starts the server, waits
 // for the seed, runs the scenarios and prints the report to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// The child server's stderr is copied in by os/exec while run reports
+	// its own progress there: serialise the two.
+	stderr = &lockedWriter{w: stderr}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -134,4 +138,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	writeReport(stdout, o, srv.ready, rows)
 	return nil
+}
+
+// lockedWriter serialises the writes of several goroutines to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -185,10 +185,11 @@ func TestCatalogLectures(t *testing.T) {
 }
 
 // TestCatalogConcurrentLectures adds ten lectures at once: every one is
-// counted in the course's totals.
+// counted in the course's totals. (The per-user upload cap is raised to
+// let all ten run together; it has its own test.)
 func TestCatalogConcurrentLectures(t *testing.T) {
 	t.Parallel()
-	s := catalogStart(t, nil)
+	s := catalogStart(t, map[string]string{"MAX_UPLOADS_PER_USER": "10"})
 	inst := s.signUp(t, "instructor")
 	id := s.createCourse(t, inst.Token, nil)["_id"].(string)
 	url := s.URL + catalogCourses + "/" + id + "/lectures"
