@@ -15,7 +15,8 @@ import (
 
 const msgBadLevel = "Please select a valid course level"
 
-// Errors of the catalog; the repository reports the first four too.
+// Errors of the catalog; the repository reports the first four and
+// ErrLastLecture too.
 var (
 	ErrCourseNotFound    = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
 	ErrLectureNotFound   = apperr.New(apperr.NotFound, "lecture_not_found", "Lecture not found in this course")
