@@ -212,10 +212,8 @@ func (a *App) SettleWebhookEvents(ctx context.Context, interval time.Duration) {
 
 func newMailer(cfg *config.Config, logger *slog.Logger) (user.Mailer, error) {
 	if cfg.SMTPURL == "" {
-		if cfg.Production() {
-			return mail.NewUndelivered(logger), nil // a reset link is never logged in production
-		}
-		return mail.NewLog(logger), nil
+		// A reset link is never logged in production.
+		return mail.NewLog(logger, !cfg.Production()), nil
 	}
 	m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 func TestLog(t *testing.T) {
 	var buf bytes.Buffer
-	l := NewLog(slog.New(slog.NewJSONHandler(&buf, nil)))
+	l := NewLog(slog.New(slog.NewJSONHandler(&buf, nil)), true)
 
 	if err := l.SendPasswordReset(context.Background(), testTo, "Ana", testLink); err != nil {
 		t.Fatalf("SendPasswordReset: %v", err)
@@ -32,5 +32,18 @@ func TestLog(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("bad address logged: %s", buf.String())
+	}
+}
+
+// Without links (production), the log says a mail was not sent and holds
+// neither the link nor the address.
+func TestLogWithoutLinks(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewLog(slog.New(slog.NewJSONHandler(&buf, nil)), false)
+	if err := l.SendPasswordReset(context.Background(), testTo, "Ana", testLink); err != nil {
+		t.Fatalf("SendPasswordReset: %v", err)
+	}
+	if out := buf.String(); !bytes.Contains(buf.Bytes(), []byte(`"level":"WARN"`)) || bytes.Contains(buf.Bytes(), []byte(testLink)) || bytes.Contains(buf.Bytes(), []byte(testTo)) {
+		t.Errorf("log %s: want a warning without the link or the address", out)
 	}
 }
