@@ -28,6 +28,10 @@ type Course struct {
 	Thumbnail     string  // storage key
 	InstructorID  string
 	LectureIDs    []string // in lecture order
+	Sections      []Section
+	// CurriculumVersion counts the changes of sections and of which
+	// lectures the course has; a reorder names the version it was made on.
+	CurriculumVersion int64
 	IsPublished   bool
 	TotalLectures int
 	TotalDuration float64 // seconds

@@ -86,6 +86,9 @@ type courseDoc struct {
 	Instructor    primitive.ObjectID   `bson:"instructor"`
 	Lectures      []primitive.ObjectID `bson:"lectures"`   // ordered by lecture order
 	LectureRev    int64                `bson:"lectureRev"` // bumped by every lecture write
+	// Sections and CurriculumVersion: see sections.go.
+	Sections          []sectionDoc `bson:"sections,omitempty"`
+	CurriculumVersion int64        `bson:"curriculumVersion,omitempty"`
 	IsPublished   bool                 `bson:"isPublished"`
 	TotalLectures int                  `bson:"totalLectures"`
 	TotalDuration float64              `bson:"totalDuration"` // seconds
@@ -118,6 +121,7 @@ func (d *courseDoc) toDomain() course.Course {
 	for i, id := range d.Lectures {
 		c.LectureIDs[i] = id.Hex()
 	}
+	c.Sections, c.CurriculumVersion = d.sections(), d.CurriculumVersion
 	return c
 }
 
