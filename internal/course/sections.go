@@ -103,9 +103,9 @@ func (s *Service) RenameSection(ctx context.Context, v Viewer, courseID, section
 	return c, at, err
 }
 
-// DeleteSection removes a section. Its lectures stay, unsectioned and in
-// the same course order, unless withLectures: then, in a draft only, they
-// are deleted as DeleteLecture deletes one (video, progress entries).
+// DeleteSection removes a section. Its lectures stay, last of the
+// unsectioned ones, unless withLectures: then, in a draft only, they are
+// deleted as DeleteLecture deletes one (video, progress entries).
 func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, sectionID string, withLectures bool) error {
 	var lectures []string
 	_, err := s.changeCurriculum(ctx, v, courseID, func(c *Course, cu *Curriculum) error {
@@ -117,7 +117,6 @@ func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, section
 			return ErrSectionNotFound
 		}
 		lectures = cu.Sections[i].LectureIDs
-		// They were the next lectures after the unsectioned ones.
 		cu.Unsectioned = append(cu.Unsectioned, lectures...)
 		cu.Sections = slices.Delete(cu.Sections, i, i+1)
 		return nil
