@@ -481,3 +481,34 @@ func progressOf(t testing.TB, s *catalogServer, token, courseID string) map[stri
 	wantStatus(t, resp, http.StatusOK)
 	return apptest.Object(t, resp.JSON(t), "data")
 }
+
+// With the catalog cache on, every curriculum write shows at once on this
+// instance's course pages (anonymous ones, cached publicly, too) and in
+// purchase-status.
+func TestSectionsWritesDropTheCourseCache(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst, student := s.signUp(t, "instructor"), s.signUp(t, "student")
+	courseID, l := s.sectionsCourse(t, inst, "A", "B")
+	s.publish(t, inst.Token, courseID)
+	path := catalogCourses + "/" + courseID
+	status := func() map[string]any {
+		t.Helper()
+		resp := s.Do(t, http.MethodGet, "/api/v1/payments/courses/"+courseID+"/purchase-status", nil, student.Token)
+		return apptest.Object(t, apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "course")
+	}
+	wantOrder(t, s.getCourse(t, "", courseID), []string{"A", "B"}, nil)
+	wantOrder(t, status(), []string{"A", "B"}, nil)
+
+	sec := s.addSection(t, inst.Token, courseID, map[string]any{"title": "One"})
+	wantOrder(t, s.getCourse(t, "", courseID), []string{"A", "B"}, []string{"One: "})
+	v := version(t, s.curriculum(t, inst.Token, courseID))
+	wantOK(t, s.Do(t, http.MethodPut, path+"/curriculum", reorderBody(v, []string{l["B"]}, section{sec, []string{l["A"]}}), inst.Token), http.StatusOK, "")
+	wantOrder(t, s.getCourse(t, "", courseID), []string{"B", "A"}, []string{"One: A"})
+	wantOrder(t, status(), []string{"B", "A"}, []string{"One: A"})
+	wantOK(t, s.Do(t, http.MethodPatch, path+"/sections/"+sec, map[string]string{"title": "Renamed"}, inst.Token), http.StatusOK, "")
+	wantOrder(t, s.getCourse(t, "", courseID), []string{"B", "A"}, []string{"Renamed: A"})
+	wantOK(t, s.Do(t, http.MethodDelete, path+"/sections/"+sec, nil, inst.Token), http.StatusOK, "")
+	wantOrder(t, s.getCourse(t, "", courseID), []string{"B", "A"}, nil)
+	wantOrder(t, status(), []string{"B", "A"}, nil)
+}
