@@ -28,16 +28,17 @@ type Course struct {
 	Thumbnail     string  // storage key
 	InstructorID  string
 	LectureIDs    []string // in lecture order
-	Sections      []Section
-	// CurriculumVersion counts the changes of sections and of which
-	// lectures the course has; a reorder names the version it was made on.
-	CurriculumVersion int64
 	IsPublished   bool
 	TotalLectures int
 	TotalDuration float64 // seconds
 	EnrolledCount int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+
+	Sections []Section // in order; LectureIDs lists their lectures too
+	// CurriculumVersion counts the changes of sections and of which
+	// lectures the course has; a reorder names the version it was made on.
+	CurriculumVersion int64
 }
 
 // Lecture is one video of a course.

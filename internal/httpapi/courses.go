@@ -19,24 +19,25 @@ const thumbnailUploadTime = 5 * time.Minute
 var courseTextFields = []string{"title", "subtitle", "description", "category", "level", "price"}
 
 type courseResponse struct {
-	ID          string  `json:"_id"`
-	Title       string  `json:"title"`
-	Subtitle    string  `json:"subtitle"`
-	Description string  `json:"description"`
-	Category    string  `json:"category"`
-	Level       string  `json:"level"`
-	Price       float64 `json:"price"`
-	Thumbnail   string  `json:"thumbnail"`
-	Instructor  any     `json:"instructor"` // an id, or an instructorResponse when populated
-	Lectures    any     `json:"lectures"`   // ids, or lectureResponses when populated
+	ID            string    `json:"_id"`
+	Title         string    `json:"title"`
+	Subtitle      string    `json:"subtitle"`
+	Description   string    `json:"description"`
+	Category      string    `json:"category"`
+	Level         string    `json:"level"`
+	Price         float64   `json:"price"`
+	Thumbnail     string    `json:"thumbnail"`
+	Instructor    any       `json:"instructor"` // an id, or an instructorResponse when populated
+	Lectures      any       `json:"lectures"`   // ids, or lectureResponses when populated
+	IsPublished   bool      `json:"isPublished"`
+	TotalLectures int       `json:"totalLectures"`
+	TotalDuration float64   `json:"totalDuration"`
+	EnrolledCount int       `json:"enrolledCount"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+
 	// Sections is on course pages only, and only when the course has any.
-	Sections      []sectionResponse `json:"sections,omitempty"`
-	IsPublished   bool              `json:"isPublished"`
-	TotalLectures int               `json:"totalLectures"`
-	TotalDuration float64           `json:"totalDuration"`
-	EnrolledCount int               `json:"enrolledCount"`
-	CreatedAt     time.Time         `json:"createdAt"`
-	UpdatedAt     time.Time         `json:"updatedAt"`
+	Sections []sectionResponse `json:"sections,omitempty"`
 }
 
 type instructorResponse struct {

@@ -12,17 +12,18 @@ import (
 // progressResponse is a CourseProgress. User and Course are ids, or the
 // populated progressUserResponse and progressCourseResponse.
 type progressResponse struct {
-	ID              string                    `json:"_id"`
-	User            any                       `json:"user"`
-	Course          any                       `json:"course"`
-	LectureProgress []progressLectureResponse `json:"lectureProgress"`
-	// Sections is on GET only, and only when the course has sections.
-	Sections             []progressSectionResponse `json:"sections,omitempty"`
+	ID                   string                    `json:"_id"`
+	User                 any                       `json:"user"`
+	Course               any                       `json:"course"`
+	LectureProgress      []progressLectureResponse `json:"lectureProgress"`
 	CompletionPercentage int                       `json:"completionPercentage"`
 	IsCompleted          bool                      `json:"isCompleted"`
 	LastAccessed         time.Time                 `json:"lastAccessed"`
 	CreatedAt            time.Time                 `json:"createdAt"`
 	UpdatedAt            time.Time                 `json:"updatedAt"`
+
+	// Sections is on GET only, and only when the course has sections.
+	Sections []progressSectionResponse `json:"sections,omitempty"`
 }
 
 type progressLectureResponse struct {

@@ -86,15 +86,16 @@ type courseDoc struct {
 	Instructor    primitive.ObjectID   `bson:"instructor"`
 	Lectures      []primitive.ObjectID `bson:"lectures"`   // ordered by lecture order
 	LectureRev    int64                `bson:"lectureRev"` // bumped by every lecture write
-	// Sections and CurriculumVersion: see sections.go.
-	Sections          []sectionDoc `bson:"sections,omitempty"`
-	CurriculumVersion int64        `bson:"curriculumVersion,omitempty"`
 	IsPublished   bool                 `bson:"isPublished"`
 	TotalLectures int                  `bson:"totalLectures"`
 	TotalDuration float64              `bson:"totalDuration"` // seconds
 	EnrolledCount int                  `bson:"enrolledCount"`
 	CreatedAt     time.Time            `bson:"createdAt"`
 	UpdatedAt     time.Time            `bson:"updatedAt"`
+
+	// Sections and CurriculumVersion: see sections.go.
+	Sections          []sectionDoc `bson:"sections,omitempty"`
+	CurriculumVersion int64        `bson:"curriculumVersion,omitempty"`
 }
 
 // lectureDoc is a lecture as stored, in the lectures collection.
