@@ -512,3 +512,36 @@ func TestSectionsWritesDropTheCourseCache(t *testing.T) {
 	wantOrder(t, s.getCourse(t, "", courseID), []string{"B", "A"}, nil)
 	wantOrder(t, status(), []string{"B", "A"}, nil)
 }
+
+// Section calls re-read and retry when another change of the curriculum
+// got in first: of simultaneous creations none is lost, and each bumps the
+// version once.
+func TestSectionsConcurrentCreationsAllLand(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	courseID, _ := s.sectionsCourse(t, inst, "A")
+	v := version(t, s.curriculum(t, inst.Token, courseID))
+	const n = 10
+	results := concurrently(n, func(i int) result {
+		return sendRaw(http.MethodPost, s.URL+catalogCourses+"/"+courseID+"/sections", "application/json", inst.Token,
+			map[string]string{"title": fmt.Sprintf("S%d", i)})
+	})
+	for i, r := range results {
+		if r.err != nil || r.status != http.StatusCreated {
+			t.Errorf("create %d: %d %s %v", i, r.status, r.body, r.err)
+		}
+	}
+	cu := s.curriculum(t, inst.Token, courseID)
+	var titles []string
+	for _, sec := range objects(t, cu, "sections") {
+		titles = append(titles, sec["title"].(string))
+	}
+	slices.Sort(titles)
+	if len(slices.Compact(slices.Clone(titles))) != n {
+		t.Errorf("sections after %d concurrent creations: %v", n, titles)
+	}
+	if got := version(t, cu); got != v+n {
+		t.Errorf("version %d, want %d", got, v+n)
+	}
+}
