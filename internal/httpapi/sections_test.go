@@ -419,6 +419,12 @@ func TestSectionsAccess(t *testing.T) {
 	apptest.WantError(t, s.Do(t, http.MethodDelete, path+"/sections/0123456789abcdef01234567", nil, inst.Token), http.StatusNotFound, "Section not found in this course")
 	apptest.WantError(t, s.Do(t, http.MethodPatch, path+"/lectures/"+l["A"], map[string]string{"sectionId": "0123456789abcdef01234567"}, inst.Token), http.StatusNotFound, "Section not found in this course")
 	wantValidation(t, s.Do(t, http.MethodPatch, path+"/lectures/"+l["A"], map[string]string{"sectionId": "x"}, inst.Token), "sectionId")
+	// A lecture for an unknown section is refused and its upload removed.
+	files := s.mediaFiles(t)
+	resp := s.sendForm(t, http.MethodPost, path+"/lectures", inst.Token,
+		map[string]string{"title": "B", "order": "1", "sectionId": "0123456789abcdef01234567"}, catalogVideo(3))
+	apptest.WantError(t, resp, http.StatusNotFound, "Section not found in this course")
+	s.wantMediaFiles(t, files)
 	wantValidation(t, s.Do(t, http.MethodPost, path+"/sections", map[string]string{"title": "  "}, inst.Token), "title")
 	wantValidation(t, s.Do(t, http.MethodPost, path+"/sections", map[string]any{"title": "x", "order": 0}, inst.Token), "order")
 	wantValidation(t, s.Do(t, http.MethodDelete, path+"/sections/"+sec+"?withLectures=yes", nil, inst.Token), "withLectures")
