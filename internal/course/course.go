@@ -34,6 +34,11 @@ type Course struct {
 	EnrolledCount int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+
+	Sections []Section // in order; LectureIDs lists their lectures too
+	// CurriculumVersion counts the changes of sections and of which
+	// lectures the course has; a reorder names the version it was made on.
+	CurriculumVersion int64
 }
 
 // Lecture is one video of a course.

@@ -369,3 +369,26 @@ func newFixture() *fixture {
 	})
 	return f
 }
+
+func (f *fakeRepo) SetCurriculum(_ context.Context, courseID string, version int64, cu course.Curriculum, now time.Time) (*course.Course, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.courses[courseID]
+	if !ok {
+		return nil, course.ErrCourseNotFound
+	}
+	if c.CurriculumVersion != version {
+		return nil, course.ErrCurriculumChanged
+	}
+	for i := range cu.Sections {
+		if cu.Sections[i].ID == "" {
+			cu.Sections[i].ID = f.id("s")
+		}
+	}
+	c.Sections, c.LectureIDs, c.CurriculumVersion, c.UpdatedAt = cu.Sections, cu.Flat(), version+1, now
+	for i, id := range c.LectureIDs {
+		f.lectures[id].Order = i + 1
+	}
+	cp := *c
+	return &cp, nil
+}

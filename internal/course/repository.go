@@ -41,6 +41,11 @@ type Repository interface {
 	// totalDuration from its lectures; it runs after every lecture write.
 	// It returns the lecture ids it read, in lecture order.
 	RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error)
+	// SetCurriculum stores a course's sections and lecture order if its
+	// curriculum version is still version (else ErrCurriculumChanged),
+	// bumps the version, gives sections without an ID one, renumbers the
+	// lectures' order 1..n in course order and returns the course.
+	SetCurriculum(ctx context.Context, courseID string, version int64, cu Curriculum, now time.Time) (*Course, error)
 }
 
 // Changes are the course fields an update sets; nil leaves a field as is.

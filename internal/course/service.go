@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -390,13 +391,18 @@ type LectureInput struct {
 	IsPreview          *bool
 	Video              *string  // storage key of an uploaded video
 	Duration           *float64 // of the uploaded video
+	// SectionID places the lecture in a section ("" for none). In a course
+	// with sections, Order is the lecture's position in its section (or
+	// among the unsectioned lectures).
+	SectionID *string
 }
 
 // AddLecture adds a lecture to a course the caller may edit. The uploaded
 // video is removed when the lecture cannot be added.
 func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	if _, err := s.editable(ctx, v, courseID); err != nil {
+	c, err := s.editable(ctx, v, courseID)
+	if err != nil {
 		return nil, err
 	}
 	in, err := read()
@@ -409,6 +415,9 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSection(c, in.SectionID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	l = &Lecture{
 		CourseID: courseID, Title: *ch.Title, Description: deref(ch.Description), Video: *ch.Video,
@@ -419,17 +428,42 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 		return nil, fmt.Errorf("add lecture: %w", err)
 	}
 	upload = nil // the lecture refers to it now
-	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if len(c.Sections) > 0 {
+		if err := s.placeLecture(ctx, v, courseID, l.ID, in.SectionID, l.Order); err != nil {
+			return nil, err
+		}
+	}
+	ids, err := s.d.Repo.RefreshTotals(ctx, courseID, now)
+	if err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
+	renumbered(c, l, ids)
 	return l, nil
+}
+
+// checkSection checks that a lecture's new section, if any, is one of the
+// course's.
+func checkSection(c *Course, sectionID *string) error {
+	if sectionID != nil && *sectionID != "" && c.Curriculum().section(*sectionID) < 0 {
+		return ErrSectionNotFound
+	}
+	return nil
+}
+
+// renumbered sets a lecture's order to its place in the course's lecture
+// order when the course has sections (which renumbers every lecture).
+func renumbered(c *Course, l *Lecture, ids []string) {
+	if i := slices.Index(ids, l.ID); len(c.Sections) > 0 && i >= 0 {
+		l.Order = i + 1
+	}
 }
 
 // UpdateLecture changes a lecture of a course the caller may edit; a
 // replaced video is removed.
 func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	if _, err := s.editable(ctx, v, courseID); err != nil {
+	c, err := s.editable(ctx, v, courseID)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
@@ -448,15 +482,25 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSection(c, in.SectionID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	before, after, err := s.d.Repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
 	if err != nil {
 		return nil, err
 	}
 	upload = nil // the lecture refers to it now
-	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
+	if len(c.Sections) > 0 && (in.SectionID != nil || in.Order != nil) {
+		if err := s.placeLecture(ctx, v, courseID, lectureID, in.SectionID, derefInt(in.Order)); err != nil {
+			return nil, err
+		}
+	}
+	ids, err := s.d.Repo.RefreshTotals(ctx, courseID, now)
+	if err != nil {
 		return nil, fmt.Errorf("course totals: %w", err)
 	}
+	renumbered(c, after, ids)
 	if ch.Video != nil && before.Video != *ch.Video {
 		s.d.Media.Remove(ctx, before.Video)
 	}
@@ -471,6 +515,11 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return err
 	}
+	return s.removeLecture(ctx, courseID, lectureID)
+}
+
+// removeLecture deletes a lecture, its video and its progress entries.
+func (s *Service) removeLecture(ctx context.Context, courseID, lectureID string) error {
 	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
 		return err
@@ -596,6 +645,13 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func derefInt(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }
 
 func derefFloat(f *float64) float64 {

@@ -24,16 +24,16 @@ type catalogRoute struct {
 	anyInstructor bool
 }
 
-// catalogFixture is a course with one lecture.
+// catalogFixture is a course with one lecture and one (empty) section.
 type catalogFixture struct {
-	courseID, lectureID string
+	courseID, lectureID, sectionID string
 }
 
 func (f catalogFixture) path(pattern string) string {
-	return strings.NewReplacer("{courseId}", f.courseID, "{lectureId}", f.lectureID).Replace(pattern)
+	return strings.NewReplacer("{courseId}", f.courseID, "{lectureId}", f.lectureID, "{sectionId}", f.sectionID).Replace(pattern)
 }
 
-// catalogMutatingRoutes lists every POST, PATCH and DELETE route under
+// catalogMutatingRoutes lists every POST, PUT, PATCH and DELETE route under
 // /api/v1/courses, as the router names them.
 func catalogMutatingRoutes() []catalogRoute {
 	return []catalogRoute{
@@ -79,6 +79,37 @@ func catalogMutatingRoutes() []catalogRoute {
 			method: http.MethodDelete, pattern: "/api/v1/courses/{courseId}/lectures/{lectureId}", status: http.StatusOK, message: "Lecture removed successfully",
 			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
 				return s.Do(t, http.MethodDelete, f.path("/api/v1/courses/{courseId}/lectures/{lectureId}"), nil, token)
+			},
+		},
+		{
+			method: http.MethodPost, pattern: "/api/v1/courses/{courseId}/sections", status: http.StatusCreated, message: "Section created successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				return s.Do(t, http.MethodPost, f.path("/api/v1/courses/{courseId}/sections"), map[string]string{"title": "New"}, token)
+			},
+		},
+		{
+			method: http.MethodPatch, pattern: "/api/v1/courses/{courseId}/sections/{sectionId}", status: http.StatusOK, message: "Section updated successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				return s.Do(t, http.MethodPatch, f.path("/api/v1/courses/{courseId}/sections/{sectionId}"), map[string]string{"title": "Changed"}, token)
+			},
+		},
+		{
+			method: http.MethodDelete, pattern: "/api/v1/courses/{courseId}/sections/{sectionId}", status: http.StatusOK, message: "Section deleted successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				return s.Do(t, http.MethodDelete, f.path("/api/v1/courses/{courseId}/sections/{sectionId}")+"?withLectures=true", nil, token)
+			},
+		},
+		{
+			method: http.MethodPut, pattern: "/api/v1/courses/{courseId}/curriculum", status: http.StatusOK, message: "Curriculum updated successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				// The stored version, read past the API (which the
+				// refused callers may not read).
+				var doc struct {
+					Version int64 `bson:"curriculumVersion"`
+				}
+				_ = s.Mongo.Collection("courses").FindOne(t.Context(), bson.M{"_id": objectID(t, f.courseID)}).Decode(&doc)
+				body := reorderBody(doc.Version, nil, section{f.sectionID, []string{f.lectureID}})
+				return s.Do(t, http.MethodPut, f.path("/api/v1/courses/{courseId}/curriculum"), body, token)
 			},
 		},
 	}
@@ -134,7 +165,8 @@ func TestCatalogAccessMatrix(t *testing.T) {
 		c := s.createCourse(t, owner.Token, nil)
 		id := c["_id"].(string)
 		l := s.addLecture(t, owner.Token, id, "Lecture", 1, false, 4)
-		return catalogFixture{courseID: id, lectureID: l["_id"].(string)}
+		sec := s.addSection(t, owner.Token, id, map[string]any{"title": "Section"})
+		return catalogFixture{courseID: id, lectureID: l["_id"].(string), sectionID: sec}
 	}
 	shared := newFixture(t)
 	snapshot := func() (bson.M, int64, []string) {
@@ -201,7 +233,7 @@ func TestCatalogAccessMatrix(t *testing.T) {
 
 	// Not-found beats nothing: a missing course is 404 for its would-be
 	// editors, after authentication.
-	missing := catalogFixture{courseID: "0123456789abcdef01234567", lectureID: shared.lectureID}
+	missing := catalogFixture{courseID: "0123456789abcdef01234567", lectureID: shared.lectureID, sectionID: shared.sectionID}
 	for _, r := range routes {
 		if r.anyInstructor {
 			continue

@@ -35,6 +35,9 @@ type courseResponse struct {
 	EnrolledCount int       `json:"enrolledCount"`
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
+
+	// Sections is on course pages only, and only when the course has any.
+	Sections []sectionResponse `json:"sections,omitempty"`
 }
 
 type instructorResponse struct {
@@ -85,6 +88,7 @@ func (s *server) courseDetailResponse(ctx context.Context, d *course.Detail) (co
 		return courseResponse{}, err
 	}
 	resp.Lectures = lectures
+	resp.Sections = sectionResponses(d.Course.Sections)
 	return resp, nil
 }
 

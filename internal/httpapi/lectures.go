@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
@@ -13,7 +14,7 @@ import (
 // videoUploadTime is how long a lecture form with a video may take.
 const videoUploadTime = 2 * time.Hour
 
-var lectureTextFields = []string{"title", "description", "order", "isPreview"}
+var lectureTextFields = []string{"title", "description", "order", "isPreview", "sectionId"}
 
 type lectureResponse struct {
 	ID          string    `json:"_id"`
@@ -72,11 +73,16 @@ func (s *server) lectureInput(w http.ResponseWriter, r *http.Request, allowJSON 
 			Description *string `json:"description"`
 			Order       *int    `json:"order"`
 			IsPreview   *bool   `json:"isPreview"`
+			SectionID   *string `json:"sectionId"`
 		}
 		if err := decodeJSON(r, &req); err != nil {
 			return course.LectureInput{}, err
 		}
-		return course.LectureInput{Title: req.Title, Description: req.Description, Order: req.Order, IsPreview: req.IsPreview}, nil
+		sectionID, err := sectionIDInput(req.SectionID)
+		if err != nil {
+			return course.LectureInput{}, err
+		}
+		return course.LectureInput{Title: req.Title, Description: req.Description, Order: req.Order, IsPreview: req.IsPreview, SectionID: sectionID}, nil
 	}
 	if !hasMediaType(r, "multipart/form-data") {
 		return course.LectureInput{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be multipart/form-data or application/json")
@@ -101,6 +107,11 @@ func (s *server) lectureInput(w http.ResponseWriter, r *http.Request, allowJSON 
 		}
 		in.IsPreview = &b
 	}
+	sectionID, err := sectionIDInput(f.field("sectionId"))
+	if e, ok := apperr.As(err); ok {
+		fields = append(fields, e.Fields...)
+	}
+	in.SectionID = sectionID
 	if err := apperr.Validation(fields); err != nil {
 		s.removeFiles(r.Context(), f)
 		return course.LectureInput{}, err
@@ -175,4 +186,17 @@ func (s *server) deleteLecture(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, messageResponse{Success: true, Message: "Lecture removed successfully"})
 	return nil
+}
+
+// sectionIDInput checks a lecture's sectionId: a section's id, or "" for
+// none.
+func sectionIDInput(id *string) (*string, error) {
+	if id == nil || *id == "" {
+		return id, nil
+	}
+	if !validID(*id) {
+		return nil, apperr.Validation([]apperr.FieldError{{Field: "sectionId", Message: "sectionId must be a section's ID, or empty for none"}})
+	}
+	lower := strings.ToLower(*id)
+	return &lower, nil
 }

@@ -21,12 +21,24 @@ type progressResponse struct {
 	LastAccessed         time.Time                 `json:"lastAccessed"`
 	CreatedAt            time.Time                 `json:"createdAt"`
 	UpdatedAt            time.Time                 `json:"updatedAt"`
+
+	// Sections is on GET only, and only when the course has sections.
+	Sections []progressSectionResponse `json:"sections,omitempty"`
 }
 
 type progressLectureResponse struct {
 	Lecture     string     `json:"lecture"`
 	IsCompleted bool       `json:"isCompleted"`
 	LastWatched *time.Time `json:"lastWatched"`
+}
+
+type progressSectionResponse struct {
+	ID                   string `json:"_id"`
+	Title                string `json:"title"`
+	CompletedLectures    int    `json:"completedLectures"`
+	TotalLectures        int    `json:"totalLectures"`
+	CompletionPercentage int    `json:"completionPercentage"`
+	IsCompleted          bool   `json:"isCompleted"`
 }
 
 type progressCourseResponse struct {
@@ -81,6 +93,12 @@ func (s *server) progressDetailResponse(d *progress.Detail, u *user.User) progre
 		Thumbnail: s.media.ImageURL(d.Course.Thumbnail), Lectures: d.Course.LectureIDs,
 	}
 	resp.User = progressUserResponse{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: s.media.ImageURL(u.Avatar)}
+	for _, p := range d.Sections {
+		resp.Sections = append(resp.Sections, progressSectionResponse{
+			ID: p.SectionID, Title: p.Title, CompletedLectures: p.CompletedLectures, TotalLectures: p.TotalLectures,
+			CompletionPercentage: p.CompletionPercentage, IsCompleted: p.IsCompleted,
+		})
+	}
 	return resp
 }
 

@@ -94,6 +94,11 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 					r.Post("/{courseId}/lectures", s.handle(s.addLecture))
 					r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLecture))
 					r.Delete("/{courseId}/lectures/{lectureId}", s.handle(s.deleteLecture))
+					r.Get("/{courseId}/curriculum", s.handle(s.getCurriculum))
+					r.Put("/{courseId}/curriculum", s.handle(s.reorderCurriculum))
+					r.Post("/{courseId}/sections", s.handle(s.addSection))
+					r.Patch("/{courseId}/sections/{sectionId}", s.handle(s.updateSection))
+					r.Delete("/{courseId}/sections/{sectionId}", s.handle(s.deleteSection))
 				})
 			})
 

@@ -92,6 +92,10 @@ type courseDoc struct {
 	EnrolledCount int                  `bson:"enrolledCount"`
 	CreatedAt     time.Time            `bson:"createdAt"`
 	UpdatedAt     time.Time            `bson:"updatedAt"`
+
+	// Sections and CurriculumVersion: see sections.go.
+	Sections          []sectionDoc `bson:"sections,omitempty"`
+	CurriculumVersion int64        `bson:"curriculumVersion,omitempty"`
 }
 
 // lectureDoc is a lecture as stored, in the lectures collection.
@@ -118,6 +122,7 @@ func (d *courseDoc) toDomain() course.Course {
 	for i, id := range d.Lectures {
 		c.LectureIDs[i] = id.Hex()
 	}
+	c.Sections, c.CurriculumVersion = d.sections(), d.CurriculumVersion
 	return c
 }
 

@@ -32,7 +32,7 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 		return fmt.Errorf("insert lecture: %w", err)
 	}
 	res, err := r.c.UpdateOne(ctx, bson.M{"_id": courseID}, bson.M{
-		"$push": bson.M{"lectures": doc.ID}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1},
+		"$push": bson.M{"lectures": doc.ID}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1, "curriculumVersion": 1},
 	})
 	if err == nil && res.MatchedCount == 0 {
 		err = course.ErrCourseNotFound
@@ -159,7 +159,7 @@ func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID stri
 	res, err := r.c.UpdateOne(ctx, bson.M{
 		"_id": cid, "lectures": lid,
 		"$or": bson.A{bson.M{"isPublished": false}, bson.M{"totalLectures": bson.M{"$gt": 1}}},
-	}, bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1, "lectureRev": 1}})
+	}, bson.M{"$pull": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": -1, "lectureRev": 1, "curriculumVersion": 1}})
 	if err != nil {
 		return nil, fmt.Errorf("remove lecture from course: %w", err)
 	}
@@ -173,7 +173,7 @@ func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID stri
 		}
 		err = fmt.Errorf("delete lecture: %w", err)
 		if _, uerr := r.c.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": cid}, bson.M{
-			"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1},
+			"$push": bson.M{"lectures": lid}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1, "curriculumVersion": 1},
 		}); uerr != nil {
 			err = errors.Join(err, fmt.Errorf("undo lecture removal: %w", uerr))
 		}
@@ -218,15 +218,16 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 // — that later write (or its own refresh) stores what comes after. So
 // concurrent lecture writes need no transactions, and a lecture whose
 // document is still being inserted or deleted never counts.
+//
+// Lecture order is the lectures' order field for a course without
+// sections; with sections it is the curriculum's (see sections.go), and the
+// lectures' order fields are renumbered to match.
 func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error) {
 	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
-	var bumped struct {
-		LectureRev int64                `bson:"lectureRev"`
-		Lectures   []primitive.ObjectID `bson:"lectures"`
-	}
+	var bumped courseDoc
 	err = r.c.FindOneAndUpdate(ctx, bson.M{"_id": oid}, bson.M{"$inc": bson.M{"lectureRev": 1}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&bumped)
 	if isNoDocuments(err) {
@@ -239,6 +240,10 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	if err != nil {
 		return nil, err
 	}
+	if len(bumped.Sections) > 0 {
+		c := bumped.toDomain()
+		docs = inOrder(docs, c.Curriculum().Flat())
+	}
 	ids := make([]primitive.ObjectID, 0, len(docs))
 	hex := make([]string, 0, len(docs))
 	var total float64
@@ -249,11 +254,16 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 		ids, hex = append(ids, d.ID), append(hex, d.ID.Hex())
 		total += d.Duration
 	}
-	_, err = r.c.UpdateOne(ctx, bson.M{"_id": oid, "lectureRev": bumped.LectureRev}, bson.M{"$set": bson.M{
+	res, err := r.c.UpdateOne(ctx, bson.M{"_id": oid, "lectureRev": bumped.LectureRev}, bson.M{"$set": bson.M{
 		"lectures": ids, "totalLectures": len(ids), "totalDuration": total, "updatedAt": now,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("store course totals: %w", err)
+	}
+	if len(bumped.Sections) > 0 && res.MatchedCount == 1 {
+		if err := r.renumber(ctx, docs, ids, bumped.LectureRev); err != nil {
+			return nil, err
+		}
 	}
 	return hex, nil
 }

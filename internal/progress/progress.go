@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/course"
 )
 
 // Errors of the use cases.
@@ -122,4 +123,40 @@ func (r *Record) Reset() {
 		r.Lectures[i].IsCompleted = false
 		r.Lectures[i].LastWatched = nil
 	}
+}
+
+// SectionProgress is how far a user is through one section of a course.
+type SectionProgress struct {
+	SectionID            string
+	Title                string
+	CompletedLectures    int
+	TotalLectures        int
+	CompletionPercentage int // by Recompute's rule, over the section's lectures
+	IsCompleted          bool
+}
+
+// BySection returns the completion of each section of a course, in order,
+// from a record refreshed against the course's lectures.
+func BySection(r *Record, sections []course.Section) []SectionProgress {
+	if len(sections) == 0 {
+		return nil
+	}
+	done := map[string]bool{}
+	for _, e := range r.Lectures {
+		if e.IsCompleted {
+			done[e.LectureID] = true
+		}
+	}
+	out := make([]SectionProgress, len(sections))
+	for i, s := range sections {
+		p := SectionProgress{SectionID: s.ID, Title: s.Title, TotalLectures: len(s.LectureIDs)}
+		for _, id := range s.LectureIDs {
+			if done[id] {
+				p.CompletedLectures++
+			}
+		}
+		p.CompletionPercentage, p.IsCompleted = Recompute(r.Lectures, s.LectureIDs)
+		out[i] = p
+	}
+	return out
 }

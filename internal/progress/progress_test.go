@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lms-backend/lms/internal/apperr"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/progress"
 )
 
@@ -141,5 +142,25 @@ func TestProgressSetLectureCompleteReset(t *testing.T) {
 		if e.IsCompleted || e.LastWatched != nil {
 			t.Errorf("after Reset entry %+v", e)
 		}
+	}
+}
+
+func TestBySection(t *testing.T) {
+	if got := progress.BySection(&progress.Record{}, nil); got != nil {
+		t.Errorf("no sections: %v, want nil", got)
+	}
+	rec := &progress.Record{Lectures: entries("+a", "b", "+c", "+d")}
+	got := progress.BySection(rec, []course.Section{
+		{ID: "s1", Title: "One", LectureIDs: []string{"a", "b", "c"}},
+		{ID: "s2", Title: "Two", LectureIDs: []string{"d"}},
+		{ID: "s3", Title: "Empty", LectureIDs: []string{}},
+	})
+	want := []progress.SectionProgress{
+		{SectionID: "s1", Title: "One", CompletedLectures: 2, TotalLectures: 3, CompletionPercentage: 67},
+		{SectionID: "s2", Title: "Two", CompletedLectures: 1, TotalLectures: 1, CompletionPercentage: 100, IsCompleted: true},
+		{SectionID: "s3", Title: "Empty"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("BySection:\n got  %+v\n want %+v", got, want)
 	}
 }

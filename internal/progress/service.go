@@ -39,7 +39,8 @@ type Repository interface {
 // caller, whom the HTTP layer already read).
 type Detail struct {
 	Record
-	Course CourseSummary
+	Course   CourseSummary
+	Sections []SectionProgress // in order; none when the course has no sections
 }
 
 // CourseSummary is what a progress page shows of the course.
@@ -99,6 +100,7 @@ func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*D
 			ID: c.ID, Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
 			Thumbnail: c.Thumbnail, LectureIDs: c.LectureIDs,
 		},
+		Sections: BySection(rec, c.Sections),
 	}, nil
 }
 
