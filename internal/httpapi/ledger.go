@@ -38,6 +38,13 @@ type saleResponse struct {
 	Gross         string     `json:"gross"`
 	Refunded      string     `json:"refunded"`
 	Net           string     `json:"net"`
+	// DiscountCents is what a coupon took off the list price (Gross);
+	// PaidCents what was charged. CouponCode names the coupon, if any.
+	DiscountCents int64      `json:"discountCents"`
+	PaidCents     int64      `json:"paidCents"`
+	Discount      string     `json:"discount"`
+	Paid          string     `json:"paid"`
+	CouponCode    string     `json:"couponCode,omitempty"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	CompletedAt   *time.Time `json:"completedAt"`
 	RefundedAt    *time.Time `json:"refundedAt"`
@@ -62,6 +69,10 @@ type totalsResponse struct {
 	Gross         string `json:"gross"`
 	Refunded      string `json:"refunded"`
 	Net           string `json:"net"`
+	DiscountCents int64  `json:"discountCents"`
+	PaidCents     int64  `json:"paidCents"`
+	Discount      string `json:"discount"`
+	Paid          string `json:"paid"`
 }
 
 type courseTotalsResponse struct {
@@ -103,10 +114,12 @@ func optionalTime(t time.Time) *time.Time {
 
 func toSaleResponse(s *payment.Sale, withBuyer bool) saleResponse {
 	gross, refunded, net := s.GrossCents(), s.Refunded(), s.Net()
+	discount, paid := s.Discount(), s.PaidCents()
 	out := saleResponse{
 		ID: s.ID, Course: saleCourse{ID: s.CourseID, Title: s.CourseTitle}, Status: string(s.Status), Currency: s.Currency,
 		GrossCents: gross, RefundedCents: refunded, NetCents: net,
 		Gross: decimal(gross), Refunded: decimal(refunded), Net: decimal(net),
+		DiscountCents: discount, PaidCents: paid, Discount: decimal(discount), Paid: decimal(paid), CouponCode: s.CouponCode,
 		CreatedAt: s.CreatedAt.UTC(), CompletedAt: optionalTime(s.CompletedAt), RefundedAt: optionalTime(s.RefundedAt),
 	}
 	if withBuyer {
@@ -119,6 +132,7 @@ func toTotalsResponse(t payment.Totals) totalsResponse {
 	return totalsResponse{
 		Sales: t.Sales, Refunds: t.Refunds, GrossCents: t.GrossCents, RefundedCents: t.RefundedCents, NetCents: t.NetCents,
 		Gross: decimal(t.GrossCents), Refunded: decimal(t.RefundedCents), Net: decimal(t.NetCents),
+		DiscountCents: t.DiscountCents, PaidCents: t.PaidCents, Discount: decimal(t.DiscountCents), Paid: decimal(t.PaidCents),
 	}
 }
 
@@ -214,7 +228,8 @@ func pageOf(p *payment.SalesPage) pagination {
 
 // salesHeader is the header row of the sales CSV.
 var salesHeader = []string{"id", "createdAt", "completedAt", "refundedAt", "courseId", "courseTitle", "buyerId", "buyerName",
-	"buyerEmail", "status", "currency", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net"}
+	"buyerEmail", "status", "currency", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net",
+	"discountCents", "paidCents", "discount", "paid", "couponCode"}
 
 func (s *server) salesCSV(w http.ResponseWriter, r *http.Request, f payment.SalesFilter) error {
 	who, _ := caller(r)
@@ -235,6 +250,7 @@ func (s *server) salesCSV(w http.ResponseWriter, r *http.Request, f payment.Sale
 			v.Buyer.ID, csvText(v.Buyer.Name), csvText(v.Buyer.Email), v.Status, v.Currency,
 			strconv.FormatInt(v.GrossCents, 10), strconv.FormatInt(v.RefundedCents, 10), strconv.FormatInt(v.NetCents, 10),
 			v.Gross, v.Refunded, v.Net,
+			strconv.FormatInt(v.DiscountCents, 10), strconv.FormatInt(v.PaidCents, 10), v.Discount, v.Paid, v.CouponCode,
 		})
 	})
 	if err != nil && !started {
@@ -307,11 +323,13 @@ func (s *server) salesSummary(w http.ResponseWriter, r *http.Request) error {
 func summaryCSV(w http.ResponseWriter, sum summaryResponse) error {
 	csvHeaders(w, "sales-summary.csv")
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"group", "key", "title", "sales", "refunds", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net"})
+	_ = cw.Write([]string{"group", "key", "title", "sales", "refunds", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net",
+		"discountCents", "paidCents", "discount", "paid"})
 	row := func(group, key, title string, t totalsResponse) {
 		_ = cw.Write([]string{group, key, csvText(title), strconv.FormatInt(t.Sales, 10), strconv.FormatInt(t.Refunds, 10),
 			strconv.FormatInt(t.GrossCents, 10), strconv.FormatInt(t.RefundedCents, 10), strconv.FormatInt(t.NetCents, 10),
-			t.Gross, t.Refunded, t.Net})
+			t.Gross, t.Refunded, t.Net,
+			strconv.FormatInt(t.DiscountCents, 10), strconv.FormatInt(t.PaidCents, 10), t.Discount, t.Paid})
 	}
 	row("total", sum.From.Format(time.RFC3339)+"/"+sum.To.Format(time.RFC3339), "", sum.Totals)
 	for _, c := range sum.ByCourse {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // maxWebhookBytes caps a Stripe webhook body (events are a few KB).
@@ -41,19 +39,20 @@ type webhookResponse struct {
 // to redirect to, or 200 when a free course enrolled the caller at once.
 func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		CourseID string `json:"courseId"`
+		CourseID   string `json:"courseId"`
+		CouponCode string `json:"couponCode"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	if req.CourseID == "" {
-		return apperr.Validation([]apperr.FieldError{{Field: "courseId", Message: "Course ID is required"}})
+	if err := checkCourseID(req.CourseID); err != nil {
+		return err
 	}
-	if !validID(req.CourseID) {
-		return apperr.New(apperr.Invalid, "invalid_id", "Invalid course ID")
+	if req.CouponCode != "" && s.couponLimited(w, r) {
+		return nil
 	}
 	id, _ := caller(r)
-	res, err := s.payments.Checkout(r.Context(), id, req.CourseID)
+	res, err := s.payments.Checkout(r.Context(), id, req.CourseID, req.CouponCode)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,11 @@ func indexes() map[string][]mongo.IndexModel {
 			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "processedAt", Value: 1}}, Options: options.Index().SetName("status_processed")},
 		},
+		couponsCollection: {
+			// Codes are unique per owner; a code is looked up across owners.
+			{Keys: bson.D{{Key: "owner", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true).SetName("owner_code_unique")},
+			{Keys: bson.D{{Key: "code", Value: 1}}, Options: options.Index().SetName("code")},
+		},
 		unmatchedCollection: {
 			{Keys: bson.D{{Key: "firstSeen", Value: 1}}, Options: options.Index().SetName("first_seen")},
 		},
