@@ -99,8 +99,8 @@ func (c *Coupon) AppliesTo(courseID, instructorID string) bool {
 	return len(c.CourseIDs) == 0 || slices.Contains(c.CourseIDs, courseID)
 }
 
-// Usable checks the coupon's state at now: active, started, not expired,
-// not used up. Per-user use is checked by CheckUser.
+// Usable checks the coupon's state at now: active, started, not expired.
+// Its limits are checked by Available.
 func (c *Coupon) Usable(now time.Time) error {
 	switch {
 	case !c.Active:
@@ -109,17 +109,19 @@ func (c *Coupon) Usable(now time.Time) error {
 		return ErrNotStarted
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
 		return ErrExpired
-	case c.MaxRedemptions > 0 && c.Used >= c.MaxRedemptions:
-		return ErrUsedUp
 	}
 	return nil
 }
 
-// CheckUser refuses a user who used up their share; held is how many of
-// their uses are the very checkout being priced again (a reservation of
-// their pending purchase of this course), which do not count against them.
-func (c *Coupon) CheckUser(userID string, held int64) error {
-	if c.UserUses[userID]-held >= c.PerUserLimit {
+// Available checks that the coupon has a use left for userID: neither all
+// its uses nor the user's own share are taken. held is how many of those
+// uses are the very checkout being priced again (a reservation of the
+// user's pending purchase of this course): they do not count.
+func (c *Coupon) Available(userID string, held int64) error {
+	switch {
+	case c.MaxRedemptions > 0 && c.Used-held >= c.MaxRedemptions:
+		return ErrUsedUp
+	case c.UserUses[userID]-held >= c.PerUserLimit:
 		return ErrAlreadyUsed
 	}
 	return nil

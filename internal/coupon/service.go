@@ -60,7 +60,12 @@ type Deps struct {
 type Service struct{ d Deps }
 
 // NewService returns a Service.
-func NewService(d Deps) *Service { return &Service{d: d} }
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{d: d}
+}
 
 func (s *Service) now() time.Time { return clock.Now(s.d.Now) }
 
@@ -291,7 +296,7 @@ func (s *Service) Reserve(ctx context.Context, c *Coupon, purchaseID, userID str
 		if err := c.Usable(s.now()); err != nil {
 			return err
 		}
-		if err := c.CheckUser(userID, 0); err != nil {
+		if err := c.Available(userID, 0); err != nil {
 			return err
 		}
 		// Its limits were edited meanwhile: try again with them.

@@ -89,7 +89,7 @@ func (s *Service) price(ctx context.Context, userID string, c *course.Course, co
 	case err != nil && !apperr.Is(err, apperr.NotFound):
 		return nil, fmt.Errorf("find pending purchase: %w", err)
 	}
-	if err := cp.CheckUser(userID, held); err != nil {
+	if err := cp.Available(userID, held); err != nil {
 		return nil, err
 	}
 	p.Coupon, p.DiscountCents = cp, cp.Discount(list)

@@ -24,7 +24,7 @@ func (h *harness) createCoupon(t testing.TB, u user, body map[string]any) string
 	t.Helper()
 	resp := h.Do(t, http.MethodPost, couponsPath, body, u.Token)
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create coupon: %d %s", resp.StatusCode, resp.Body)
+		t.Fatalf("create coupon: %d %s\n%s", resp.StatusCode, resp.Body, h.Logs())
 	}
 	return apptest.Object(t, resp.JSON(t), "data")["_id"].(string)
 }
