@@ -27,6 +27,7 @@ import (
 	"github.com/lms-backend/lms/internal/embeddeddb"
 	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/httpapi"
+	"github.com/lms-backend/lms/internal/insights"
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -103,6 +104,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Payments:            payments,
 		Certificates:        certificates,
 		Coupons:             coupons,
+		Insights:            insights.NewService(insights.Deps{Catalog: courseService, Source: mongodb.NewInsightsSource(db)}),
 		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),
 		NewRateLimitCounter: newCounter,
 		ServeMetrics:        serveMetrics,

@@ -154,33 +154,41 @@ func salesFilter(q url.Values) (payment.SalesFilter, error) {
 	default:
 		fields = append(fields, apperr.FieldError{Field: "status", Message: "must be completed or refunded"})
 	}
+	f.From, f.To = readRange(q, &fields)
+	page, limit, err := paging(q)
+	if e, ok := apperr.As(err); ok {
+		fields = append(fields, e.Fields...)
+	}
+	f.Page, f.Limit = page, limit
+	return f, apperr.Validation(fields)
+}
+
+// readRange reads the from and to of a report (RFC 3339 times or dates,
+// YYYY-MM-DD in UTC; a date `to` includes its whole day) and its format
+// (json or csv), adding what is wrong to fields.
+func readRange(q url.Values, fields *[]apperr.FieldError) (from, to time.Time) {
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
 		end  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+	}{{"from", &from, false}, {"to", &to, true}} {
 		v := q.Get(p.name)
 		if v == "" {
 			continue
 		}
 		t, err := parseBound(v, p.end)
 		if err != nil {
-			fields = append(fields, apperr.FieldError{Field: p.name, Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time"})
+			*fields = append(*fields, apperr.FieldError{Field: p.name, Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time"})
 		}
 		*p.dst = t
 	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		fields = append(fields, apperr.FieldError{Field: "from", Message: "must be before to"})
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		*fields = append(*fields, apperr.FieldError{Field: "from", Message: "must be before to"})
 	}
-	page, limit, err := paging(q)
-	if e, ok := apperr.As(err); ok {
-		fields = append(fields, e.Fields...)
-	}
-	f.Page, f.Limit = page, limit
 	if v := q.Get("format"); v != "" && v != "json" && v != "csv" {
-		fields = append(fields, apperr.FieldError{Field: "format", Message: "must be json or csv"})
+		*fields = append(*fields, apperr.FieldError{Field: "format", Message: "must be json or csv"})
 	}
-	return f, apperr.Validation(fields)
+	return from, to
 }
 
 func parseBound(v string, end bool) (time.Time, error) {

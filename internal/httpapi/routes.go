@@ -95,6 +95,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 					r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLecture))
 					r.Delete("/{courseId}/lectures/{lectureId}", s.handle(s.deleteLecture))
 				})
+				r.With(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin)).
+					Get("/{courseId}/insights", s.handle(s.courseInsights))
 			})
 
 			r.Route("/progress", func(r chi.Router) {

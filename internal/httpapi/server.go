@@ -15,6 +15,7 @@ import (
 	"github.com/lms-backend/lms/internal/certpdf"
 	"github.com/lms-backend/lms/internal/coupon"
 	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/insights"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
@@ -42,6 +43,8 @@ type Deps struct {
 	Certificates *certificate.Service
 	// Coupons runs the /coupons endpoints.
 	Coupons *coupon.Service
+	// Insights answers a course's insights.
+	Insights *insights.Service
 	// PDF renders certificate PDFs.
 	PDF *certpdf.Renderer
 	// NewRateLimitCounter, when set, makes counters that instances share
@@ -67,6 +70,7 @@ type server struct {
 	payments *payment.Service
 	certs    *certificate.Service
 	coupons  *coupon.Service
+	insights *insights.Service
 	pdf      *certpdf.Renderer
 	public   *publicCache
 
@@ -95,6 +99,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		payments: d.Payments,
 		certs:    d.Certificates,
 		coupons:  d.Coupons,
+		insights: d.Insights,
 		pdf:      d.PDF,
 		public:   newPublicCache(d.Options.CatalogCacheTTL),
 		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),
