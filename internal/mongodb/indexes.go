@@ -17,6 +17,8 @@ func indexes() map[string][]mongo.IndexModel {
 		usersCollection: {
 			{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
 			{Keys: bson.D{{Key: "resetPasswordToken", Value: 1}}, Options: options.Index().SetName("reset_token")},
+			// The students of a course, for its insights.
+			{Keys: bson.D{{Key: "enrolledCourses.course", Value: 1}}, Options: options.Index().SetName("enrolled_course")},
 		},
 		coursesCollection: {
 			{Keys: bson.D{{Key: "instructor", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("instructor_created")},
@@ -30,6 +32,8 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		progressCollection: {
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}, Options: options.Index().SetUnique(true).SetName("user_course_unique")},
+			// A course's records, for its insights.
+			{Keys: bson.D{{Key: "course", Value: 1}}, Options: options.Index().SetName("course")},
 		},
 		purchaseCollection: {
 			// One pending purchase per user and course (see PurchaseRepo).

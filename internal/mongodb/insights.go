@@ -19,11 +19,11 @@ import (
 const insightsBatch = 1000
 
 // InsightsSource reads the records a course's insights are computed from:
-// purchases (through PurchaseRepo's batched ledger read), the users
+// purchases (with the ledger's filter), the users
 // enrolled in it and its progress records. It only reads; each collection
 // keeps its one writer.
 type InsightsSource struct {
-	purchases *PurchaseRepo
+	purchases *mongo.Collection
 	users     *mongo.Collection
 	progress  *mongo.Collection
 }
@@ -32,32 +32,52 @@ var _ insights.Source = (*InsightsSource)(nil)
 
 // NewInsightsSource returns the insights source.
 func NewInsightsSource(d *DB) *InsightsSource {
-	return &InsightsSource{purchases: NewPurchaseRepo(d), users: d.collection(usersCollection), progress: d.collection(progressCollection)}
+	return &InsightsSource{purchases: d.collection(purchaseCollection), users: d.collection(usersCollection), progress: d.collection(progressCollection)}
 }
 
 // Sales calls fn with the sold purchases of the course created in
-// [from, to), by id, in batches.
+// [from, to), in batches read from one cursor (one query: the embedded
+// database decodes the collection once, not once per batch).
 func (s *InsightsSource) Sales(ctx context.Context, courseID string, from, to time.Time, fn func([]payment.Purchase) error) error {
-	q := payment.SalesQuery{
+	f, ok := salesFilter(payment.SalesQuery{
 		CourseIDs: []string{courseID}, Statuses: []payment.Status{payment.StatusCompleted, payment.StatusRefunded},
 		From: from, To: to,
+	})
+	if !ok {
+		return nil
 	}
-	after := ""
-	for {
-		batch, err := s.purchases.SalesAfter(ctx, q, after, insightsBatch)
-		if err != nil {
-			return err
+	cur, err := s.purchases.Find(ctx, f, options.Find().SetBatchSize(insightsBatch))
+	if err != nil {
+		return fmt.Errorf("find purchases: %w", err)
+	}
+	return eachBatch(ctx, cur, func(d *purchaseDoc) payment.Purchase { return *d.toDomain() }, fn)
+}
+
+// eachBatch decodes a cursor's documents as D, converts them and hands them
+// to fn insightsBatch at a time.
+func eachBatch[D, T any](ctx context.Context, cur *mongo.Cursor, conv func(*D) T, fn func([]T) error) error {
+	defer cur.Close(ctx)
+	batch := make([]T, 0, insightsBatch)
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("decode: %w", err)
 		}
-		if len(batch) > 0 {
-			after = batch[len(batch)-1].ID
+		batch = append(batch, conv(&d))
+		if len(batch) == insightsBatch {
 			if err := fn(batch); err != nil {
 				return err
 			}
-		}
-		if len(batch) < insightsBatch {
-			return nil
+			batch = batch[:0]
 		}
 	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if len(batch) > 0 {
+		return fn(batch)
+	}
+	return nil
 }
 
 // Enrolled returns the ids of the users enrolled in the course.
