@@ -167,27 +167,34 @@ func (s *server) deleteCoupon(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// couponLimited counts one coupon attempt of the client (a quote, or a
-// checkout with a code) and answers 429 itself when the client is over its
-// budget. The limiter's headers appear only on its own 429.
-func (s *server) couponLimited(w http.ResponseWriter, r *http.Request) bool {
-	return s.couponLimiter.RespondOnLimit(&headersOnAnswer{ResponseWriter: w, header: http.Header{}}, r, s.clientKey(r))
+// priceRequest is the body of a quote and a checkout.
+type priceRequest struct {
+	CourseID   string `json:"courseId"`
+	CouponCode string `json:"couponCode"`
+}
+
+// readPriceRequest decodes and checks a quote or checkout body. A quote,
+// and a checkout with a code, count one coupon attempt of the client
+// against its budget; over it, readPriceRequest answers 429 itself and
+// reports answered (the limiter's headers appear only on its own 429).
+func (s *server) readPriceRequest(w http.ResponseWriter, r *http.Request, quote bool) (req priceRequest, answered bool, err error) {
+	if err := decodeJSON(r, &req); err != nil {
+		return req, false, err
+	}
+	if err := checkCourseID(req.CourseID); err != nil {
+		return req, false, err
+	}
+	if !quote && req.CouponCode == "" {
+		return req, false, nil
+	}
+	return req, s.couponLimiter.RespondOnLimit(&headersOnAnswer{ResponseWriter: w, header: http.Header{}}, r, s.clientKey(r)), nil
 }
 
 // quote prices a course for the caller, with a coupon code if given.
 func (s *server) quote(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		CourseID   string `json:"courseId"`
-		CouponCode string `json:"couponCode"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
+	req, answered, err := s.readPriceRequest(w, r, true)
+	if err != nil || answered {
 		return err
-	}
-	if err := checkCourseID(req.CourseID); err != nil {
-		return err
-	}
-	if s.couponLimited(w, r) {
-		return nil
 	}
 	id, _ := caller(r)
 	p, err := s.payments.Quote(r.Context(), id, req.CourseID, req.CouponCode)

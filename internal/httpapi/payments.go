@@ -38,18 +38,9 @@ type webhookResponse struct {
 // createCheckoutSession starts buying a course: 201 with the Stripe session
 // to redirect to, or 200 when a free course enrolled the caller at once.
 func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		CourseID   string `json:"courseId"`
-		CouponCode string `json:"couponCode"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
+	req, answered, err := s.readPriceRequest(w, r, false)
+	if err != nil || answered {
 		return err
-	}
-	if err := checkCourseID(req.CourseID); err != nil {
-		return err
-	}
-	if req.CouponCode != "" && s.couponLimited(w, r) {
-		return nil
 	}
 	id, _ := caller(r)
 	res, err := s.payments.Checkout(r.Context(), id, req.CourseID, req.CouponCode)
