@@ -489,3 +489,30 @@ func TestCouponAttemptsShareAPerClientLimit(t *testing.T) {
 		t.Errorf("plain checkout: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+func TestCouponPerUserLimitHoldsUnderConcurrentCheckouts(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	id := h.createCoupon(t, teacher, map[string]any{"code": "TWICE", "kind": "percent", "value": 20, "perUserLimit": 2})
+	courses := make([]testCourse, 6)
+	for i := range courses {
+		courses[i] = h.course(t, teacher.ID, 25, true)
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, len(courses))
+	for i, c := range courses {
+		wg.Go(func() { statuses[i] = h.checkoutWith(t, student, c.ID, "twice").StatusCode })
+	}
+	wg.Wait()
+	opened := 0
+	for _, st := range statuses {
+		if st == http.StatusCreated {
+			opened++
+		} else if st != http.StatusBadRequest {
+			t.Errorf("status %d", st)
+		}
+	}
+	if st := h.coupon(t, id); opened != 2 || st.Used != 2 || st.Users[student.ID] != 2 || len(h.couponPurchases(t, id)) != 2 {
+		t.Errorf("%d sessions opened, coupon %+v; want 2", opened, st)
+	}
+}
