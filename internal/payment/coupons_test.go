@@ -516,3 +516,37 @@ func TestCouponPerUserLimitHoldsUnderConcurrentCheckouts(t *testing.T) {
 		t.Errorf("%d sessions opened, coupon %+v; want 2", opened, st)
 	}
 }
+
+func TestCouponReservationReleasedOnADeclinedCard(t *testing.T) {
+	h := start(t, nil)
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 30, true)
+	id := h.createCoupon(t, teacher, map[string]any{"code": "DECLINE", "kind": "amount", "value": 5, "maxRedemptions": 1})
+	if resp := h.checkoutWith(t, student, c.ID, "decline"); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("checkout: %d %s", resp.StatusCode, resp.Body)
+	}
+	p := h.couponPurchases(t, id)[0]
+	r := ref{Purchase: p.ID.Hex(), Session: p.PaymentID, User: student.ID, Course: c.ID, Cents: p.AmountCents}
+	h.deliver(t, chargeFailed("evt_coupon_declined", r))
+	if st := h.coupon(t, id); st.Used != 0 || len(st.Reserved) != 0 {
+		t.Errorf("after a declined card: %+v", st)
+	}
+	// The student tries again: the use is theirs once more.
+	if resp := h.checkoutWith(t, student, c.ID, "decline"); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("checkout again: %d %s", resp.StatusCode, resp.Body)
+	}
+	if st := h.coupon(t, id); st.Used != 1 || len(st.Reserved) != 1 {
+		t.Errorf("after the new checkout: %+v", st)
+	}
+}
+
+func TestCouponNotKeptWhenStripeIsDown(t *testing.T) {
+	h := start(t, map[string]string{"STRIPE_API_BASE": "http://" + apptest.ClosedAddr(t)})
+	teacher, student := h.signUp(t, "instructor"), h.signUp(t, "student")
+	c := h.course(t, teacher.ID, 30, true)
+	id := h.createCoupon(t, teacher, map[string]any{"code": "DOWN", "kind": "percent", "value": 10, "maxRedemptions": 1})
+	wantCode(t, h.checkoutWith(t, student, c.ID, "down"), http.StatusBadGateway, "checkout_failed")
+	if st := h.coupon(t, id); st.Used != 0 || len(st.Reserved) != 0 || h.Count(t, "coursepurchases", bson.M{}) != 0 {
+		t.Errorf("a failed checkout kept its use: %+v", st)
+	}
+}
