@@ -216,6 +216,9 @@ func (s *Service) Update(ctx context.Context, who auth.Identity, id string, ch C
 	if err != nil {
 		return nil, err
 	}
+	if ch.Active == nil && ch.ExpiresAt == nil && ch.MaxRedemptions == nil {
+		return nil, course.ErrNothingToUpdate
+	}
 	var bad []apperr.FieldError
 	if ch.ExpiresAt != nil {
 		t := ch.ExpiresAt.UTC()

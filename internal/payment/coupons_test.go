@@ -445,6 +445,10 @@ func TestCouponManagementIsTheOwners(t *testing.T) {
 	wantCode(t, h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{"active": false}, other.Token), http.StatusNotFound, "coupon_not_found")
 	wantCode(t, h.Do(t, http.MethodDelete, couponsPath+"/"+id, nil, other.Token), http.StatusNotFound, "coupon_not_found")
 	wantCode(t, h.Do(t, http.MethodDelete, couponsPath+"/not-an-id", nil, teacher.Token), http.StatusBadRequest, "invalid_id")
+	wantCode(t, h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{}, teacher.Token), http.StatusBadRequest, "nothing_to_update")
+	wantCode(t, h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{"value": 90}, teacher.Token), http.StatusBadRequest, "unknown_field")
+	wantCode(t, h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{"expiresAt": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}, teacher.Token),
+		http.StatusBadRequest, "validation_failed")
 	wantCode(t, h.Do(t, http.MethodGet, couponsPath, nil, student.Token), http.StatusForbidden, "forbidden_role")
 
 	// Used: cannot be deleted, nor its bound lowered below its use.
