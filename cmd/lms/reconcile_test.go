@@ -126,7 +126,7 @@ func TestReconcileCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		courseID = c.ID
-		res, err := a.Payments.Checkout(ctx, auth.Identity{UserID: studentID, Role: auth.RoleStudent}, courseID)
+		res, err := a.Payments.Checkout(ctx, auth.Identity{UserID: studentID, Role: auth.RoleStudent}, courseID, "")
 		if err != nil || res.Session == nil {
 			t.Fatalf("checkout: %+v, %v", res, err)
 		}

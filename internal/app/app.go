@@ -22,10 +22,12 @@ import (
 	"github.com/lms-backend/lms/internal/certificate"
 	"github.com/lms-backend/lms/internal/certpdf"
 	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/coupon"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/embeddeddb"
 	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/httpapi"
+	"github.com/lms-backend/lms/internal/insights"
 	"github.com/lms-backend/lms/internal/mail"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -71,7 +73,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	certificates := certificate.NewService(certificate.Deps{
 		Repo: mongodb.NewCertificateRepo(db), Catalog: courseService, Entitlement: enrolments, Progress: progressRepo,
 	})
-	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, store)
+	coupons := coupon.NewService(coupon.Deps{Repo: mongodb.NewCouponRepo(db), Catalog: courseService})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, coupons, store)
 	users := user.NewService(user.Deps{
 		Repo:         mongodb.NewUserRepo(db),
 		Courses:      courses,
@@ -100,6 +103,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
 		Certificates:        certificates,
+		Coupons:             coupons,
+		Insights:            insights.NewService(insights.Deps{Catalog: courseService, Source: mongodb.NewInsightsSource(db)}),
 		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),
 		NewRateLimitCounter: newCounter,
 		ServeMetrics:        serveMetrics,
@@ -118,7 +123,8 @@ func httpOptions(cfg *config.Config) httpapi.Options {
 		CookieSecure: cfg.CookieSecure, CookieSameSite: cfg.CookieSameSite,
 		RateLimitMax: cfg.RateLimitMax, RateLimitWindow: cfg.RateLimitWindow,
 		AuthRateLimit: cfg.AuthRateLimit, AuthIPRateLimit: cfg.AuthIPRateLimit, VerifyRateLimit: cfg.VerifyRateLimit,
-		PublicURL: cfg.PublicURL, CertificateIssuer: cfg.CertificateIssuer,
+		CouponRateLimit: cfg.CouponRateLimit,
+		PublicURL:       cfg.PublicURL, CertificateIssuer: cfg.CertificateIssuer,
 		RequestTimeout: cfg.RequestTimeout, UploadIdleTimeout: cfg.UploadIdleTimeout,
 		MaxUploadsPerUser: cfg.MaxUploadsPerUser, CatalogCacheTTL: cfg.CatalogCacheTTL,
 	}

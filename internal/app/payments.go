@@ -5,6 +5,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/certificate"
 	"github.com/lms-backend/lms/internal/config"
+	"github.com/lms-backend/lms/internal/coupon"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/media"
@@ -16,7 +17,7 @@ import (
 // newPayments wires the payment service. Without Stripe settings it has no
 // provider: paid checkouts, webhooks and reconcile answer 503 while free
 // enrolment still works.
-func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, certificates *certificate.Service, store *media.Store) *payment.Service {
+func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, certificates *certificate.Service, coupons *coupon.Service, store *media.Store) *payment.Service {
 	var provider payment.Provider // stays a nil interface when not configured
 	if cfg.PaymentsEnabled() {
 		provider = stripe.New(stripe.Config{
@@ -36,6 +37,7 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 		// A full refund revokes the course's certificate.
 		Certificates: certificates,
 		Catalog:      catalog,
+		Coupons:      coupons,
 		Provider:     provider,
 		SuccessURL:   cfg.StripeSuccessURL,
 		CancelURL:    cfg.StripeCancelURL,

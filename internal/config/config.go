@@ -62,6 +62,9 @@ type Config struct {
 	// VerifyRateLimit is the public certificate verification requests (JSON,
 	// page and PDF) per client address and window.
 	VerifyRateLimit int
+	// CouponRateLimit is the quotes and checkouts with a coupon code per
+	// client address and window (successful or not).
+	CouponRateLimit int
 	TrustedProxies  []netip.Prefix
 
 	CookieSecure   bool
@@ -157,6 +160,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AuthRateLimit:   p.intRange("AUTH_RATE_LIMIT_MAX", 10, 1, 1<<30),
 		AuthIPRateLimit: p.intRange("AUTH_IP_RATE_LIMIT_MAX", 30, 1, 1<<30),
 		VerifyRateLimit: p.intRange("VERIFY_RATE_LIMIT_MAX", 60, 1, 1<<30),
+		CouponRateLimit: p.intRange("COUPON_RATE_LIMIT_MAX", 30, 1, 1<<30),
 		TrustedProxies:  p.prefixes("TRUSTED_PROXIES"),
 
 		CookieSameSite: p.sameSite("COOKIE_SAMESITE"),

@@ -38,6 +38,13 @@ type saleResponse struct {
 	Gross         string     `json:"gross"`
 	Refunded      string     `json:"refunded"`
 	Net           string     `json:"net"`
+	// DiscountCents is what a coupon took off the list price (Gross);
+	// PaidCents what was charged. CouponCode names the coupon, if any.
+	DiscountCents int64      `json:"discountCents"`
+	PaidCents     int64      `json:"paidCents"`
+	Discount      string     `json:"discount"`
+	Paid          string     `json:"paid"`
+	CouponCode    string     `json:"couponCode,omitempty"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	CompletedAt   *time.Time `json:"completedAt"`
 	RefundedAt    *time.Time `json:"refundedAt"`
@@ -62,6 +69,10 @@ type totalsResponse struct {
 	Gross         string `json:"gross"`
 	Refunded      string `json:"refunded"`
 	Net           string `json:"net"`
+	DiscountCents int64  `json:"discountCents"`
+	PaidCents     int64  `json:"paidCents"`
+	Discount      string `json:"discount"`
+	Paid          string `json:"paid"`
 }
 
 type courseTotalsResponse struct {
@@ -103,10 +114,12 @@ func optionalTime(t time.Time) *time.Time {
 
 func toSaleResponse(s *payment.Sale, withBuyer bool) saleResponse {
 	gross, refunded, net := s.GrossCents(), s.Refunded(), s.Net()
+	discount, paid := s.Discount(), s.PaidCents()
 	out := saleResponse{
 		ID: s.ID, Course: saleCourse{ID: s.CourseID, Title: s.CourseTitle}, Status: string(s.Status), Currency: s.Currency,
 		GrossCents: gross, RefundedCents: refunded, NetCents: net,
 		Gross: decimal(gross), Refunded: decimal(refunded), Net: decimal(net),
+		DiscountCents: discount, PaidCents: paid, Discount: decimal(discount), Paid: decimal(paid), CouponCode: s.CouponCode,
 		CreatedAt: s.CreatedAt.UTC(), CompletedAt: optionalTime(s.CompletedAt), RefundedAt: optionalTime(s.RefundedAt),
 	}
 	if withBuyer {
@@ -119,6 +132,7 @@ func toTotalsResponse(t payment.Totals) totalsResponse {
 	return totalsResponse{
 		Sales: t.Sales, Refunds: t.Refunds, GrossCents: t.GrossCents, RefundedCents: t.RefundedCents, NetCents: t.NetCents,
 		Gross: decimal(t.GrossCents), Refunded: decimal(t.RefundedCents), Net: decimal(t.NetCents),
+		DiscountCents: t.DiscountCents, PaidCents: t.PaidCents, Discount: decimal(t.DiscountCents), Paid: decimal(t.PaidCents),
 	}
 }
 
@@ -140,33 +154,41 @@ func salesFilter(q url.Values) (payment.SalesFilter, error) {
 	default:
 		fields = append(fields, apperr.FieldError{Field: "status", Message: "must be completed or refunded"})
 	}
+	f.From, f.To = readRange(q, &fields)
+	page, limit, err := paging(q)
+	if e, ok := apperr.As(err); ok {
+		fields = append(fields, e.Fields...)
+	}
+	f.Page, f.Limit = page, limit
+	return f, apperr.Validation(fields)
+}
+
+// readRange reads the from and to of a report (RFC 3339 times or dates,
+// YYYY-MM-DD in UTC; a date `to` includes its whole day) and its format
+// (json or csv), adding what is wrong to fields.
+func readRange(q url.Values, fields *[]apperr.FieldError) (from, to time.Time) {
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
 		end  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+	}{{"from", &from, false}, {"to", &to, true}} {
 		v := q.Get(p.name)
 		if v == "" {
 			continue
 		}
 		t, err := parseBound(v, p.end)
 		if err != nil {
-			fields = append(fields, apperr.FieldError{Field: p.name, Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time"})
+			*fields = append(*fields, apperr.FieldError{Field: p.name, Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time"})
 		}
 		*p.dst = t
 	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		fields = append(fields, apperr.FieldError{Field: "from", Message: "must be before to"})
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		*fields = append(*fields, apperr.FieldError{Field: "from", Message: "must be before to"})
 	}
-	page, limit, err := paging(q)
-	if e, ok := apperr.As(err); ok {
-		fields = append(fields, e.Fields...)
-	}
-	f.Page, f.Limit = page, limit
 	if v := q.Get("format"); v != "" && v != "json" && v != "csv" {
-		fields = append(fields, apperr.FieldError{Field: "format", Message: "must be json or csv"})
+		*fields = append(*fields, apperr.FieldError{Field: "format", Message: "must be json or csv"})
 	}
-	return f, apperr.Validation(fields)
+	return from, to
 }
 
 func parseBound(v string, end bool) (time.Time, error) {
@@ -214,7 +236,8 @@ func pageOf(p *payment.SalesPage) pagination {
 
 // salesHeader is the header row of the sales CSV.
 var salesHeader = []string{"id", "createdAt", "completedAt", "refundedAt", "courseId", "courseTitle", "buyerId", "buyerName",
-	"buyerEmail", "status", "currency", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net"}
+	"buyerEmail", "status", "currency", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net",
+	"discountCents", "paidCents", "discount", "paid", "couponCode"}
 
 func (s *server) salesCSV(w http.ResponseWriter, r *http.Request, f payment.SalesFilter) error {
 	who, _ := caller(r)
@@ -235,6 +258,7 @@ func (s *server) salesCSV(w http.ResponseWriter, r *http.Request, f payment.Sale
 			v.Buyer.ID, csvText(v.Buyer.Name), csvText(v.Buyer.Email), v.Status, v.Currency,
 			strconv.FormatInt(v.GrossCents, 10), strconv.FormatInt(v.RefundedCents, 10), strconv.FormatInt(v.NetCents, 10),
 			v.Gross, v.Refunded, v.Net,
+			strconv.FormatInt(v.DiscountCents, 10), strconv.FormatInt(v.PaidCents, 10), v.Discount, v.Paid, v.CouponCode,
 		})
 	})
 	if err != nil && !started {
@@ -307,11 +331,13 @@ func (s *server) salesSummary(w http.ResponseWriter, r *http.Request) error {
 func summaryCSV(w http.ResponseWriter, sum summaryResponse) error {
 	csvHeaders(w, "sales-summary.csv")
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"group", "key", "title", "sales", "refunds", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net"})
+	_ = cw.Write([]string{"group", "key", "title", "sales", "refunds", "grossCents", "refundedCents", "netCents", "gross", "refunded", "net",
+		"discountCents", "paidCents", "discount", "paid"})
 	row := func(group, key, title string, t totalsResponse) {
 		_ = cw.Write([]string{group, key, csvText(title), strconv.FormatInt(t.Sales, 10), strconv.FormatInt(t.Refunds, 10),
 			strconv.FormatInt(t.GrossCents, 10), strconv.FormatInt(t.RefundedCents, 10), strconv.FormatInt(t.NetCents, 10),
-			t.Gross, t.Refunded, t.Net})
+			t.Gross, t.Refunded, t.Net,
+			strconv.FormatInt(t.DiscountCents, 10), strconv.FormatInt(t.PaidCents, 10), t.Discount, t.Paid})
 	}
 	row("total", sum.From.Format(time.RFC3339)+"/"+sum.To.Format(time.RFC3339), "", sum.Totals)
 	for _, c := range sum.ByCourse {

@@ -27,6 +27,7 @@ type Options struct {
 	AuthRateLimit   int           // failed sign-ins per email and client; forgot/reset per email or token
 	AuthIPRateLimit int           // auth requests per client, across emails
 	VerifyRateLimit int           // public certificate verifications per client (JSON, page, PDF)
+	CouponRateLimit int           // quotes and checkouts with a coupon code per client
 
 	// PublicURL is this service's external origin (no trailing slash):
 	// certificate verification URLs are built on it.

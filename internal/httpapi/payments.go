@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/lms-backend/lms/internal/apperr"
 )
 
 // maxWebhookBytes caps a Stripe webhook body (events are a few KB).
@@ -40,20 +38,12 @@ type webhookResponse struct {
 // createCheckoutSession starts buying a course: 201 with the Stripe session
 // to redirect to, or 200 when a free course enrolled the caller at once.
 func (s *server) createCheckoutSession(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		CourseID string `json:"courseId"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
+	req, answered, err := s.readPriceRequest(w, r, false)
+	if err != nil || answered {
 		return err
 	}
-	if req.CourseID == "" {
-		return apperr.Validation([]apperr.FieldError{{Field: "courseId", Message: "Course ID is required"}})
-	}
-	if !validID(req.CourseID) {
-		return apperr.New(apperr.Invalid, "invalid_id", "Invalid course ID")
-	}
 	id, _ := caller(r)
-	res, err := s.payments.Checkout(r.Context(), id, req.CourseID)
+	res, err := s.payments.Checkout(r.Context(), id, req.CourseID, req.CouponCode)
 	if err != nil {
 		return err
 	}

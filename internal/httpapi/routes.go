@@ -100,6 +100,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 					r.Patch("/{courseId}/sections/{sectionId}", s.handle(s.updateSection))
 					r.Delete("/{courseId}/sections/{sectionId}", s.handle(s.deleteSection))
 				})
+				r.With(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin)).
+					Get("/{courseId}/insights", s.handle(s.courseInsights))
 			})
 
 			r.Route("/progress", func(r chi.Router) {
@@ -126,9 +128,18 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 				})
 			})
 
+			r.Route("/coupons", func(r chi.Router) {
+				r.Use(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin))
+				r.Post("/", s.handle(s.createCoupon))
+				r.Get("/", s.handle(s.listCoupons))
+				r.Patch("/{couponId}", s.handle(s.updateCoupon))
+				r.Delete("/{couponId}", s.handle(s.deleteCoupon))
+			})
+
 			r.Route("/payments", func(r chi.Router) {
 				r.Use(s.requireUser)
 				r.Post("/create-checkout-session", s.handle(s.createCheckoutSession))
+				r.Post("/quote", s.handle(s.quote))
 				r.Get("/courses/{courseId}/purchase-status", s.handle(s.purchaseStatus))
 				r.Get("/purchased-courses", s.handle(s.purchasedCourses))
 				r.Get("/history", s.handle(s.purchaseHistory))

@@ -13,7 +13,9 @@ import (
 
 	"github.com/lms-backend/lms/internal/certificate"
 	"github.com/lms-backend/lms/internal/certpdf"
+	"github.com/lms-backend/lms/internal/coupon"
 	"github.com/lms-backend/lms/internal/course"
+	"github.com/lms-backend/lms/internal/insights"
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
@@ -39,6 +41,10 @@ type Deps struct {
 	Payments *payment.Service
 	// Certificates runs the /certificates endpoints and public pages.
 	Certificates *certificate.Service
+	// Coupons runs the /coupons endpoints.
+	Coupons *coupon.Service
+	// Insights answers a course's insights.
+	Insights *insights.Service
 	// PDF renders certificate PDFs.
 	PDF *certpdf.Renderer
 	// NewRateLimitCounter, when set, makes counters that instances share
@@ -63,6 +69,8 @@ type server struct {
 	progress *progress.Service
 	payments *payment.Service
 	certs    *certificate.Service
+	coupons  *coupon.Service
+	insights *insights.Service
 	pdf      *certpdf.Renderer
 	public   *publicCache
 
@@ -73,6 +81,7 @@ type server struct {
 	authIPLimiter  *httprate.RateLimiter // sign-in, forgot- and reset-password per client, across emails
 	accountLimiter *httprate.RateLimiter
 	verifyLimiter  *httprate.RateLimiter // public certificate verification per client
+	couponLimiter  *httprate.RateLimiter // quotes and checkouts with a coupon code per client
 }
 
 // NewServer returns the service's HTTP handler.
@@ -89,6 +98,8 @@ func NewServer(d Deps) (http.Handler, error) {
 		progress: d.Progress,
 		payments: d.Payments,
 		certs:    d.Certificates,
+		coupons:  d.Coupons,
+		insights: d.Insights,
 		pdf:      d.PDF,
 		public:   newPublicCache(d.Options.CatalogCacheTTL),
 		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),
@@ -106,6 +117,8 @@ func NewServer(d Deps) (http.Handler, error) {
 		func(r *http.Request) (string, error) { return "", nil }, errAccountRateLimited)
 	s.verifyLimiter = s.newLimiter(s.opts.VerifyRateLimit, s.opts.RateLimitWindow,
 		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errVerifyRateLimited)
+	s.couponLimiter = s.newLimiter(s.opts.CouponRateLimit, s.opts.RateLimitWindow,
+		func(r *http.Request) (string, error) { return s.clientKey(r), nil }, errCouponRateLimited)
 	h, err := s.routes(d.ServeMetrics == nil)
 	if err != nil {
 		return nil, fmt.Errorf("build routes: %w", err)

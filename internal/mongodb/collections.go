@@ -19,11 +19,13 @@ const (
 	unmatchedCollection = "unmatchedrefunds"
 	// certificatesCollection is new with certificates (no mongoose model).
 	certificatesCollection = "certificates"
+	// couponsCollection holds coupons and their redemptions (CouponRepo).
+	couponsCollection = "coupons"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
 	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
-	certificatesCollection,
+	certificatesCollection, couponsCollection,
 }

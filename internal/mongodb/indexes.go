@@ -17,6 +17,8 @@ func indexes() map[string][]mongo.IndexModel {
 		usersCollection: {
 			{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
 			{Keys: bson.D{{Key: "resetPasswordToken", Value: 1}}, Options: options.Index().SetName("reset_token")},
+			// The students of a course, for its insights.
+			{Keys: bson.D{{Key: "enrolledCourses.course", Value: 1}}, Options: options.Index().SetName("enrolled_course")},
 		},
 		coursesCollection: {
 			{Keys: bson.D{{Key: "instructor", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("instructor_created")},
@@ -30,6 +32,8 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		progressCollection: {
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}, Options: options.Index().SetUnique(true).SetName("user_course_unique")},
+			// A course's records, for its insights.
+			{Keys: bson.D{{Key: "course", Value: 1}}, Options: options.Index().SetName("course")},
 		},
 		purchaseCollection: {
 			// One pending purchase per user and course (see PurchaseRepo).
@@ -49,6 +53,11 @@ func indexes() map[string][]mongo.IndexModel {
 		eventsCollection: {
 			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "processedAt", Value: 1}}, Options: options.Index().SetName("status_processed")},
+		},
+		couponsCollection: {
+			// Codes are unique per owner; a code is looked up across owners.
+			{Keys: bson.D{{Key: "owner", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true).SetName("owner_code_unique")},
+			{Keys: bson.D{{Key: "code", Value: 1}}, Options: options.Index().SetName("code")},
 		},
 		unmatchedCollection: {
 			{Keys: bson.D{{Key: "firstSeen", Value: 1}}, Options: options.Index().SetName("first_seen")},

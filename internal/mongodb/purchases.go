@@ -49,12 +49,19 @@ type purchaseDoc struct {
 	// refund recorded before amounts were).
 	RefundedCents int64      `bson:"refundedCents,omitempty"`
 	RefundedAt    *time.Time `bson:"refundedAt,omitempty"`
-	OpenKey       string     `bson:"openKey"`
-	Flagged       bool       `bson:"flagged,omitempty"`
-	FlagReason    string     `bson:"flagReason,omitempty"`
-	CompletedAt   *time.Time `bson:"completedAt,omitempty"`
-	CreatedAt     time.Time  `bson:"createdAt"`
-	UpdatedAt     time.Time  `bson:"updatedAt"`
+	// ListPriceCents, DiscountCents, Coupon and CouponCode are set on
+	// purchases made with a coupon (absent otherwise: the list price is
+	// amountCents).
+	ListPriceCents int64              `bson:"listPriceCents,omitempty"`
+	DiscountCents  int64              `bson:"discountCents,omitempty"`
+	Coupon         primitive.ObjectID `bson:"coupon,omitempty"`
+	CouponCode     string             `bson:"couponCode,omitempty"`
+	OpenKey        string             `bson:"openKey"`
+	Flagged        bool               `bson:"flagged,omitempty"`
+	FlagReason     string             `bson:"flagReason,omitempty"`
+	CompletedAt    *time.Time         `bson:"completedAt,omitempty"`
+	CreatedAt      time.Time          `bson:"createdAt"`
+	UpdatedAt      time.Time          `bson:"updatedAt"`
 }
 
 func openKey(user, course primitive.ObjectID) string {
@@ -79,6 +86,11 @@ func (d *purchaseDoc) toDomain() *payment.Purchase {
 	if p.AmountCents == 0 && p.Amount > 0 {
 		p.AmountCents = payment.AmountCents(p.Amount)
 	}
+	p.DiscountCents, p.CouponCode = d.DiscountCents, d.CouponCode
+	if !d.Coupon.IsZero() {
+		p.CouponID = d.Coupon.Hex()
+	}
+	p.ListPriceCents = p.AmountCents + p.DiscountCents
 	return p
 }
 
@@ -99,6 +111,12 @@ func (r *PurchaseRepo) Create(ctx context.Context, p *payment.Purchase) error {
 		PaymentID: p.PaymentID, SessionURL: p.SessionURL, Flagged: p.Flagged, FlagReason: p.FlagReason,
 		PaymentIntent: p.PaymentIntentID, RefundedCents: p.RefundedCents,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if p.CouponID != "" {
+		if doc.Coupon, err = objectID(p.CouponID, payment.ErrPurchaseNotFound); err != nil {
+			return err
+		}
+		doc.ListPriceCents, doc.DiscountCents, doc.CouponCode = p.ListPriceCents, p.DiscountCents, p.CouponCode
 	}
 	if !p.RefundedAt.IsZero() {
 		t := p.RefundedAt
@@ -399,7 +417,8 @@ func salesFilter(q payment.SalesQuery) (bson.M, bool) {
 		f["status"] = bson.M{"$in": in}
 	}
 	if q.PaidOnly {
-		f["amount"] = bson.M{"$gt": 0}
+		// A 100 % coupon sale was paid nothing but is a sale.
+		f["$or"] = bson.A{bson.M{"amount": bson.M{"$gt": 0}}, bson.M{"discountCents": bson.M{"$gt": 0}}}
 	}
 	created := bson.M{}
 	if !q.From.IsZero() {

@@ -16,33 +16,33 @@ type CheckoutResult struct {
 	Session  *Session
 }
 
-// Checkout starts buying a course. A free course enrols at once. For a paid
-// one it opens a Stripe Checkout Session for a new pending purchase, or
-// hands out the session of the caller's still-open purchase of the course,
-// so that two clicks open one session. The amount comes from the database.
-func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID string) (*CheckoutResult, error) {
-	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+// Checkout starts buying a course, with a coupon when code is not empty. A
+// free course enrols at once. For a paid one it opens a Stripe Checkout
+// Session for a new pending purchase, or hands out the session of the
+// caller's still-open purchase of the course at the same price, so that two
+// clicks open one session. The price comes from the database and the
+// coupon, never from the client; a coupon's use is reserved before the
+// session opens, and a total of 0 (100 % off) enrols without Stripe.
+func (s *Service) Checkout(ctx context.Context, v course.Viewer, courseID, code string) (*CheckoutResult, error) {
+	c, err := s.buyable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
-	}
-	if !c.IsPublished {
-		return nil, course.ErrCourseNotFound
-	}
-	if c.InstructorID == v.UserID {
-		return nil, ErrOwnCourse
 	}
 	if err := s.refuseOwned(ctx, v.UserID, c.ID); err != nil {
 		return nil, err
 	}
-	cents := AmountCents(c.Price)
-	if cents <= 0 {
+	pr, err := s.price(ctx, v.UserID, c, code)
+	if err != nil {
+		return nil, err
+	}
+	if pr.ListCents <= 0 {
 		return s.enrolFree(ctx, v.UserID, c)
 	}
-	if s.d.Provider == nil {
+	if s.d.Provider == nil && pr.TotalCents > 0 {
 		return nil, ErrNotConfigured
 	}
 	for range maxCheckoutTries {
-		res, retry, err := s.checkoutOnce(ctx, v.UserID, c, cents)
+		res, retry, err := s.checkoutOnce(ctx, v.UserID, c, pr)
 		if !retry {
 			return res, err
 		}
@@ -93,25 +93,44 @@ func (s *Service) enrolFree(ctx context.Context, userID string, c *course.Course
 
 // checkoutOnce makes one attempt; retry asks for another after it found the
 // state changed under it (a concurrent click, a superseded session).
-func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Course, cents int64) (res *CheckoutResult, retry bool, err error) {
+func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Course, pr *Price) (res *CheckoutResult, retry bool, err error) {
 	open, err := s.d.Repo.Pending(ctx, userID, c.ID)
 	switch {
 	case err == nil:
-		return s.reuse(ctx, open)
+		return s.reuse(ctx, open, pr)
 	case !apperr.Is(err, apperr.NotFound):
 		return nil, false, fmt.Errorf("find pending purchase: %w", err)
 	}
 
 	now := s.now()
+	cents := pr.TotalCents
 	p := &Purchase{
-		CourseID: c.ID, UserID: userID, Amount: c.Price, AmountCents: cents, Currency: Currency,
+		CourseID: c.ID, UserID: userID, Amount: float64(cents) / 100, AmountCents: cents, Currency: Currency,
+		ListPriceCents: pr.ListCents, DiscountCents: pr.DiscountCents, CouponID: pr.couponID(),
 		Status: StatusPending, CreatedAt: now, UpdatedAt: now,
+	}
+	if pr.Coupon != nil {
+		p.CouponCode = pr.Coupon.Code
 	}
 	if err := s.d.Repo.Create(ctx, p); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			return nil, true, nil // another click created one first
 		}
 		return nil, false, fmt.Errorf("create purchase: %w", err)
+	}
+	if pr.Coupon != nil {
+		if err := s.d.Coupons.Reserve(ctx, pr.Coupon, p.ID, userID); err != nil {
+			s.dropUnstarted(ctx, p)
+			return nil, false, err
+		}
+	}
+	if cents == 0 {
+		// 100 % off: paid in full by the coupon, like a free course.
+		if _, err := s.settle(ctx, p, OutcomePaid, nil, "coupon"); err != nil {
+			return nil, false, err
+		}
+		s.d.Logger.InfoContext(ctx, "enrolled with a 100% coupon", "purchase", p.ID, "course", c.ID, "user", userID, "coupon", p.CouponID)
+		return &CheckoutResult{Enrolled: true}, false, nil
 	}
 	params := CheckoutParams{
 		PurchaseID: p.ID, CourseID: c.ID, UserID: userID,
@@ -124,11 +143,11 @@ func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Cou
 	}
 	sess, err := s.d.Provider.CreateCheckoutSession(ctx, params)
 	if err != nil {
-		s.dropUnstarted(ctx, p.ID)
+		s.dropUnstarted(ctx, p)
 		return nil, false, ErrCheckoutFailed.Wrap(err)
 	}
 	if sess.ID == "" || sess.URL == "" {
-		s.dropUnstarted(ctx, p.ID)
+		s.dropUnstarted(ctx, p)
 		return nil, false, ErrCheckoutFailed.Wrap(errors.New("stripe returned a session without id or url"))
 	}
 	bctx, cancel := detached(ctx)
@@ -141,31 +160,42 @@ func (s *Service) checkoutOnce(ctx context.Context, userID string, c *course.Cou
 }
 
 // dropUnstarted deletes a pending purchase whose session could not be
-// opened: nobody can pay for it, so it must not linger as pending.
-func (s *Service) dropUnstarted(ctx context.Context, id string) {
+// opened, and releases its coupon: nobody can pay for it, so it must not
+// linger as pending.
+func (s *Service) dropUnstarted(ctx context.Context, p *Purchase) {
 	bctx, cancel := detached(ctx)
 	defer cancel()
-	if err := s.d.Repo.DeleteUnstarted(bctx, id); err != nil && !apperr.Is(err, apperr.NotFound) {
-		s.d.Logger.ErrorContext(ctx, "delete purchase of a failed checkout", "purchase", id, "err", err)
+	err := s.d.Repo.DeleteUnstarted(bctx, p.ID)
+	switch {
+	case err == nil:
+		s.releaseDropped(bctx, p)
+	case !apperr.Is(err, apperr.NotFound):
+		s.d.Logger.ErrorContext(ctx, "delete purchase of a failed checkout", "purchase", p.ID, "err", err)
 	}
 }
 
 // reuse answers a click that found a pending purchase of the same course.
-func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool, error) {
+func (s *Service) reuse(ctx context.Context, p *Purchase, pr *Price) (*CheckoutResult, bool, error) {
 	now := s.now()
 	if p.PaymentID == "" {
-		// Another request is still opening its session.
+		// Another request is still opening its session (or enrolling
+		// with a 100 % coupon).
 		if now.Sub(p.CreatedAt) > s.d.Timing.UnstartedAfter {
-			s.dropUnstarted(ctx, p.ID)
+			s.dropUnstarted(ctx, p)
 			return nil, true, nil
 		}
-		return s.awaitSession(ctx, p.ID)
+		return s.awaitSession(ctx, p.ID, pr)
 	}
-	if now.Sub(p.CreatedAt) < s.d.Timing.SessionReuse && p.SessionURL != "" {
+	samePrice := p.AmountCents == pr.TotalCents && p.CouponID == pr.couponID()
+	if samePrice && now.Sub(p.CreatedAt) < s.d.Timing.SessionReuse && p.SessionURL != "" {
 		return &CheckoutResult{Session: &Session{ID: p.PaymentID, URL: p.SessionURL, Status: SessionOpen}}, false, nil
 	}
-	// Too old to hand out: settle it from what Stripe knows, and close it
-	// if it is still open, so that a new one may be opened.
+	if s.d.Provider == nil {
+		return nil, false, ErrNotConfigured
+	}
+	// Too old to hand out, or at another price (another coupon): settle
+	// it from what Stripe knows, and close it if it is still open, so
+	// that a new one may be opened.
 	sess, err := s.d.Provider.GetCheckoutSession(ctx, p.PaymentID)
 	if err != nil {
 		return nil, false, ErrCheckoutFailed.Wrap(err)
@@ -188,7 +218,11 @@ func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool
 		if err := s.d.Provider.ExpireCheckoutSession(ctx, p.PaymentID); err != nil {
 			return nil, false, ErrCheckoutFailed.Wrap(err)
 		}
-		if _, err := s.move(ctx, after, OutcomeExpired, "superseded by a new checkout"); err != nil {
+		superseded, err := s.move(ctx, after, OutcomeExpired, "superseded by a new checkout")
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.syncCoupon(ctx, superseded); err != nil {
 			return nil, false, err
 		}
 	}
@@ -196,8 +230,8 @@ func (s *Service) reuse(ctx context.Context, p *Purchase) (*CheckoutResult, bool
 }
 
 // awaitSession waits for the concurrent request that created purchase id to
-// store its session, and hands that session out.
-func (s *Service) awaitSession(ctx context.Context, id string) (*CheckoutResult, bool, error) {
+// store its session, and hands that session out when it is at price pr.
+func (s *Service) awaitSession(ctx context.Context, id string, pr *Price) (*CheckoutResult, bool, error) {
 	wctx, cancel := context.WithTimeout(ctx, s.d.Timing.BusyWait)
 	defer cancel()
 	for sleep(wctx, pollInterval) {
@@ -208,10 +242,14 @@ func (s *Service) awaitSession(ctx context.Context, id string) (*CheckoutResult,
 		if err != nil {
 			return nil, false, fmt.Errorf("read purchase: %w", err)
 		}
-		if p.Status != StatusPending {
+		switch {
+		case p.Status == StatusCompleted:
+			return nil, false, ErrAlreadyOwned // a 100 % coupon enrolled it
+		case p.Status != StatusPending:
 			return nil, true, nil
-		}
-		if p.PaymentID != "" {
+		case p.PaymentID != "" && (p.AmountCents != pr.TotalCents || p.CouponID != pr.couponID()):
+			return nil, true, nil // at another price: reuse supersedes it
+		case p.PaymentID != "":
 			return &CheckoutResult{Session: &Session{ID: p.PaymentID, URL: p.SessionURL, Status: SessionOpen}}, false, nil
 		}
 	}

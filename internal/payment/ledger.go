@@ -39,7 +39,7 @@ type SalesQuery struct {
 	CourseIDs []string
 	UserID    string   // "": every buyer
 	Statuses  []Status // empty: every status
-	// PaidOnly leaves out free enrolments (amount 0).
+	// PaidOnly leaves out free enrolments (amount 0 without a discount).
 	PaidOnly bool
 	// From and To bound the purchase's creation time: [From, To); zero
 	// values leave that side open.
@@ -67,14 +67,15 @@ type Sale struct {
 // Refunded is how much of the sale was refunded, in cents. A purchase
 // refunded before refunded amounts were recorded counts as fully refunded.
 func (p *Purchase) Refunded() int64 {
-	if p.Status == StatusRefunded && p.RefundedCents < p.GrossCents() {
-		return p.GrossCents()
+	if p.Status == StatusRefunded && p.RefundedCents < p.PaidCents() {
+		return p.PaidCents()
 	}
-	return min(p.RefundedCents, p.GrossCents())
+	return min(p.RefundedCents, p.PaidCents())
 }
 
-// Net is Gross less Refunded, in cents.
-func (p *Purchase) Net() int64 { return p.GrossCents() - p.Refunded() }
+// Net is what the sale brought in: Paid less Refunded (= Gross less the
+// discount and refunds), in cents.
+func (p *Purchase) Net() int64 { return p.PaidCents() - p.Refunded() }
 
 // SalesPage is one page of the ledger.
 type SalesPage struct {
@@ -83,15 +84,17 @@ type SalesPage struct {
 	Page, Limit int
 }
 
-// Totals sum a set of sales: gross, refunded and net in cents, the number
-// of paid sales and of sales with a refund.
+// Totals sum a set of sales: gross (list prices), discounts, paid, refunded
+// and net in cents, the number of sales and of sales with a refund.
 type Totals struct {
-	GrossCents, RefundedCents, NetCents int64
-	Sales, Refunds                      int64
+	GrossCents, DiscountCents, PaidCents, RefundedCents, NetCents int64
+	Sales, Refunds                                                int64
 }
 
 func (t *Totals) add(p *Purchase) {
 	t.GrossCents += p.GrossCents()
+	t.DiscountCents += p.Discount()
+	t.PaidCents += p.PaidCents()
 	t.RefundedCents += p.Refunded()
 	t.NetCents += p.Net()
 	t.Sales++

@@ -30,9 +30,17 @@ type Purchase struct {
 	CourseID    string
 	UserID      string
 	Amount      float64 // in Currency units, as the course's price said
-	AmountCents int64   // what Stripe must charge
-	Currency    string
-	Status      Status
+	AmountCents int64   // what Stripe must charge: the list price less the discount
+	// ListPriceCents is the course's price when the purchase was made and
+	// DiscountCents what a coupon took off it (AmountCents = ListPriceCents
+	// - DiscountCents); CouponID and CouponCode name that coupon. Without
+	// a coupon the discount is 0 and the list price AmountCents.
+	ListPriceCents int64
+	DiscountCents  int64
+	CouponID       string
+	CouponCode     string
+	Currency       string
+	Status         Status
 	// PaymentID is the Checkout Session id (cs_...); empty for free
 	// enrolments and, briefly, while the session is being created.
 	PaymentID  string
@@ -56,19 +64,36 @@ type Purchase struct {
 	UpdatedAt   time.Time
 }
 
-// NetCents is what the purchase brought in: the amount paid less refunds.
-// Purchases that were never paid (pending, failed, expired) bring nothing.
-func (p *Purchase) NetCents() int64 {
-	return p.GrossCents() - p.RefundedCents
+// sold reports whether the purchase was paid (or redeemed at 100 % off):
+// completed, or refunded since.
+func (p *Purchase) sold() bool {
+	return p.Status == StatusCompleted || p.Status == StatusRefunded
 }
 
-// GrossCents is the amount paid: AmountCents for a purchase that completed
+// PaidCents is the amount paid: AmountCents for a purchase that completed
 // (refunded ones included), 0 otherwise.
-func (p *Purchase) GrossCents() int64 {
-	if p.Status != StatusCompleted && p.Status != StatusRefunded {
+func (p *Purchase) PaidCents() int64 {
+	if !p.sold() {
 		return 0
 	}
 	return p.AmountCents
+}
+
+// GrossCents is the list price of a sold purchase (PaidCents plus the
+// discount), 0 for one never paid.
+func (p *Purchase) GrossCents() int64 {
+	if !p.sold() {
+		return 0
+	}
+	return p.AmountCents + p.DiscountCents
+}
+
+// Discount is what a coupon took off a sold purchase, in cents.
+func (p *Purchase) Discount() int64 {
+	if !p.sold() {
+		return 0
+	}
+	return p.DiscountCents
 }
 
 // AmountCents returns price in cents, rounded to the nearest cent.

@@ -105,6 +105,7 @@ func (s *Service) reconcileOne(ctx context.Context, p *Purchase, r *ReconcileRep
 		err := s.d.Repo.DeleteUnstarted(ctx, p.ID)
 		switch {
 		case err == nil:
+			s.releaseDropped(ctx, p)
 			r.Abandoned++
 			log.InfoContext(ctx, "reconcile: deleted a purchase that never got a session")
 		case apperr.Is(err, apperr.NotFound): // it got one meanwhile

@@ -81,6 +81,9 @@ type Deps struct {
 	Directory  Directory
 	Enrolments Enrolments
 	Catalog    Catalog
+	// Coupons prices purchases with a coupon code and keeps the codes'
+	// redemptions; nil refuses every code as unknown.
+	Coupons Coupons
 	// Certificates revokes the certificate of a course whose purchase was
 	// refunded in full, and reinstates it when the course is bought
 	// again; nil does neither (a service without certificates, as in this

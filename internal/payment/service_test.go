@@ -389,7 +389,7 @@ func TestCheckoutKeepsAnOldSessionStripeWillNotExpire(t *testing.T) {
 	svc := h.service(t, nil, nil, refusingExpiry{stripe.New(stripe.Config{SecretKey: testKey, WebhookSecret: whSecret, APIBase: h.stripe.URL})})
 	before := len(h.stripe.Find(http.MethodPost, "/v1/checkout/sessions"))
 
-	_, err := svc.Checkout(t.Context(), course.Viewer{UserID: student.ID, Role: auth.RoleStudent}, c.ID)
+	_, err := svc.Checkout(t.Context(), course.Viewer{UserID: student.ID, Role: auth.RoleStudent}, c.ID, "")
 	if apperr.KindOf(err) != apperr.Upstream {
 		t.Fatalf("error %v (kind %v), want an upstream error", err, apperr.KindOf(err))
 	}

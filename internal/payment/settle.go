@@ -36,6 +36,9 @@ func (s *Service) settle(ctx context.Context, p *Purchase, o Outcome, money *pai
 	if err := s.syncAccess(ctx, after); err != nil {
 		return nil, err
 	}
+	if err := s.syncCoupon(ctx, after); err != nil {
+		return nil, err
+	}
 	return after, nil
 }
 

@@ -62,6 +62,7 @@ func Env(tb testing.TB, overrides map[string]string) map[string]string {
 		"AUTH_IP_RATE_LIMIT_MAX": "1000000",
 		// The per-client limit of certificate verification, high too.
 		"VERIFY_RATE_LIMIT_MAX": "1000000",
+		"COUPON_RATE_LIMIT_MAX": "1000000",
 	}
 	for k, v := range overrides {
 		env[k] = v
