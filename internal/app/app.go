@@ -31,6 +31,7 @@ import (
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/review"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -71,12 +72,17 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	certificates := certificate.NewService(certificate.Deps{
 		Repo: mongodb.NewCertificateRepo(db), Catalog: courseService, Entitlement: enrolments, Progress: progressRepo,
 	})
-	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, store)
+	reviews := review.NewService(review.Deps{
+		Repo: mongodb.NewReviewRepo(db), Catalog: courseService, Enrolments: enrolments, Progress: progressRepo,
+		MinCompletion: cfg.ReviewMinCompletion,
+	})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, reviews, store)
 	users := user.NewService(user.Deps{
 		Repo:         mongodb.NewUserRepo(db),
 		Courses:      courses,
 		Progress:     progressRepo,
 		Certificates: certificates,
+		Reviews:      reviews,
 		Enrolments:   enrolments,
 		Media:        store,
 		Mailer:       mailer,
@@ -100,6 +106,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
 		Payments:            payments,
 		Certificates:        certificates,
+		Reviews:             reviews,
 		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),
 		NewRateLimitCounter: newCounter,
 		ServeMetrics:        serveMetrics,

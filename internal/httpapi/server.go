@@ -17,6 +17,7 @@ import (
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/review"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -39,6 +40,8 @@ type Deps struct {
 	Payments *payment.Service
 	// Certificates runs the /certificates endpoints and public pages.
 	Certificates *certificate.Service
+	// Reviews runs the review endpoints.
+	Reviews *review.Service
 	// PDF renders certificate PDFs.
 	PDF *certpdf.Renderer
 	// NewRateLimitCounter, when set, makes counters that instances share
@@ -63,6 +66,7 @@ type server struct {
 	progress *progress.Service
 	payments *payment.Service
 	certs    *certificate.Service
+	reviews  *review.Service
 	pdf      *certpdf.Renderer
 	public   *publicCache
 
@@ -89,6 +93,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		progress: d.Progress,
 		payments: d.Payments,
 		certs:    d.Certificates,
+		reviews:  d.Reviews,
 		pdf:      d.PDF,
 		public:   newPublicCache(d.Options.CatalogCacheTTL),
 		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),

@@ -19,11 +19,13 @@ const (
 	unmatchedCollection = "unmatchedrefunds"
 	// certificatesCollection is new with certificates (no mongoose model).
 	certificatesCollection = "certificates"
+	// reviewsCollection is new with reviews (no mongoose model).
+	reviewsCollection = "reviews"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
 	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
-	certificatesCollection,
+	certificatesCollection, reviewsCollection,
 }
