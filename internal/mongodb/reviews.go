@@ -22,6 +22,9 @@ type ReviewRepo struct {
 	c       *mongo.Collection
 	courses *mongo.Collection
 	users   *mongo.Collection
+	// counted, when set (tests only), runs between a recount's read of
+	// the reviews and its write of the summary.
+	counted func()
 }
 
 var _ review.Repository = (*ReviewRepo)(nil)
@@ -336,6 +339,9 @@ func (r *ReviewRepo) Recount(ctx context.Context, courseID string) error {
 	var s review.Summary
 	for _, d := range docs {
 		s.Add(d.Rating)
+	}
+	if r.counted != nil {
+		r.counted()
 	}
 	_, err = r.courses.UpdateOne(ctx,
 		bson.M{"_id": course, "$or": bson.A{bson.M{"rating.rev": bson.M{"$lt": bumped.Rev}}, bson.M{"rating": bson.M{"$exists": false}}}},
