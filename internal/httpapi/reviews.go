@@ -118,6 +118,14 @@ func writeReviewPage[T any](w http.ResponseWriter, r *http.Request, p *review.Pa
 	writeJSON(w, http.StatusOK, reviewPageEnvelope[T]{Status: "success", Data: body})
 }
 
+// createdOrOK is the status of a PUT that created (201) or replaced (200).
+func createdOrOK(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
 // reviewPath returns the course and review ids of a
 // /courses/{courseId}/reviews/{reviewId} path.
 func reviewPath(r *http.Request) (courseID, reviewID string, err error) {
@@ -147,11 +155,7 @@ func (s *server) putMyReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, reviewEnvelope{Status: "success", Data: s.reviewResponse(rv)})
+	writeJSON(w, createdOrOK(created), reviewEnvelope{Status: "success", Data: s.reviewResponse(rv)})
 	return nil
 }
 
@@ -243,25 +247,17 @@ func (s *server) replyToReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req struct {
-		Text *string `json:"text"`
+		Text string `json:"text"` // absent is "", which the service refuses
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	text := ""
-	if req.Text != nil {
-		text = *req.Text
-	}
 	v, _ := caller(r)
-	rv, created, err := s.reviews.Reply(r.Context(), v, courseID, reviewID, text)
+	rv, created, err := s.reviews.Reply(r.Context(), v, courseID, reviewID, req.Text)
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, reviewEnvelope{Status: "success", Data: s.reviewResponse(rv)})
+	writeJSON(w, createdOrOK(created), reviewEnvelope{Status: "success", Data: s.reviewResponse(rv)})
 	return nil
 }
 
@@ -271,17 +267,13 @@ func (s *server) reportReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req struct {
-		Reason *string `json:"reason"`
+		Reason string `json:"reason"` // absent is "", which the service refuses
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	reason := ""
-	if req.Reason != nil {
-		reason = *req.Reason
-	}
 	v, _ := caller(r)
-	if err := s.reviews.Report(r.Context(), v, courseID, reviewID, reason); err != nil {
+	if err := s.reviews.Report(r.Context(), v, courseID, reviewID, req.Reason); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, statusMessage{Status: "success", Message: "Review reported"})

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stripe/stripe-go/v76/webhook"
-
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/payment"
 )
@@ -405,19 +403,8 @@ func TestReviewHiddenByRefund(t *testing.T) {
 	reviewOf(t, putReview(t, s, u.Token, c.ID, map[string]any{"rating": 1}), http.StatusCreated)
 	wantSummary(t, s, c.ID, 3, [5]int{1, 0, 0, 0, 1})
 
-	deliver := func(event map[string]any) {
-		t.Helper()
-		payload, err := json.Marshal(event)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
-		resp := s.NewRequest(t, http.MethodPost, "/api/v1/payments/webhook", payload).
-			WithHeader("Content-Type", "application/json").WithHeader("Stripe-Signature", sig).Send(t)
-		wantStatus(t, resp, http.StatusOK)
-	}
 	meta := map[string]string{payment.MetadataPurchaseID: p.ID, payment.MetadataUserID: u.ID, payment.MetadataCourseID: c.ID}
-	deliver(map[string]any{
+	s.deliverEvent(t, secret, map[string]any{
 		"id": "evt_refund", "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(), "type": "charge.refunded",
 		"data": map[string]any{"object": map[string]any{
 			"id": "ch_" + p.ID, "object": "charge", "amount": p.AmountCents, "amount_refunded": p.AmountCents, "currency": "usd",
@@ -432,7 +419,7 @@ func TestReviewHiddenByRefund(t *testing.T) {
 
 	again := s.SeedPurchase(t, payment.Purchase{CourseID: c.ID, UserID: u.ID, Amount: 20, Status: payment.StatusPending, PaymentID: "cs_test_review_again"})
 	meta[payment.MetadataPurchaseID] = again.ID
-	deliver(map[string]any{
+	s.deliverEvent(t, secret, map[string]any{
 		"id": "evt_again", "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(), "type": "checkout.session.completed",
 		"data": map[string]any{"object": map[string]any{
 			"id": again.PaymentID, "object": "checkout.session", "amount_total": again.AmountCents, "currency": "usd",

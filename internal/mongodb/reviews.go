@@ -21,7 +21,8 @@ import (
 type ReviewRepo struct {
 	c       *mongo.Collection
 	courses *mongo.Collection
-	users   *mongo.Collection
+	// profiles reads the public profiles of users (CourseRepo.Instructors).
+	profiles *CourseRepo
 	// counted, when set (tests only), runs between a recount's read of
 	// the reviews and its write of the summary.
 	counted func()
@@ -31,7 +32,7 @@ var _ review.Repository = (*ReviewRepo)(nil)
 
 // NewReviewRepo returns the reviews repository.
 func NewReviewRepo(d *DB) *ReviewRepo {
-	return &ReviewRepo{c: d.collection(reviewsCollection), courses: d.collection(coursesCollection), users: d.collection(usersCollection)}
+	return &ReviewRepo{c: d.collection(reviewsCollection), courses: d.collection(coursesCollection), profiles: NewCourseRepo(d)}
 }
 
 type reviewDoc struct {
@@ -192,36 +193,22 @@ func (r *ReviewRepo) find(ctx context.Context, filter bson.M, opts *options.Find
 	return docs, nil
 }
 
-// withReviewers adds the name and avatar of the reviewers, in one query.
+// withReviewers adds the name and avatar of the reviewers, in one query
+// (the public profiles that course pages show of instructors).
 func (r *ReviewRepo) withReviewers(ctx context.Context, docs []reviewDoc) ([]review.Review, error) {
-	out := make([]review.Review, len(docs))
-	if len(docs) == 0 {
-		return out, nil
-	}
-	ids := make([]primitive.ObjectID, len(docs))
+	ids := make([]string, len(docs))
 	for i, d := range docs {
-		ids[i] = d.User
+		ids[i] = d.User.Hex()
 	}
-	cur, err := r.users.Find(ctx, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"name": 1, "avatar": 1}))
+	profiles, err := r.profiles.Instructors(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find reviewers: %w", err)
+		return nil, fmt.Errorf("reviewers: %w", err)
 	}
-	var users []struct {
-		ID     primitive.ObjectID `bson:"_id"`
-		Name   string             `bson:"name"`
-		Avatar string             `bson:"avatar"`
-	}
-	if err := cur.All(ctx, &users); err != nil {
-		return nil, fmt.Errorf("read reviewers: %w", err)
-	}
-	byID := make(map[primitive.ObjectID]review.Reviewer, len(users))
-	for _, u := range users {
-		byID[u.ID] = review.Reviewer{ID: u.ID.Hex(), Name: u.Name, Avatar: u.Avatar}
-	}
+	out := make([]review.Review, len(docs))
 	for i := range docs {
+		p := profiles[ids[i]]
 		out[i] = docs[i].toDomain()
-		out[i].Reviewer = byID[docs[i].User]
-		out[i].Reviewer.ID = docs[i].User.Hex()
+		out[i].Reviewer = review.Reviewer{ID: ids[i], Name: p.Name, Avatar: p.Avatar}
 	}
 	return out, nil
 }
