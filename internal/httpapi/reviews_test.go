@@ -1,15 +1,21 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/payment"
+	"github.com/lms-backend/lms/internal/review"
 )
 
 // wantCode asserts an error answer's status and code.
@@ -427,4 +433,56 @@ func TestReviewHiddenByRefund(t *testing.T) {
 		}},
 	})
 	wantSummary(t, s, c.ID, 3, [5]int{1, 0, 0, 0, 1})
+}
+
+// Students write, rewrite and delete their reviews while an admin hides and
+// unhides them, all at once through the API: afterwards the summary and
+// the course card equal a recount of the stored visible reviews.
+func TestReviewSummaryExactUnderConcurrentRequests(t *testing.T) {
+	s := certStart(t, nil)
+	c := s.course(t, "Busy", 1)
+	const students, ops = 6, 6
+	var users []catalogUser
+	for range students {
+		users = append(users, s.student(t, c))
+	}
+	admin := s.admin(t)
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			for range ops {
+				if rng.IntN(4) == 0 {
+					s.Do(t, http.MethodDelete, reviewsPath(c.ID)+"/me", nil, u.Token)
+				} else {
+					putReview(t, s, u.Token, c.ID, map[string]any{"rating": 1 + rng.IntN(5)})
+				}
+			}
+		}()
+		go func() { // the admin toggles this student's review
+			defer wg.Done()
+			for k := range ops {
+				s.Do(t, http.MethodPatch, reviewsPath(c.ID)+"/"+review.IDFor(u.ID, c.ID), map[string]bool{"hidden": k%2 == 0}, admin.Token)
+			}
+		}()
+	}
+	wg.Wait()
+
+	cur, err := s.Mongo.Collection("reviews").Find(context.Background(), bson.M{"hidden": false, "refunded": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []struct {
+		Rating int `bson:"rating"`
+	}
+	if err := cur.All(context.Background(), &docs); err != nil {
+		t.Fatal(err)
+	}
+	var want review.Summary
+	for _, d := range docs {
+		want.Add(d.Rating)
+	}
+	wantSummary(t, s, c.ID, want.Average(), want.Histogram)
 }
