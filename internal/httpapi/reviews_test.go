@@ -222,6 +222,10 @@ func TestReviewListSummaryAndCards(t *testing.T) {
 	if got := found.titles(); !slices.Equal(got, []string{"Rated too"}) {
 		t.Errorf("minRating=3.6: %v", got)
 	}
+	found = cardsOf(t, s.Do(t, http.MethodGet, catalogCourses+"/search?minRating=0&sortBy=title", nil, ""))
+	if got := found.titles(); !slices.Equal(got, []string{"Rated", "Rated never", "Rated too"}) {
+		t.Errorf("minRating=0: %v", got)
+	}
 	for q, field := range map[string]string{"minRating=6": "minRating", "minRating=-1": "minRating", "minRating=x": "minRating", "query=a&sortBy=stars": "sortBy"} {
 		wantValidation(t, s.Do(t, http.MethodGet, catalogCourses+"/search?"+q, nil, ""), field)
 	}

@@ -327,7 +327,8 @@ func (r *CourseRepo) Find(ctx context.Context, q course.Query) ([]course.Course,
 	if len(price) > 0 {
 		filter["price"] = price
 	}
-	if q.MinRating != nil {
+	// 0 asks for nothing: unrated courses (no rating yet) match it too.
+	if q.MinRating != nil && *q.MinRating > 0 {
 		filter["rating.average"] = bson.M{"$gte": *q.MinRating}
 	}
 	total, err := r.c.CountDocuments(ctx, filter)
