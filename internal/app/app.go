@@ -33,6 +33,7 @@ import (
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/review"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -74,12 +75,17 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Repo: mongodb.NewCertificateRepo(db), Catalog: courseService, Entitlement: enrolments, Progress: progressRepo,
 	})
 	coupons := coupon.NewService(coupon.Deps{Repo: mongodb.NewCouponRepo(db), Catalog: courseService})
-	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, coupons, store)
+	reviews := review.NewService(review.Deps{
+		Repo: mongodb.NewReviewRepo(db), Catalog: courseService, Enrolments: enrolments, Progress: progressRepo,
+		MinCompletion: cfg.ReviewMinCompletion,
+	})
+	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, coupons, reviews, store)
 	users := user.NewService(user.Deps{
 		Repo:         mongodb.NewUserRepo(db),
 		Courses:      courses,
 		Progress:     progressRepo,
 		Certificates: certificates,
+		Reviews:      reviews,
 		Enrolments:   enrolments,
 		Media:        store,
 		Mailer:       mailer,
@@ -105,6 +111,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 		Certificates:        certificates,
 		Coupons:             coupons,
 		Insights:            insights.NewService(insights.Deps{Catalog: courseService, Source: mongodb.NewInsightsSource(db)}),
+		Reviews:             reviews,
 		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),
 		NewRateLimitCounter: newCounter,
 		ServeMetrics:        serveMetrics,

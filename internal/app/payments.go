@@ -11,13 +11,14 @@ import (
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/mongodb"
 	"github.com/lms-backend/lms/internal/payment"
+	"github.com/lms-backend/lms/internal/review"
 	"github.com/lms-backend/lms/internal/stripe"
 )
 
 // newPayments wires the payment service. Without Stripe settings it has no
 // provider: paid checkouts, webhooks and reconcile answer 503 while free
 // enrolment still works.
-func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, certificates *certificate.Service, coupons *coupon.Service, store *media.Store) *payment.Service {
+func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalog *course.Service, enrolments *enrolment.Service, certificates *certificate.Service, coupons *coupon.Service, reviews *review.Service, store *media.Store) *payment.Service {
 	var provider payment.Provider // stays a nil interface when not configured
 	if cfg.PaymentsEnabled() {
 		provider = stripe.New(stripe.Config{
@@ -36,13 +37,15 @@ func newPayments(cfg *config.Config, logger *slog.Logger, db *mongodb.DB, catalo
 		Enrolments: enrolments,
 		// A full refund revokes the course's certificate.
 		Certificates: certificates,
-		Catalog:      catalog,
-		Coupons:      coupons,
-		Provider:     provider,
-		SuccessURL:   cfg.StripeSuccessURL,
-		CancelURL:    cfg.StripeCancelURL,
-		ImageURL:     store.ImageURL,
-		Logger:       logger,
-		Timing:       payment.Timing{AnswerWithin: cfg.WebhookAnswerWithin},
+		// and hides the buyer's review.
+		Reviews:    reviews,
+		Catalog:    catalog,
+		Coupons:    coupons,
+		Provider:   provider,
+		SuccessURL: cfg.StripeSuccessURL,
+		CancelURL:  cfg.StripeCancelURL,
+		ImageURL:   store.ImageURL,
+		Logger:     logger,
+		Timing:     payment.Timing{AnswerWithin: cfg.WebhookAnswerWithin},
 	})
 }

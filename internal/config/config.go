@@ -110,6 +110,9 @@ type Config struct {
 	// CertificateIssuer is the organisation certificates name as their
 	// issuer (on the PDF and in LinkedIn's add-to-profile link).
 	CertificateIssuer string
+	// ReviewMinCompletion is the completion percentage (0–100) a student
+	// needs before reviewing a course; 0 asks for none.
+	ReviewMinCompletion int
 
 	warnings []string
 }
@@ -193,6 +196,8 @@ func Load(getenv func(string) string) (*Config, error) {
 
 		PruneEventsAfter:  p.age("PRUNE_EVENTS_AFTER"),
 		CertificateIssuer: p.str("CERTIFICATE_ISSUER", "LMS"),
+
+		ReviewMinCompletion: p.intRange("REVIEW_MIN_COMPLETION", 0, 0, 100),
 	}
 	c.PublicURL = strings.TrimSuffix(p.url("PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
 	clientDefault := "http://localhost:5173"

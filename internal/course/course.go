@@ -32,6 +32,10 @@ type Course struct {
 	TotalLectures int
 	TotalDuration float64 // seconds
 	EnrolledCount int
+	// RatingAverage (one decimal, 0 without reviews) and RatingCount
+	// summarise the visible reviews (the review package keeps them).
+	RatingAverage float64
+	RatingCount   int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 

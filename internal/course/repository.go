@@ -71,6 +71,8 @@ const (
 	SortPriceAsc  = "price-asc"
 	SortPriceDesc = "price-desc"
 	SortTitle     = "title"
+	// SortRating is the best average rating first, then the most reviews.
+	SortRating = "rating"
 )
 
 // Query selects a page of courses. Text filters match a case-insensitive
@@ -84,6 +86,7 @@ type Query struct {
 	Level         string
 	MinPrice      *float64
 	MaxPrice      *float64
+	MinRating     *float64 // the average rating, as course cards show it
 	Sort          string
 	Page, Limit   int
 }

@@ -271,6 +271,10 @@ func (s *Service) withLectures(ctx context.Context, v Viewer, courseID string) (
 	return c, lectures, canWatch, nil
 }
 
+// Forget drops a course from the cache after a change made outside the
+// catalog (its rating), so that this instance's pages show it at once.
+func (s *Service) Forget(courseID string) { s.cache.drop(courseID) }
+
 // watchesAll reports whether the viewer may watch every lecture: whether
 // they are entitled to the course.
 func (s *Service) watchesAll(ctx context.Context, v Viewer, c *Course) (bool, error) {
@@ -326,7 +330,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	if err := apperr.Validation(fields); err != nil {
 		return nil, err
 	}
-	if q.Text == "" && q.Title == "" && q.Category == "" && q.Level == "" && q.MinPrice == nil && q.MaxPrice == nil {
+	if q.Text == "" && q.Title == "" && q.Category == "" && q.Level == "" && q.MinPrice == nil && q.MaxPrice == nil && q.MinRating == nil {
 		return nil, ErrNoSearchFilter
 	}
 	if q.Sort == "" {

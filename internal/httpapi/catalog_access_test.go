@@ -116,7 +116,7 @@ func catalogMutatingRoutes() []catalogRoute {
 }
 
 // catalogWalkMutating returns "METHOD pattern" of every POST, PATCH and
-// DELETE route of the router under /api/v1/courses.
+// DELETE route of the router under /api/v1/courses but the reviews'.
 func catalogWalkMutating(t *testing.T, h http.Handler) []string {
 	t.Helper()
 	routes, ok := h.(chi.Routes)
@@ -128,6 +128,11 @@ func catalogWalkMutating(t *testing.T, h http.Handler) []string {
 		route = strings.ReplaceAll(route, "/*/", "/")
 		switch method {
 		case http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut:
+			// Reviews follow other rules (students write them); their
+			// matrix is in reviews_test.go.
+			if strings.Contains(route, "/reviews") {
+				return nil
+			}
 			if route == "/api/v1/courses" || strings.HasPrefix(route, "/api/v1/courses/") {
 				out = append(out, method+" "+route)
 			}

@@ -263,7 +263,8 @@ func (s *catalogServer) fetch(t testing.TB, mediaURL string, header http.Header)
 
 // catalogCourseKeys are the keys of a course in every response.
 var catalogCourseKeys = []string{"_id", "title", "subtitle", "description", "category", "level", "price", "thumbnail",
-	"instructor", "lectures", "isPublished", "totalLectures", "totalDuration", "enrolledCount", "createdAt", "updatedAt"}
+	"instructor", "lectures", "isPublished", "totalLectures", "totalDuration", "enrolledCount", "ratingAverage", "ratingCount",
+	"createdAt", "updatedAt"}
 
 // catalogLectureKeys are the keys of a lecture in every response.
 var catalogLectureKeys = []string{"_id", "course", "title", "description", "videoUrl", "duration", "isPreview", "order",

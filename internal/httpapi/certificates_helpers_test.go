@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v76/webhook"
+
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/mongodb"
@@ -155,6 +157,20 @@ func (s *certServer) issued(t testing.TB, u catalogUser, c certCourse) certData 
 	t.Helper()
 	s.completeLectures(t, u, c, len(c.Lectures))
 	return certOf(t, s.issue(t, u.Token, c.ID), http.StatusCreated)
+}
+
+// deliverEvent sends a Stripe event signed with secret to the webhook and
+// expects 200 (with WEBHOOK_ANSWER_WITHIN long enough, once it is applied).
+func (s *certServer) deliverEvent(t testing.TB, secret string, event map[string]any) {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
+	resp := s.NewRequest(t, http.MethodPost, "/api/v1/payments/webhook", payload).
+		WithHeader("Content-Type", "application/json").WithHeader("Stripe-Signature", sig).Send(t)
+	wantStatus(t, resp, http.StatusOK)
 }
 
 // verify asks the public JSON endpoint about a verification id.

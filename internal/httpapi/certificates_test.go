@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stripe/stripe-go/v76/webhook"
-
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/payment"
 )
@@ -401,20 +399,13 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 	s.Enrol(t, u.ID, c.ID)
 	issued := s.issued(t, u, c)
 
-	deliver := func(payload []byte) {
-		t.Helper()
-		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
-		resp := s.NewRequest(t, http.MethodPost, "/api/v1/payments/webhook", payload).
-			WithHeader("Content-Type", "application/json").WithHeader("Stripe-Signature", sig).Send(t)
-		wantStatus(t, resp, http.StatusOK)
-	}
 	refund := func(id string, full bool) {
 		t.Helper()
 		refunded := int64(500)
 		if full {
 			refunded = p.AmountCents
 		}
-		payload, err := json.Marshal(map[string]any{
+		s.deliverEvent(t, secret, map[string]any{
 			"id": id, "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(), "type": "charge.refunded",
 			"data": map[string]any{"object": map[string]any{
 				"id": "ch_" + p.ID, "object": "charge", "amount": p.AmountCents, "amount_refunded": refunded, "currency": "usd",
@@ -422,10 +413,6 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 				"metadata": map[string]string{payment.MetadataPurchaseID: p.ID, payment.MetadataUserID: u.ID, payment.MetadataCourseID: c.ID},
 			}},
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deliver(payload)
 	}
 
 	refund("evt_partial", false)
@@ -444,7 +431,7 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 
 	// Bought again: the refund's revocation is undone, with the original snapshot.
 	again := s.SeedPurchase(t, payment.Purchase{CourseID: c.ID, UserID: u.ID, Amount: 20, Status: payment.StatusPending, PaymentID: "cs_test_cert_again"})
-	payload, err := json.Marshal(map[string]any{
+	s.deliverEvent(t, secret, map[string]any{
 		"id": "evt_again", "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(), "type": "checkout.session.completed",
 		"data": map[string]any{"object": map[string]any{
 			"id": again.PaymentID, "object": "checkout.session", "amount_total": again.AmountCents, "currency": "usd",
@@ -452,10 +439,6 @@ func TestCertificateRevokedByFullRefund(t *testing.T) {
 			"metadata": map[string]string{payment.MetadataPurchaseID: again.ID, payment.MetadataUserID: u.ID, payment.MetadataCourseID: c.ID},
 		}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deliver(payload)
 	if got := certOf(t, s.verify(t, issued.VerifyID), http.StatusOK); got.Status != "valid" || got.Revocation != nil {
 		t.Errorf("after buying again %+v, want valid", got)
 	}

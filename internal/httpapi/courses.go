@@ -33,6 +33,8 @@ type courseResponse struct {
 	TotalLectures int       `json:"totalLectures"`
 	TotalDuration float64   `json:"totalDuration"`
 	EnrolledCount int       `json:"enrolledCount"`
+	RatingAverage float64   `json:"ratingAverage"`
+	RatingCount   int       `json:"ratingCount"`
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 
@@ -65,6 +67,7 @@ func (s *server) courseResponse(c *course.Course) courseResponse {
 		Level: c.Level, Price: c.Price, Thumbnail: s.media.ImageURL(c.Thumbnail), Instructor: c.InstructorID,
 		Lectures: c.LectureIDs, IsPublished: c.IsPublished, TotalLectures: c.TotalLectures,
 		TotalDuration: c.TotalDuration, EnrolledCount: c.EnrolledCount,
+		RatingAverage: c.RatingAverage, RatingCount: c.RatingCount,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }
@@ -271,9 +274,17 @@ func (s *server) searchCourses(w http.ResponseWriter, r *http.Request) error {
 		Sort: q.Get("sortBy"), Page: page, Limit: limit,
 	}
 	switch query.Sort {
-	case "", course.SortNewest, course.SortOldest, course.SortPriceAsc, course.SortPriceDesc, course.SortTitle:
+	case "", course.SortNewest, course.SortOldest, course.SortPriceAsc, course.SortPriceDesc, course.SortTitle, course.SortRating:
 	default:
-		fields = append(fields, apperr.FieldError{Field: "sortBy", Message: "must be one of newest, oldest, price-asc, price-desc, title"})
+		fields = append(fields, apperr.FieldError{Field: "sortBy", Message: "must be one of newest, oldest, price-asc, price-desc, title, rating"})
+	}
+	if v := q.Get("minRating"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || f < 0 || f > 5 {
+			fields = append(fields, apperr.FieldError{Field: "minRating", Message: "must be a number from 0 to 5"})
+		} else {
+			query.MinRating = &f
+		}
 	}
 	for _, p := range []struct {
 		name string

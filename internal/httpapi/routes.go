@@ -102,7 +102,25 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 				})
 				r.With(s.requireUser, s.requireRole(auth.RoleInstructor, auth.RoleAdmin)).
 					Get("/{courseId}/insights", s.handle(s.courseInsights))
+				// Reviews: public reads; writes by students (their own),
+				// the instructor (replies), anyone (reports), admins (hiding).
+				r.Group(func(r chi.Router) {
+					r.Use(s.cachePublic, s.optionalUser)
+					r.Get("/{courseId}/reviews", s.handle(s.listReviews))
+					r.Get("/{courseId}/reviews/summary", s.handle(s.reviewSummary))
+				})
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireUser, s.dropPublic)
+					r.Get("/{courseId}/reviews/me", s.handle(s.getMyReview))
+					r.Put("/{courseId}/reviews/me", s.handle(s.putMyReview))
+					r.Delete("/{courseId}/reviews/me", s.handle(s.deleteMyReview))
+					r.Put("/{courseId}/reviews/{reviewId}/reply", s.handle(s.replyToReview))
+					r.Post("/{courseId}/reviews/{reviewId}/report", s.handle(s.reportReview))
+					r.With(s.requireRole(auth.RoleAdmin)).Patch("/{courseId}/reviews/{reviewId}", s.handle(s.moderateReview))
+				})
 			})
+
+			r.With(s.requireUser, s.requireRole(auth.RoleAdmin)).Get("/reviews/reported", s.handle(s.reportedReviews))
 
 			r.Route("/progress", func(r chi.Router) {
 				r.Use(s.requireUser)

@@ -19,6 +19,7 @@ import (
 	"github.com/lms-backend/lms/internal/media"
 	"github.com/lms-backend/lms/internal/payment"
 	"github.com/lms-backend/lms/internal/progress"
+	"github.com/lms-backend/lms/internal/review"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -45,6 +46,8 @@ type Deps struct {
 	Coupons *coupon.Service
 	// Insights answers a course's insights.
 	Insights *insights.Service
+	// Reviews runs the review endpoints.
+	Reviews *review.Service
 	// PDF renders certificate PDFs.
 	PDF *certpdf.Renderer
 	// NewRateLimitCounter, when set, makes counters that instances share
@@ -71,6 +74,7 @@ type server struct {
 	certs    *certificate.Service
 	coupons  *coupon.Service
 	insights *insights.Service
+	reviews  *review.Service
 	pdf      *certpdf.Renderer
 	public   *publicCache
 
@@ -100,6 +104,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		certs:    d.Certificates,
 		coupons:  d.Coupons,
 		insights: d.Insights,
+		reviews:  d.Reviews,
 		pdf:      d.PDF,
 		public:   newPublicCache(d.Options.CatalogCacheTTL),
 		uploads:  newUploadSlots(d.Options.MaxUploadsPerUser),

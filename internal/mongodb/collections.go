@@ -21,11 +21,13 @@ const (
 	certificatesCollection = "certificates"
 	// couponsCollection holds coupons and their redemptions (CouponRepo).
 	couponsCollection = "coupons"
+	// reviewsCollection is new with reviews (no mongoose model).
+	reviewsCollection = "reviews"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
 	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
-	certificatesCollection, couponsCollection,
+	certificatesCollection, couponsCollection, reviewsCollection,
 }

@@ -90,6 +90,7 @@ type courseDoc struct {
 	TotalLectures int                  `bson:"totalLectures"`
 	TotalDuration float64              `bson:"totalDuration"` // seconds
 	EnrolledCount int                  `bson:"enrolledCount"`
+	Rating        *ratingDoc           `bson:"rating,omitempty"` // kept by ReviewRepo.Recount
 	CreatedAt     time.Time            `bson:"createdAt"`
 	UpdatedAt     time.Time            `bson:"updatedAt"`
 
@@ -118,6 +119,9 @@ func (d *courseDoc) toDomain() course.Course {
 		Level: d.Level, Price: d.Price, Thumbnail: d.Thumbnail, InstructorID: d.Instructor.Hex(),
 		LectureIDs: make([]string, len(d.Lectures)), IsPublished: d.IsPublished, TotalLectures: d.TotalLectures,
 		TotalDuration: d.TotalDuration, EnrolledCount: d.EnrolledCount, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	if d.Rating != nil {
+		c.RatingAverage, c.RatingCount = d.Rating.Average, d.Rating.Count
 	}
 	for i, id := range d.Lectures {
 		c.LectureIDs[i] = id.Hex()
@@ -328,6 +332,10 @@ func (r *CourseRepo) Find(ctx context.Context, q course.Query) ([]course.Course,
 	if len(price) > 0 {
 		filter["price"] = price
 	}
+	// 0 asks for nothing: unrated courses (no rating yet) match it too.
+	if q.MinRating != nil && *q.MinRating > 0 {
+		filter["rating.average"] = bson.M{"$gte": *q.MinRating}
+	}
 	total, err := r.c.CountDocuments(ctx, filter)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count courses: %w", err)
@@ -353,6 +361,8 @@ func sortOf(s string) bson.D {
 		return bson.D{{Key: "price", Value: -1}, {Key: "_id", Value: -1}}
 	case course.SortTitle:
 		return bson.D{{Key: "title", Value: 1}, {Key: "_id", Value: 1}}
+	case course.SortRating:
+		return bson.D{{Key: "rating.average", Value: -1}, {Key: "rating.count", Value: -1}, {Key: "_id", Value: -1}}
 	default:
 		return bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}
 	}

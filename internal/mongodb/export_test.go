@@ -16,3 +16,8 @@ func ProgressIDForTest(userID, courseID string) string {
 	cid, _ := primitive.ObjectIDFromHex(courseID)
 	return progressID(uid, cid).Hex()
 }
+
+// PauseRecountForTest makes r call f between a recount's read of the
+// reviews and its write of the summary, to widen or force the race of two
+// recounts.
+func (r *ReviewRepo) PauseRecountForTest(f func()) { r.counted = f }

@@ -26,6 +26,7 @@ func indexes() map[string][]mongo.IndexModel {
 			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "price", Value: 1}}, Options: options.Index().SetName("published_price")},
 			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "title", Value: 1}}, Options: options.Index().SetName("published_title")},
 			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "level", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("published_level_created")},
+			{Keys: bson.D{{Key: "isPublished", Value: 1}, {Key: "rating.average", Value: -1}, {Key: "rating.count", Value: -1}}, Options: options.Index().SetName("published_rating")},
 		},
 		lecturesCollection: {
 			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "order", Value: 1}}, Options: options.Index().SetName("course_order")},
@@ -49,6 +50,14 @@ func indexes() map[string][]mongo.IndexModel {
 			// and "my certificates".
 			{Keys: bson.D{{Key: "verifyHash", Value: 1}}, Options: options.Index().SetUnique(true).SetName("verify_hash_unique")},
 			{Keys: bson.D{{Key: "user", Value: 1}, {Key: "issuedAt", Value: -1}}, Options: options.Index().SetName("user_issued")},
+		},
+		reviewsCollection: {
+			// _id is derived from (user, course); these serve a course's
+			// list in each order, account deletion and moderation.
+			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("course_created")},
+			{Keys: bson.D{{Key: "course", Value: 1}, {Key: "rating", Value: -1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("course_rating")},
+			{Keys: bson.D{{Key: "user", Value: 1}}, Options: options.Index().SetName("user")},
+			{Keys: bson.D{{Key: "reportCount", Value: -1}, {Key: "updatedAt", Value: -1}}, Options: options.Index().SetName("reported")},
 		},
 		eventsCollection: {
 			{Keys: bson.D{{Key: "eventId", Value: 1}}, Options: options.Index().SetUnique(true).SetName("event_id_unique")},

@@ -144,3 +144,11 @@ type Certificates interface {
 	RevokeRefunded(ctx context.Context, userID, courseID string) error
 	ReinstatePurchased(ctx context.Context, userID, courseID string) error
 }
+
+// Reviews makes the buyer's review of a course follow the money
+// (review.Service): a full refund hides it and takes it out of the rating
+// summary, a later purchase shows it again. Both must be idempotent.
+type Reviews interface {
+	HideRefunded(ctx context.Context, userID, courseID string) error
+	RestorePurchased(ctx context.Context, userID, courseID string) error
+}

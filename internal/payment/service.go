@@ -89,6 +89,9 @@ type Deps struct {
 	// again; nil does neither (a service without certificates, as in this
 	// package's tests).
 	Certificates Certificates
+	// Reviews hides the buyer's review on a full refund and shows it
+	// again on a new purchase; nil does neither.
+	Reviews Reviews
 	// Provider is the card processor; nil when payments are not
 	// configured, which makes paid checkouts, webhooks and reconcile
 	// answer apperr.Unavailable (free enrolment still works).

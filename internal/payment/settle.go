@@ -88,8 +88,9 @@ func (s *Service) move(ctx context.Context, p *Purchase, o Outcome, source strin
 
 // syncAccess makes the enrolment of p's user agree with p's status: a
 // completed purchase enrols (and undoes a refund's revocation of the
-// course's certificate), a refunded one unenrols and revokes the
-// certificate unless another completed purchase of the course remains. The status is read again
+// course's certificate and hiding of the buyer's review), a refunded one
+// unenrols, revokes the certificate and hides the review unless another
+// completed purchase of the course remains. The status is read again
 // afterwards: an event that changed it in the meantime gets its turn.
 func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 	for range maxSyncRounds {
@@ -104,6 +105,11 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 			}
 			if s.d.Certificates != nil {
 				if err := s.d.Certificates.ReinstatePurchased(ctx, p.UserID, p.CourseID); err != nil {
+					return err
+				}
+			}
+			if s.d.Reviews != nil {
+				if err := s.d.Reviews.RestorePurchased(ctx, p.UserID, p.CourseID); err != nil {
 					return err
 				}
 			}
@@ -126,6 +132,11 @@ func (s *Service) syncAccess(ctx context.Context, p *Purchase) error {
 			// failure here must still revoke.
 			if s.d.Certificates != nil {
 				if err := s.d.Certificates.RevokeRefunded(ctx, p.UserID, p.CourseID); err != nil {
+					return err
+				}
+			}
+			if s.d.Reviews != nil {
+				if err := s.d.Reviews.HideRefunded(ctx, p.UserID, p.CourseID); err != nil {
 					return err
 				}
 			}

@@ -203,6 +203,7 @@ type calls struct {
 	mu                         sync.Mutex
 	progressErased, unenrolled []string
 	certificatesErased         []string
+	reviewsErased              []string
 	mediaRemoved               []string
 	mailed                     []string // "to link"
 }
@@ -230,6 +231,13 @@ type fakeCertificates struct{ *calls }
 
 func (f fakeCertificates) DeleteByUser(_ context.Context, userID string) error {
 	f.add(&f.certificatesErased, userID)
+	return nil
+}
+
+type fakeReviews struct{ *calls }
+
+func (f fakeReviews) DeleteByUser(_ context.Context, userID string) error {
+	f.add(&f.reviewsErased, userID)
 	return nil
 }
 
@@ -265,8 +273,8 @@ func newFixture(owned map[string]int64) *fixture {
 	f := &fixture{repo: newFakeRepo(), calls: &calls{}}
 	f.svc = user.NewService(user.Deps{
 		Repo: f.repo, Courses: fakeCourses{owned: owned}, Progress: fakeProgress{f.calls},
-		Certificates: fakeCertificates{f.calls},
-		Enrolments:   fakeEnrolments{f.calls}, Media: fakeMedia{f.calls}, Mailer: fakeMailer{f.calls},
+		Certificates: fakeCertificates{f.calls}, Reviews: fakeReviews{f.calls},
+		Enrolments: fakeEnrolments{f.calls}, Media: fakeMedia{f.calls}, Mailer: fakeMailer{f.calls},
 		Passwords: passwords, Tokens: auth.NewTokens([]byte("test secret"), time.Hour),
 		ResetLink: func(token string) string { return "https://lms.test/reset/" + token },
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),

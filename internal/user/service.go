@@ -39,11 +39,13 @@ type Deps struct {
 	Progress ProgressEraser
 	// Certificates deletes a deleted user's certificates.
 	Certificates CertificateEraser
-	Enrolments   Enrolments
-	Media        MediaRemover
-	Mailer       Mailer
-	Passwords    *auth.Passwords
-	Tokens       *auth.Tokens
+	// Reviews deletes a deleted user's reviews.
+	Reviews    ReviewEraser
+	Enrolments Enrolments
+	Media      MediaRemover
+	Mailer     Mailer
+	Passwords  *auth.Passwords
+	Tokens     *auth.Tokens
 	// ResetLink builds the link mailed for a reset token.
 	ResetLink func(token string) string
 	Logger    *slog.Logger
@@ -347,7 +349,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 }
 
 // DeleteAccount deletes the caller after checking their password: their
-// progress, their certificates, their enrolments (so course counts stay true), avatar and the
+// progress, their certificates, their reviews, their enrolments (so course counts stay true), avatar and the
 // account itself. Purchases stay, as money history.
 func (s *Service) DeleteAccount(ctx context.Context, userID, password string) error {
 	if password == "" {
@@ -374,6 +376,9 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	}
 	if err := s.d.Certificates.DeleteByUser(ctx, userID); err != nil {
 		return fmt.Errorf("delete certificates: %w", err)
+	}
+	if err := s.d.Reviews.DeleteByUser(ctx, userID); err != nil {
+		return fmt.Errorf("delete reviews: %w", err)
 	}
 	if err := s.d.Enrolments.RemoveUser(ctx, userID); err != nil {
 		return fmt.Errorf("remove enrolments: %w", err)

@@ -352,6 +352,9 @@ func TestDeleteAccount(t *testing.T) {
 			if got := f.calls.get(&f.calls.certificatesErased); !slices.Equal(got, gone) {
 				t.Errorf("certificates erased for %v, want %v", got, gone)
 			}
+			if got := f.calls.get(&f.calls.reviewsErased); !slices.Equal(got, gone) {
+				t.Errorf("reviews erased for %v, want %v", got, gone)
+			}
 			if got := f.calls.get(&f.calls.unenrolled); !slices.Equal(got, gone) {
 				t.Errorf("enrolments removed for %v, want %v", got, gone)
 			}

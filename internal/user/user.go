@@ -99,6 +99,12 @@ type CertificateEraser interface {
 	DeleteByUser(ctx context.Context, userID string) error
 }
 
+// ReviewEraser deletes a user's reviews and recounts the ratings of their
+// courses (review.Service).
+type ReviewEraser interface {
+	DeleteByUser(ctx context.Context, userID string) error
+}
+
 // Enrolments removes a deleted user's enrolments (enrolment.Service).
 type Enrolments interface {
 	RemoveUser(ctx context.Context, userID string) error

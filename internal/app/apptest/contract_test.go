@@ -23,7 +23,7 @@ func (r *recorder) Fatalf(format string, args ...any) { r.Errorf(format, args...
 func TestContractCheck(t *testing.T) {
 	const course = `{"_id":"665f1c2e8a1b2c3d4e5f6a7b","title":"T","subtitle":"","description":"","category":"C",` +
 		`"level":"beginner","price":1,"thumbnail":"","instructor":"665f1c2e8a1b2c3d4e5f6a7c","lectures":[],` +
-		`"isPublished":false,"totalLectures":0,"totalDuration":0,"enrolledCount":0,` +
+		`"isPublished":false,"totalLectures":0,"totalDuration":0,"enrolledCount":0,"ratingAverage":0,"ratingCount":0,` +
 		`"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}`
 	id := "665f1c2e8a1b2c3d4e5f6a7b"
 	for _, tc := range []struct {
