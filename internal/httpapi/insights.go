@@ -58,8 +58,13 @@ type lectureStatsResponse struct {
 	Completed int64  `json:"completed"`
 }
 
-// insightsResponse is a course's insights. New sections (ratings, say) are
-// added as keys of their own.
+type ratingResponse struct {
+	Average float64 `json:"average"`
+	Count   int     `json:"count"`
+}
+
+// insightsResponse is a course's insights. New sections are added as keys
+// of their own; ratings only once the course has a visible review.
 type insightsResponse struct {
 	Course     saleCourse             `json:"course"`
 	From       time.Time              `json:"from"`
@@ -71,6 +76,7 @@ type insightsResponse struct {
 	Funnel     funnelResponse         `json:"funnel"`
 	Lectures   []lectureStatsResponse `json:"lectures"`
 	Coupons    []couponStatsResponse  `json:"coupons"`
+	Ratings    *ratingResponse        `json:"ratings,omitempty"`
 }
 
 func toCounts(c insights.Counts) countsResponse {
@@ -94,6 +100,9 @@ func toInsightsResponse(r *insights.Report) insightsResponse {
 		Coupons:  make([]couponStatsResponse, len(r.Coupons)),
 		Funnel: funnelResponse{Enrolled: f.Enrolled, Started: f.Started, Reached25: f.Reached25, Reached50: f.Reached50,
 			Reached75: f.Reached75, Completed: f.Completed, MedianCompletion: f.MedianCompletion},
+	}
+	if r.Rating.Count > 0 {
+		out.Ratings = &ratingResponse{Average: r.Rating.Average, Count: r.Rating.Count}
 	}
 	for i, d := range r.ByDay {
 		out.ByDay[i] = insightDayResponse{Day: d.Day, Enrolments: toCounts(d.Counts), Revenue: toMoney(d.Money)}

@@ -1,6 +1,7 @@
 // Package insights is a course's numbers for its instructor: enrolments and
 // revenue per day from the purchase ledger, the completion funnel and
-// per-lecture drop-off from the progress records, and coupon performance.
+// per-lecture drop-off from the progress records, coupon performance, and
+// the course's rating.
 // Every figure is computed on request from those records (bounded batched
 // reads), so it always equals a recount of them.
 package insights
@@ -128,6 +129,13 @@ type LectureStats struct {
 	Completed int64
 }
 
+// Rating is the course's rating summary now (the reviews keep it on the
+// course): the average to one decimal and the number of visible reviews.
+type Rating struct {
+	Average float64
+	Count   int
+}
+
 // Report is a course's insights over [From, To).
 type Report struct {
 	CourseID, Title string
@@ -138,6 +146,7 @@ type Report struct {
 	Coupons         []CouponStats
 	Funnel          Funnel
 	Lectures        []LectureStats // in course order
+	Rating          Rating
 }
 
 // Course returns the insights of a course for its instructor or an admin
@@ -163,7 +172,8 @@ func (s *Service) Course(ctx context.Context, v course.Viewer, courseID string, 
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{CourseID: c.ID, Title: c.Title, From: from.UTC(), To: to.UTC()}
+	r := &Report{CourseID: c.ID, Title: c.Title, From: from.UTC(), To: to.UTC(),
+		Rating: Rating{Average: c.RatingAverage, Count: c.RatingCount}}
 	if err := s.sales(ctx, r); err != nil {
 		return nil, err
 	}

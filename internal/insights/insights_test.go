@@ -414,3 +414,35 @@ func TestInsightsAreForTheOwnerAndAdmins(t *testing.T) {
 		})
 	}
 }
+
+// TestInsightsCarryTheRatingOnceReviewed: no ratings key before a review,
+// then the course's visible reviews' average and count, as the review
+// summary has them.
+func TestInsightsCarryTheRatingOnceReviewed(t *testing.T) {
+	s := apptest.Start(t, nil)
+	teacher := signUp(t, s, "instructor", 1)
+	c, _ := seedCourse(t, s, teacher.ID, 0, 1)
+	ratings := func() any {
+		resp := s.Do(t, http.MethodGet, insightsPath(c.ID, ""), nil, teacher.Token)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("insights: %d %s", resp.StatusCode, resp.Body)
+		}
+		return resp.JSON(t)["data"].(map[string]any)["ratings"]
+	}
+	if got := ratings(); got != nil {
+		t.Fatalf("ratings before any review: %v", got)
+	}
+	for i, stars := range []int{4, 5, 5} {
+		student := signUp(t, s, "student", 10+i)
+		s.Enrol(t, student.ID, c.ID)
+		resp := s.Do(t, http.MethodPut, "/api/v1/courses/"+c.ID+"/reviews/me", map[string]any{"rating": stars}, student.Token)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("review: %d %s", resp.StatusCode, resp.Body)
+		}
+	}
+	summary := s.Do(t, http.MethodGet, "/api/v1/courses/"+c.ID+"/reviews/summary", nil, "").JSON(t)["data"].(map[string]any)
+	got, _ := ratings().(map[string]any)
+	if got["average"] != 4.7 || got["count"] != 3.0 || got["average"] != summary["average"] || got["count"] != summary["count"] {
+		t.Errorf("ratings %v, want average 4.7 and count 3 as in the summary %v", got, summary)
+	}
+}
