@@ -97,7 +97,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Options: httpOptions(cfg), Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
-		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
+		Progress: progress.NewService(progress.Deps{
+			Repo: progressRepo, Catalog: courseService, Entitlement: enrolments, AutoComplete: cfg.AutoCompleteRatio,
+		}),
 		Payments:            payments,
 		Certificates:        certificates,
 		PDF:                 certpdf.NewRenderer(certpdf.DefaultConcurrency, certpdf.DefaultTimeout),

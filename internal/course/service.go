@@ -232,6 +232,12 @@ func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Le
 	return lectures, canWatch, err
 }
 
+// Lecture returns a lecture of a course, as stored; the caller has checked
+// that the viewer may see the course.
+func (s *Service) Lecture(ctx context.Context, courseID, lectureID string) (*Lecture, error) {
+	return s.d.Repo.Lecture(ctx, courseID, lectureID)
+}
+
 // open returns a course the viewer may see and, when asked or when the
 // course is a draft, whether they may watch all its lectures (the one
 // enrolment read both questions need).

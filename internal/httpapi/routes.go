@@ -99,8 +99,10 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 
 			r.Route("/progress", func(r chi.Router) {
 				r.Use(s.requireUser)
+				r.Get("/", s.handle(s.coursesInProgress))
 				r.Get("/{courseId}", s.handle(s.getProgress))
 				r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLectureProgress))
+				r.Put("/{courseId}/lectures/{lectureId}/position", s.handle(s.reportPosition))
 				r.Post("/{courseId}/complete", s.handle(s.completeCourse))
 				r.Post("/{courseId}/reset", s.handle(s.resetProgress))
 			})

@@ -112,6 +112,10 @@ type lectureProgressDoc struct {
 	Lecture     primitive.ObjectID `bson:"lecture"`
 	IsCompleted bool               `bson:"isCompleted"`
 	LastWatched *time.Time         `bson:"lastWatched"`
+	// Position and WatchedSeconds are absent from records written before
+	// position reports existed: they read as 0.
+	Position       float64 `bson:"position"`
+	WatchedSeconds float64 `bson:"watchedSeconds"`
 }
 
 func (d *progressDoc) toDomain() *progress.Record {
@@ -122,7 +126,10 @@ func (d *progressDoc) toDomain() *progress.Record {
 		LastAccessed: d.LastAccessed, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for i, e := range d.LectureProgress {
-		r.Lectures[i] = progress.LectureProgress{LectureID: e.Lecture.Hex(), IsCompleted: e.IsCompleted, LastWatched: e.LastWatched}
+		r.Lectures[i] = progress.LectureProgress{
+			LectureID: e.Lecture.Hex(), IsCompleted: e.IsCompleted, LastWatched: e.LastWatched,
+			Position: e.Position, WatchedSeconds: e.WatchedSeconds,
+		}
 	}
 	return r
 }
@@ -138,7 +145,10 @@ func progressDocOf(id, userID, courseID primitive.ObjectID, r *progress.Record, 
 	}
 	for i, e := range r.Lectures {
 		lid, _ := primitive.ObjectIDFromHex(e.LectureID)
-		d.LectureProgress[i] = lectureProgressDoc{Lecture: lid, IsCompleted: e.IsCompleted, LastWatched: e.LastWatched}
+		d.LectureProgress[i] = lectureProgressDoc{
+			Lecture: lid, IsCompleted: e.IsCompleted, LastWatched: e.LastWatched,
+			Position: e.Position, WatchedSeconds: e.WatchedSeconds,
+		}
 	}
 	return d
 }
@@ -202,6 +212,29 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 		}
 	}
 	return nil
+}
+
+// ByUser returns the user's records, most recently accessed first, at most
+// limit of them, not refreshed.
+func (r *ProgressRepo) ByUser(ctx context.Context, userID string, limit int) ([]*progress.Record, error) {
+	uid, err := primitive.ObjectIDFromHex(userID)
+	if err != nil {
+		return nil, nil
+	}
+	cur, err := r.c.Find(ctx, bson.M{"user": uid},
+		options.Find().SetSort(bson.D{{Key: "lastAccessed", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("find progress of user: %w", err)
+	}
+	var docs []progressDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read progress of user: %w", err)
+	}
+	out := make([]*progress.Record, len(docs))
+	for i := range docs {
+		out[i] = docs[i].toDomain()
+	}
+	return out, nil
 }
 
 // Find returns the user's record for the course, refreshed against the

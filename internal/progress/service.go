@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -33,6 +34,9 @@ type Repository interface {
 	// ErrRecordNotFound, change's error, or ErrBusy when the record kept
 	// changing.
 	Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*Record) error) (*Record, error)
+	// ByUser returns the user's records, most recently accessed first, at
+	// most limit of them, not refreshed.
+	ByUser(ctx context.Context, userID string, limit int) ([]*Record, error)
 }
 
 // Detail is a record with its course, for display (the page's user is the
@@ -57,13 +61,28 @@ type CourseSummary struct {
 // The course it returns carries its current lectures, in order.
 type Catalog interface {
 	Visible(ctx context.Context, v auth.Identity, courseID string) (*course.Course, error)
+	// Lecture returns a lecture of a course (for its duration).
+	Lecture(ctx context.Context, courseID, lectureID string) (*course.Lecture, error)
+	// Listed returns the courses with these ids, in that order, skipping
+	// missing ones.
+	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
+}
+
+// Entitlement answers whether a caller may use a course (enrolment.Service
+// owns the rule).
+type Entitlement interface {
+	Entitled(ctx context.Context, v auth.Identity, courseID, instructorID string) (bool, error)
 }
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo    Repository
-	Catalog Catalog
-	Now     func() time.Time // time.Now when nil
+	Repo        Repository
+	Catalog     Catalog
+	Entitlement Entitlement
+	// AutoComplete is the share of a lecture's duration whose watching
+	// completes it (see Record.ReportPosition); 0 disables it.
+	AutoComplete float64
+	Now          func() time.Time // time.Now when nil
 }
 
 // Service runs the progress use cases. The record is always the caller's,
@@ -129,6 +148,103 @@ func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lec
 	rec, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, set)
 	return rec, wrap("update progress", err)
 }
+
+// positionError is the answer to a position outside the lecture's video.
+func positionError(duration float64) error {
+	return apperr.Validation([]apperr.FieldError{{Field: "seconds",
+		Message: fmt.Sprintf("seconds must be a number from 0 to the lecture's duration (%g)", duration)}})
+}
+
+// ReportPosition stores where the caller is in a lecture of a course they
+// are entitled to, and the watched time it proves (Record.ReportPosition).
+// The first report of a course creates the record. seconds must lie within
+// the lecture's video: from 0 to its duration.
+func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID, lectureID string, seconds float64) (*Record, error) {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.LectureIDs, lectureID) {
+		return nil, ErrLectureNotInCourse
+	}
+	entitled, err := s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
+	if err != nil {
+		return nil, err
+	}
+	if !entitled {
+		return nil, ErrNotEntitled
+	}
+	l, err := s.d.Catalog.Lecture(ctx, c.ID, lectureID)
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(seconds) || seconds < 0 || seconds > l.Duration {
+		return nil, positionError(l.Duration)
+	}
+	now := s.now()
+	report := func(r *Record) error { return r.ReportPosition(lectureID, seconds, l.Duration, s.d.AutoComplete, now) }
+	rec, err := s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, report)
+	if errors.Is(err, ErrRecordNotFound) {
+		if _, _, err = s.d.Repo.Create(ctx, v.UserID, c.ID, c.LectureIDs, now); err == nil {
+			rec, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, report)
+		}
+	}
+	return rec, wrap("report position", err)
+}
+
+// Continuing is a course in progress, for a "continue learning" list.
+type Continuing struct {
+	Record
+	Course course.Listed
+	Resume *Resume
+}
+
+// InProgress lists the caller's courses that they started and have not
+// completed and may still see, most recently accessed first, at most
+// MaxInProgress of them.
+func (s *Service) InProgress(ctx context.Context, v auth.Identity) ([]Continuing, error) {
+	recs, err := s.d.Repo.ByUser(ctx, v.UserID, MaxInProgress)
+	if err != nil {
+		return nil, fmt.Errorf("list progress: %w", err)
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.CourseID
+	}
+	courses, err := s.d.Catalog.Listed(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]course.Listed, len(courses))
+	for _, c := range courses {
+		byID[c.ID] = c
+	}
+	out := []Continuing{}
+	for _, r := range recs {
+		c, ok := byID[r.CourseID]
+		if !ok {
+			continue
+		}
+		r.Refresh(c.LectureIDs)
+		if r.IsCompleted {
+			continue
+		}
+		if !c.IsPublished {
+			entitled, err := s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
+			if err != nil {
+				return nil, err
+			}
+			if !entitled {
+				continue
+			}
+		}
+		out = append(out, Continuing{Record: *r, Course: c, Resume: r.Resume()})
+	}
+	return out, nil
+}
+
+// MaxInProgress bounds the records InProgress reads.
+const MaxInProgress = 100
 
 // Complete marks every lecture of a course the caller may see completed.
 func (s *Service) Complete(ctx context.Context, v auth.Identity, courseID string) error {
