@@ -46,6 +46,7 @@ type Lecture struct {
 	Duration    float64
 	IsPreview   bool
 	Order       int
+	Captions    []Caption // one per language, in the order they were added
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

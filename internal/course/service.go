@@ -188,8 +188,8 @@ func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
 		return fmt.Errorf("delete progress: %w", err)
 	}
 	s.d.Media.Remove(ctx, c.Thumbnail)
-	for _, l := range lectures {
-		s.d.Media.Remove(ctx, l.Video)
+	for i := range lectures {
+		s.removeLectureMedia(ctx, &lectures[i])
 	}
 	return nil
 }
@@ -469,7 +469,7 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	return after, nil
 }
 
-// DeleteLecture removes a lecture, its video and its progress entries. The
+// DeleteLecture removes a lecture, its video, captions and progress entries. The
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
@@ -489,7 +489,7 @@ func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lecture
 	if err := s.d.Progress.RemoveLecture(ctx, courseID, lectureID, current, now); err != nil {
 		return fmt.Errorf("remove lecture progress: %w", err)
 	}
-	s.d.Media.Remove(ctx, l.Video)
+	s.removeLectureMedia(ctx, l)
 	return nil
 }
 
