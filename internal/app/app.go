@@ -150,14 +150,15 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 	}
 	sweepTemp(tmp, cfg.UploadIdleTimeout, logger)
 	return media.NewStore(backend, media.Config{
-		TempDir:        tmp,
-		MaxImageBytes:  cfg.MaxImageBytes,
-		MaxVideoBytes:  cfg.MaxVideoBytes,
-		MaxImagePixels: cfg.MaxImagePixels,
-		URLTTL:         cfg.MediaURLTTL,
-		SigningKey:     cfg.SecretKey,
-		PublicBaseURL:  cfg.PublicURL,
-		Logger:         logger,
+		TempDir:         tmp,
+		MaxImageBytes:   cfg.MaxImageBytes,
+		MaxVideoBytes:   cfg.MaxVideoBytes,
+		MaxImagePixels:  cfg.MaxImagePixels,
+		MaxCaptionBytes: cfg.MaxCaptionBytes,
+		URLTTL:          cfg.MediaURLTTL,
+		SigningKey:      cfg.SecretKey,
+		PublicBaseURL:   cfg.PublicURL,
+		Logger:          logger,
 	}), nil
 }
 

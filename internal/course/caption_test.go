@@ -80,7 +80,9 @@ func TestSetCaptionReplacesPerLanguage(t *testing.T) {
 	if removed := f.media.keys(); !slices.Contains(removed, "captions/bad-lang.vtt") || !slices.Contains(removed, "captions/no-label.vtt") {
 		t.Errorf("uploads of refused forms left in storage: removed %v", removed)
 	}
-	noFile := func() (course.CaptionInput, error) { return course.CaptionInput{Language: ptr("fr"), Label: ptr("F")}, nil }
+	noFile := func() (course.CaptionInput, error) {
+		return course.CaptionInput{Language: ptr("fr"), Label: ptr("F")}, nil
+	}
 	if _, err := f.svc.SetCaption(ctx, owner, c.ID, l.ID, noFile); err != course.ErrCaptionFileRequired {
 		t.Errorf("no file: %v", err)
 	}

@@ -94,6 +94,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 					r.Post("/{courseId}/lectures", s.handle(s.addLecture))
 					r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLecture))
 					r.Delete("/{courseId}/lectures/{lectureId}", s.handle(s.deleteLecture))
+					r.Post("/{courseId}/lectures/{lectureId}/captions", s.handle(s.uploadCaption))
+					r.Delete("/{courseId}/lectures/{lectureId}/captions/{language}", s.handle(s.deleteCaption))
 				})
 			})
 

@@ -14,9 +14,11 @@ import (
 // manualClock is a clock the test moves by hand.
 type manualClock struct{ t time.Time }
 
-func (c *manualClock) now() time.Time              { return c.t }
-func (c *manualClock) advance(d time.Duration)     { c.t = c.t.Add(d) }
-func (c *manualClock) seconds(s float64) time.Time { return c.t.Add(time.Duration(s * float64(time.Second))) }
+func (c *manualClock) now() time.Time          { return c.t }
+func (c *manualClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *manualClock) seconds(s float64) time.Time {
+	return c.t.Add(time.Duration(s * float64(time.Second)))
+}
 
 // entitledOnly entitles the owner and the users it lists.
 type entitledOnly map[string]bool
