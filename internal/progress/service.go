@@ -128,12 +128,9 @@ func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*D
 // on it. A request that loses the race to create the record applies its
 // change to the winner's record.
 func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lectureID string, completed bool) (*Record, error) {
-	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	c, err := s.courseOf(ctx, v, courseID, lectureID)
 	if err != nil {
 		return nil, err
-	}
-	if !slices.Contains(c.LectureIDs, lectureID) {
-		return nil, ErrLectureNotInCourse
 	}
 	now := s.now()
 	set := func(r *Record) error { return r.SetLecture(lectureID, completed, now) }
@@ -160,12 +157,9 @@ func positionError(duration float64) error {
 // The first report of a course creates the record. seconds must lie within
 // the lecture's video: from 0 to its duration.
 func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID, lectureID string, seconds float64) (*Record, error) {
-	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	c, err := s.courseOf(ctx, v, courseID, lectureID)
 	if err != nil {
 		return nil, err
-	}
-	if !slices.Contains(c.LectureIDs, lectureID) {
-		return nil, ErrLectureNotInCourse
 	}
 	entitled, err := s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
 	if err != nil {
@@ -245,6 +239,18 @@ func (s *Service) InProgress(ctx context.Context, v auth.Identity) ([]Continuing
 
 // MaxInProgress bounds the records InProgress reads.
 const MaxInProgress = 100
+
+// courseOf returns a course the caller may see that has the lecture.
+func (s *Service) courseOf(ctx context.Context, v auth.Identity, courseID, lectureID string) (*course.Course, error) {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.LectureIDs, lectureID) {
+		return nil, ErrLectureNotInCourse
+	}
+	return c, nil
+}
 
 // Complete marks every lecture of a course the caller may see completed.
 func (s *Service) Complete(ctx context.Context, v auth.Identity, courseID string) error {
