@@ -75,12 +75,8 @@ func (s *Service) Entitled(ctx context.Context, v auth.Identity, courseID, instr
 // enrolment that ctx already knows of (WithKnown) is answered without a
 // read; any other answer is read.
 func (s *Service) IsEnrolled(ctx context.Context, userID, courseID string) (bool, error) {
-	if k, ok := ctx.Value(knownKey{}).(known); ok && k.userID == userID {
-		for _, e := range k.list {
-			if e.CourseID == courseID {
-				return true, nil
-			}
-		}
+	if s.Known(ctx, userID, courseID) {
+		return true, nil
 	}
 	ok, err := s.d.Repo.IsEnrolled(ctx, userID, courseID)
 	if err != nil {
@@ -102,6 +98,21 @@ type known struct {
 // in the list is still looked up, in case the request itself enrolled.
 func WithKnown(ctx context.Context, userID string, list []Enrolment) context.Context {
 	return context.WithValue(ctx, knownKey{}, known{userID: userID, list: list})
+}
+
+// Known reports whether ctx knows the user to be enrolled in the course
+// (WithKnown), without a read.
+func (s *Service) Known(ctx context.Context, userID, courseID string) bool {
+	k, ok := ctx.Value(knownKey{}).(known)
+	if !ok || k.userID != userID {
+		return false
+	}
+	for _, e := range k.list {
+		if e.CourseID == courseID {
+			return true
+		}
+	}
+	return false
 }
 
 // Enrol enrols the user in the course unless they are; it reports whether

@@ -159,3 +159,26 @@ func TestProgressConcurrentReportsDoNotInflate(t *testing.T) {
 		t.Errorf("20 parallel reports earned %.3f s of watching in %.3f s", w, elapsed)
 	}
 }
+
+// A player's steady reports read no course, even without the catalog
+// cache: the session's account read, the lecture, the record and its one
+// write.
+func TestProgressPositionReadsNoCourse(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "0"})
+	inst, student := s.signUp(t, "instructor"), s.signUp(t, "student")
+	id := s.publishedCourse(t, inst.Token, map[string]string{"price": "0"})["_id"].(string)
+	lecture := objects(t, s.getCourse(t, inst.Token, id), "lectures")[0]["_id"].(string)
+	s.Enrol(t, student.ID, id)
+	const route = "PUT /api/v1/progress/{courseId}/lectures/{lectureId}/position"
+	path := "/api/v1/progress/" + id + "/lectures/" + lecture + "/position"
+	// The first report reads the course and creates the record.
+	wantStatus(t, s.Do(t, http.MethodPut, path, map[string]float64{"seconds": 0}, student.Token), http.StatusOK)
+	for i := range 3 {
+		before := dbCommands(t, s.Server, route)
+		resp := s.Do(t, http.MethodPut, path, map[string]float64{"seconds": float64(i + 1)}, student.Token)
+		wantStatus(t, resp, http.StatusOK)
+		if n := dbCommands(t, s.Server, route) - before; n != 4 {
+			t.Errorf("report %d: %d database commands, want 4", i+2, n)
+		}
+	}
+}

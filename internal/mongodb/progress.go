@@ -203,7 +203,7 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 	current = slices.DeleteFunc(slices.Clone(current), func(id string) bool { return id == lectureID })
 	for _, d := range docs {
 		// The refresh around the change drops the entry and recomputes.
-		_, err := r.update(ctx, d.User, cid, current, func(rec *progress.Record) error {
+		_, err := r.update(ctx, d.User, cid, fixedLectures(current), func(rec *progress.Record) error {
 			rec.UpdatedAt = now
 			return nil
 		})
@@ -327,19 +327,41 @@ func (r *ProgressRepo) Update(ctx context.Context, userID, courseID string, lect
 	if !ok {
 		return nil, progress.ErrRecordNotFound
 	}
-	return r.update(ctx, uid, cid, lectures, func(rec *progress.Record) error {
+	return r.update(ctx, uid, cid, fixedLectures(lectures), accessed(change, now))
+}
+
+// UpdateAsStored is Update against the lectures the record has entries
+// for; see progress.Repository.
+func (r *ProgressRepo) UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+	uid, cid, ok := pair(userID, courseID)
+	if !ok {
+		return nil, progress.ErrRecordNotFound
+	}
+	return r.update(ctx, uid, cid, (*progress.Record).LectureIDs, accessed(change, now))
+}
+
+// accessed is change, then LastAccessed and UpdatedAt set to now.
+func accessed(change func(*progress.Record) error, now time.Time) func(*progress.Record) error {
+	return func(rec *progress.Record) error {
 		if err := change(rec); err != nil {
 			return err
 		}
 		rec.LastAccessed, rec.UpdatedAt = now, now
 		return nil
-	})
+	}
+}
+
+// fixedLectures gives update the course's current lectures as the caller
+// read them.
+func fixedLectures(ids []string) func(*progress.Record) []string {
+	return func(*progress.Record) []string { return ids }
 }
 
 // update is the version-checked read-modify-write of one record. change
-// runs on every attempt, on the record refreshed against current, and the
-// record is refreshed again after it, which recomputes the percentage.
-func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID, current []string,
+// runs on every attempt, on the record refreshed against the lectures
+// lectures gives for the record as read, and the record is refreshed again
+// after it, which recomputes the percentage.
+func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID, lectures func(*progress.Record) []string,
 	change func(*progress.Record) error,
 ) (*progress.Record, error) {
 	unlock, err := r.locks.lock(ctx, userID.Hex()+"/"+courseID.Hex())
@@ -358,6 +380,7 @@ func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.Ob
 			return nil, err
 		}
 		rec := doc.toDomain()
+		current := lectures(rec)
 		rec.Refresh(current)
 		if err := change(rec); err != nil {
 			return nil, err

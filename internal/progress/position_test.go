@@ -8,6 +8,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/progress"
 )
 
@@ -26,6 +27,10 @@ type entitledOnly map[string]bool
 func (e entitledOnly) Entitled(_ context.Context, v auth.Identity, _, instructorID string) (bool, error) {
 	return v.UserID == instructorID || e[v.UserID], nil
 }
+
+// Known is false: the service tests take the path that reads the course
+// (TestProgressPositionWithoutTheCourse takes the other).
+func (e entitledOnly) Known(context.Context, string, string) bool { return false }
 
 func positionService(repo *fakeRepo, clock *manualClock, ratio float64) *progress.Service {
 	return progress.NewService(progress.Deps{
@@ -274,5 +279,72 @@ func TestProgressInProgress(t *testing.T) {
 	}
 	if list, _ := s.InProgress(ctx, owner); len(list) != 1 || list[0].CourseID != "c" {
 		t.Errorf("owner's list %+v", list)
+	}
+}
+
+// knownEnrolled knows every caller to be enrolled, and counts the course
+// reads of the catalog it wraps.
+type knownEnrolled struct {
+	entitledOnly
+	fakeCatalog
+	visible *int
+}
+
+func (k knownEnrolled) Known(context.Context, string, string) bool { return true }
+
+func (k knownEnrolled) Visible(ctx context.Context, v auth.Identity, courseID string) (*course.Course, error) {
+	*k.visible++
+	return k.fakeCatalog.Visible(ctx, v, courseID)
+}
+
+// With the enrolment known to the request, a report reads no course unless
+// it must: the first report (creating the record), a lecture added since
+// the record was written, and a report that completes the lecture.
+func TestProgressPositionWithoutTheCourse(t *testing.T) {
+	clock := &manualClock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+	repo := newFake()
+	cat := fakeCatalog{lectures: map[string][]string{"c": {"a", "b"}}}
+	reads := 0
+	k := knownEnrolled{entitledOnly: entitledOnly{"u": true}, fakeCatalog: cat, visible: &reads}
+	s := progress.NewService(progress.Deps{Repo: repo, Catalog: k, Entitlement: k, AutoComplete: 0.5, Now: clock.now})
+	ctx := context.Background()
+	report := func(lecture string, seconds float64, wantReads int) *progress.Record {
+		t.Helper()
+		clock.advance(10 * time.Second)
+		rec, err := s.ReportPosition(ctx, caller, "c", lecture, seconds)
+		if err != nil {
+			t.Fatalf("report %s at %v: %v", lecture, seconds, err)
+		}
+		if reads != wantReads {
+			t.Errorf("report %s at %v: %d course reads in all, want %d", lecture, seconds, reads, wantReads)
+		}
+		return rec
+	}
+	report("a", 0, 1)  // creates the record
+	report("a", 10, 1) // as stored
+	report("a", 20, 1)
+	cat.lectures["c"] = append(cat.lectures["c"], "new")
+	if rec := report("new", 5, 2); len(rec.Lectures) != 3 || rec.CompletionPercentage != 0 {
+		t.Errorf("a lecture added since: %+v", rec)
+	}
+	rec := report("a", 60, 2) // watched 10 + 10 + 10 (capped by the wall time)
+	if e := entry(t, rec, "a"); e.IsCompleted || e.WatchedSeconds != 30 {
+		t.Errorf("entry a %+v, want 30 s watched, not completed", e)
+	}
+	report("a", 70, 2) // 40 s
+	// 50 % of 100 s: the completing report reads the course and counts
+	// all three lectures.
+	rec = report("a", 80, 3)
+	if e := entry(t, rec, "a"); !e.IsCompleted || e.WatchedSeconds != 50 || rec.CompletionPercentage != 33 {
+		t.Errorf("completing report: entry %+v, percentage %d; want completed at 50 s, 33", e, rec.CompletionPercentage)
+	}
+	if _, err := s.ReportPosition(ctx, caller, "c", "foreign", 1); !errors.Is(err, progress.ErrLectureNotInCourse) {
+		t.Errorf("a lecture of another course: %v", err)
+	}
+	if _, err := s.ReportPosition(ctx, caller, "c", "b", lectureDuration+1); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("beyond the duration: %v", err)
+	}
+	if repo.asStored == 0 {
+		t.Errorf("no report took the path without the course")
 	}
 }

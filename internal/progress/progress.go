@@ -74,6 +74,15 @@ func Recompute(entries []LectureProgress, current []string) (percentage int, com
 	return percentage, percentage == 100
 }
 
+// LectureIDs returns the lectures r has entries for, in order.
+func (r *Record) LectureIDs() []string {
+	ids := make([]string, len(r.Lectures))
+	for i, e := range r.Lectures {
+		ids[i] = e.LectureID
+	}
+	return ids
+}
+
 // NewRecord returns a fresh record with one entry per current lecture, none
 // completed.
 func NewRecord(userID, courseID string, current []string, now time.Time) *Record {

@@ -34,6 +34,10 @@ type Repository interface {
 	// ErrRecordNotFound, change's error, or ErrBusy when the record kept
 	// changing.
 	Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*Record) error) (*Record, error)
+	// UpdateAsStored is Update against the lectures the record has entries
+	// for, for a change that needs no course: it neither adds entries for
+	// lectures added since the record's last write nor drops any.
+	UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*Record) error) (*Record, error)
 	// ByUser returns the user's records, most recently accessed first, at
 	// most limit of them, not refreshed.
 	ByUser(ctx context.Context, userID string, limit int) ([]*Record, error)
@@ -72,6 +76,9 @@ type Catalog interface {
 // owns the rule).
 type Entitlement interface {
 	Entitled(ctx context.Context, v auth.Identity, courseID, instructorID string) (bool, error)
+	// Known reports whether the request already knows the user to be
+	// enrolled in the course (no read; see enrolment.WithKnown).
+	Known(ctx context.Context, userID, courseID string) bool
 }
 
 // Deps are the collaborators of a Service.
@@ -146,17 +153,61 @@ func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lec
 	return rec, wrap("update progress", err)
 }
 
-// positionError is the answer to a position outside the lecture's video.
-func positionError(duration float64) error {
-	return apperr.Validation([]apperr.FieldError{{Field: "seconds",
-		Message: fmt.Sprintf("seconds must be a number from 0 to the lecture's duration (%g)", duration)}})
-}
-
 // ReportPosition stores where the caller is in a lecture of a course they
 // are entitled to, and the watched time it proves (Record.ReportPosition).
-// The first report of a course creates the record. seconds must lie within
-// the lecture's video: from 0 to its duration.
+// seconds must lie within the lecture's video: from 0 to its duration.
+//
+// A player calls it every few seconds, so when the request already knows
+// the caller to be enrolled it reads no course: the lecture (its course
+// and duration) and the record as stored suffice. The course is read, and
+// the record refreshed against it, when that is not enough: for the first
+// report (which creates the record), for a lecture added since the record
+// was written, for a report that completes the lecture (the percentage
+// must count every current lecture) and for callers entitled otherwise
+// (the course's instructor, admins).
 func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID, lectureID string, seconds float64) (*Record, error) {
+	now := s.now()
+	var l *course.Lecture // read once, by whichever path first needs it
+	if s.d.Entitlement.Known(ctx, v.UserID, courseID) {
+		var err error
+		l, err = s.d.Catalog.Lecture(ctx, courseID, lectureID)
+		if errors.Is(err, course.ErrLectureNotFound) {
+			return nil, ErrLectureNotInCourse
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPosition(seconds, l.Duration); err != nil {
+			return nil, err
+		}
+		rec, err := s.d.Repo.UpdateAsStored(ctx, v.UserID, courseID, now, func(r *Record) error {
+			i := slices.IndexFunc(r.Lectures, func(e LectureProgress) bool { return e.LectureID == lectureID })
+			if i < 0 {
+				return errNeedsCourse
+			}
+			was := r.Lectures[i].IsCompleted
+			if err := r.ReportPosition(lectureID, seconds, l.Duration, s.d.AutoComplete, now); err != nil {
+				return err
+			}
+			if !was && r.Lectures[i].IsCompleted {
+				return errNeedsCourse
+			}
+			return nil
+		})
+		if err == nil || !errors.Is(err, errNeedsCourse) && !errors.Is(err, ErrRecordNotFound) {
+			return rec, wrap("report position", err)
+		}
+	}
+	return s.reportWithCourse(ctx, v, courseID, lectureID, l, seconds, now)
+}
+
+// errNeedsCourse makes ReportPosition read the course.
+var errNeedsCourse = errors.New("the report needs the course")
+
+// reportWithCourse is ReportPosition with the course read, the entitlement
+// asked, and the record refreshed against the course's lectures; l is the
+// lecture when already read.
+func (s *Service) reportWithCourse(ctx context.Context, v auth.Identity, courseID, lectureID string, l *course.Lecture, seconds float64, now time.Time) (*Record, error) {
 	c, err := s.courseOf(ctx, v, courseID, lectureID)
 	if err != nil {
 		return nil, err
@@ -168,14 +219,14 @@ func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID,
 	if !entitled {
 		return nil, ErrNotEntitled
 	}
-	l, err := s.d.Catalog.Lecture(ctx, c.ID, lectureID)
-	if err != nil {
+	if l == nil {
+		if l, err = s.d.Catalog.Lecture(ctx, c.ID, lectureID); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPosition(seconds, l.Duration); err != nil {
 		return nil, err
 	}
-	if math.IsNaN(seconds) || seconds < 0 || seconds > l.Duration {
-		return nil, positionError(l.Duration)
-	}
-	now := s.now()
 	report := func(r *Record) error { return r.ReportPosition(lectureID, seconds, l.Duration, s.d.AutoComplete, now) }
 	rec, err := s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, report)
 	if errors.Is(err, ErrRecordNotFound) {
@@ -184,6 +235,15 @@ func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID,
 		}
 	}
 	return rec, wrap("report position", err)
+}
+
+// checkPosition refuses a position outside the lecture's video.
+func checkPosition(seconds, duration float64) error {
+	if math.IsNaN(seconds) || seconds < 0 || seconds > duration {
+		return apperr.Validation([]apperr.FieldError{{Field: "seconds",
+			Message: fmt.Sprintf("seconds must be a number from 0 to the lecture's duration (%g)", duration)}})
+	}
+	return nil
 }
 
 // Continuing is a course in progress, for a "continue learning" list.

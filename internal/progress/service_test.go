@@ -19,6 +19,7 @@ type fakeRepo struct {
 	records    map[string]*progress.Record
 	raceCreate bool
 	creates    int
+	asStored   int // UpdateAsStored calls
 }
 
 func (f *fakeRepo) Find(_ context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
@@ -63,6 +64,15 @@ func (f *fakeRepo) Update(_ context.Context, userID, courseID string, lectures [
 	return &next, nil
 }
 
+func (f *fakeRepo) UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+	f.asStored++
+	rec, ok := f.records[userID+"/"+courseID]
+	if !ok {
+		return nil, progress.ErrRecordNotFound
+	}
+	return f.Update(ctx, userID, courseID, rec.LectureIDs(), now, change)
+}
+
 func (f *fakeRepo) ByUser(_ context.Context, userID string, limit int) ([]*progress.Record, error) {
 	var out []*progress.Record
 	for _, r := range f.records {
@@ -97,6 +107,9 @@ func (f fakeCatalog) Visible(_ context.Context, v auth.Identity, courseID string
 const lectureDuration = 100
 
 func (f fakeCatalog) Lecture(_ context.Context, courseID, lectureID string) (*course.Lecture, error) {
+	if !slices.Contains(f.lectures[courseID], lectureID) {
+		return nil, course.ErrLectureNotFound
+	}
 	return &course.Lecture{ID: lectureID, CourseID: courseID, Duration: lectureDuration}, nil
 }
 
