@@ -106,7 +106,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	h, err := httpapi.NewServer(httpapi.Deps{
 		Options: httpOptions(cfg), Logger: logger, DB: db,
 		Users: users, Courses: courseService, Media: store,
-		Progress:            progress.NewService(progress.Deps{Repo: progressRepo, Catalog: courseService}),
+		Progress: progress.NewService(progress.Deps{
+			Repo: progressRepo, Catalog: courseService, Entitlement: enrolments, AutoComplete: cfg.AutoCompleteRatio,
+		}),
 		Payments:            payments,
 		Certificates:        certificates,
 		Coupons:             coupons,
@@ -161,14 +163,15 @@ func newMediaStore(ctx context.Context, cfg *config.Config, logger *slog.Logger)
 	}
 	sweepTemp(tmp, cfg.UploadIdleTimeout, logger)
 	return media.NewStore(backend, media.Config{
-		TempDir:        tmp,
-		MaxImageBytes:  cfg.MaxImageBytes,
-		MaxVideoBytes:  cfg.MaxVideoBytes,
-		MaxImagePixels: cfg.MaxImagePixels,
-		URLTTL:         cfg.MediaURLTTL,
-		SigningKey:     cfg.SecretKey,
-		PublicBaseURL:  cfg.PublicURL,
-		Logger:         logger,
+		TempDir:         tmp,
+		MaxImageBytes:   cfg.MaxImageBytes,
+		MaxVideoBytes:   cfg.MaxVideoBytes,
+		MaxImagePixels:  cfg.MaxImagePixels,
+		MaxCaptionBytes: cfg.MaxCaptionBytes,
+		URLTTL:          cfg.MediaURLTTL,
+		SigningKey:      cfg.SecretKey,
+		PublicBaseURL:   cfg.PublicURL,
+		Logger:          logger,
 	}), nil
 }
 

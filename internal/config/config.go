@@ -75,6 +75,11 @@ type Config struct {
 	MaxImageBytes int64
 	MaxVideoBytes int64
 	MediaURLTTL   time.Duration
+	// MaxCaptionBytes caps an uploaded caption file (WebVTT or SRT).
+	MaxCaptionBytes int64
+	// AutoCompleteRatio is the share of a lecture's duration whose watching
+	// marks it completed (0: never).
+	AutoCompleteRatio float64
 	// CatalogCacheTTL is how long a course read for display is reused;
 	// another instance's catalog writes show after at most this (0: off).
 	CatalogCacheTTL time.Duration
@@ -173,6 +178,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		MaxImageBytes:     p.bytes("MAX_IMAGE_BYTES", 5<<20),
 		MaxVideoBytes:     p.bytes("MAX_VIDEO_BYTES", 2<<30),
 		MediaURLTTL:       p.duration("MEDIA_URL_TTL", 2*time.Hour),
+		MaxCaptionBytes:   p.bytes("MAX_CAPTION_BYTES", 1<<20),
+		AutoCompleteRatio: p.ratio("AUTO_COMPLETE_RATIO", 0.9),
 		CatalogCacheTTL:   p.staleness("CATALOG_CACHE_TTL", 5*time.Second),
 		PasswordQueueWait: p.duration("PASSWORD_QUEUE_WAIT", auth.DefaultQueueWait),
 
@@ -312,6 +319,20 @@ func (p *parser) intRange(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// ratio reads a share from 0 to 1.
+func (p *parser) ratio(name string, def float64) float64 {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(f >= 0 && f <= 1) {
+		p.fail(name, "want a number from 0 to 1, got %q", v)
+		return def
+	}
+	return f
 }
 
 func (p *parser) bytes(name string, def int64) int64 {

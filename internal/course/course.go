@@ -55,6 +55,7 @@ type Lecture struct {
 	Duration    float64
 	IsPreview   bool
 	Order       int
+	Captions    []Caption // one per language, in the order they were added
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

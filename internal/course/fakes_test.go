@@ -244,6 +244,43 @@ func (f *fakeRepo) DeleteLecture(_ context.Context, courseID, lectureID string) 
 	return l, nil
 }
 
+func (f *fakeRepo) SetCaption(_ context.Context, courseID, lectureID string, c course.Caption, now time.Time) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.lectures[lectureID]
+	if !ok || l.CourseID != courseID {
+		return nil, course.ErrLectureNotFound
+	}
+	var replaced []string
+	l.Captions = slices.DeleteFunc(slices.Clone(l.Captions), func(old course.Caption) bool {
+		if old.Language == c.Language {
+			replaced = append(replaced, old.Key)
+			return true
+		}
+		return false
+	})
+	l.Captions = append(l.Captions, c)
+	l.UpdatedAt = now
+	return replaced, nil
+}
+
+func (f *fakeRepo) RemoveCaption(_ context.Context, courseID, lectureID, language string, now time.Time) (*course.Caption, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.lectures[lectureID]
+	if !ok || l.CourseID != courseID {
+		return nil, course.ErrLectureNotFound
+	}
+	i := slices.IndexFunc(l.Captions, func(c course.Caption) bool { return c.Language == language })
+	if i < 0 {
+		return nil, course.ErrCaptionNotFound
+	}
+	c := l.Captions[i]
+	l.Captions = slices.Delete(slices.Clone(l.Captions), i, i+1)
+	l.UpdatedAt = now
+	return &c, nil
+}
+
 func (f *fakeRepo) DeleteLectures(_ context.Context, courseID string) ([]course.Lecture, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

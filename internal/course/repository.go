@@ -35,6 +35,14 @@ type Repository interface {
 	// published course is ErrLastLecture, decided atomically with the
 	// course's state so that concurrent deletes cannot remove both of two.
 	DeleteLecture(ctx context.Context, courseID, lectureID string) (*Lecture, error)
+	// SetCaption adds a caption track to a lecture, replacing any track of
+	// the same language, so that the lecture keeps one per language even
+	// under concurrent uploads; it returns the storage keys of the tracks
+	// it replaced.
+	SetCaption(ctx context.Context, courseID, lectureID string, c Caption, now time.Time) (replaced []string, err error)
+	// RemoveCaption removes a lecture's track of a language and returns it;
+	// ErrCaptionNotFound when it has none.
+	RemoveCaption(ctx context.Context, courseID, lectureID, language string, now time.Time) (*Caption, error)
 	// DeleteLectures removes every lecture of a course and returns them.
 	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)
 	// RefreshTotals recomputes a course's lecture list, totalLectures and

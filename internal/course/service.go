@@ -189,8 +189,8 @@ func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
 		return fmt.Errorf("delete progress: %w", err)
 	}
 	s.d.Media.Remove(ctx, c.Thumbnail)
-	for _, l := range lectures {
-		s.d.Media.Remove(ctx, l.Video)
+	for i := range lectures {
+		s.removeLectureMedia(ctx, &lectures[i])
 	}
 	return nil
 }
@@ -231,6 +231,12 @@ func (s *Service) Visible(ctx context.Context, v Viewer, courseID string) (*Cour
 func (s *Service) Lectures(ctx context.Context, v Viewer, courseID string) ([]Lecture, []bool, error) {
 	_, lectures, canWatch, err := s.withLectures(ctx, v, courseID)
 	return lectures, canWatch, err
+}
+
+// Lecture returns a lecture of a course, as stored; the caller has checked
+// that the viewer may see the course.
+func (s *Service) Lecture(ctx context.Context, courseID, lectureID string) (*Lecture, error) {
+	return s.d.Repo.Lecture(ctx, courseID, lectureID)
 }
 
 // open returns a course the viewer may see and, when asked or when the
@@ -511,7 +517,7 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	return after, nil
 }
 
-// DeleteLecture removes a lecture, its video and its progress entries. The
+// DeleteLecture removes a lecture, its video, captions and progress entries. The
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
@@ -536,7 +542,7 @@ func (s *Service) removeLecture(ctx context.Context, courseID, lectureID string)
 	if err := s.d.Progress.RemoveLecture(ctx, courseID, lectureID, current, now); err != nil {
 		return fmt.Errorf("remove lecture progress: %w", err)
 	}
-	s.d.Media.Remove(ctx, l.Video)
+	s.removeLectureMedia(ctx, l)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package course_test
 import (
 	"context"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -408,7 +409,7 @@ func TestUpdateLectureValidation(t *testing.T) {
 			checkErr(t, err, tt.kind, tt.message, tt.fields...)
 			stored, _ := f.repo.Lecture(context.Background(), c.ID, l.ID)
 			if err != nil {
-				if *stored != *l {
+				if !reflect.DeepEqual(*stored, *l) {
 					t.Errorf("a refused update changed the lecture: %+v", stored)
 				}
 				return
@@ -424,7 +425,7 @@ func TestUpdateLectureValidation(t *testing.T) {
 				want.IsPreview = *tt.in.IsPreview
 			}
 			want.UpdatedAt = got.UpdatedAt
-			if *got != want || *stored != want {
+			if !reflect.DeepEqual(*got, want) || !reflect.DeepEqual(*stored, want) {
 				t.Errorf("lecture = %+v, stored %+v, want %+v", got, stored, want)
 			}
 		})

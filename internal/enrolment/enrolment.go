@@ -71,13 +71,48 @@ func (s *Service) Entitled(ctx context.Context, v auth.Identity, courseID, instr
 	return s.IsEnrolled(ctx, v.UserID, courseID)
 }
 
-// IsEnrolled reports whether the user is enrolled in the course.
+// IsEnrolled reports whether the user is enrolled in the course. An
+// enrolment that ctx already knows of (WithKnown) is answered without a
+// read; any other answer is read.
 func (s *Service) IsEnrolled(ctx context.Context, userID, courseID string) (bool, error) {
+	if s.Known(ctx, userID, courseID) {
+		return true, nil
+	}
 	ok, err := s.d.Repo.IsEnrolled(ctx, userID, courseID)
 	if err != nil {
 		return false, fmt.Errorf("check enrolment: %w", err)
 	}
 	return ok, nil
+}
+
+type knownKey struct{}
+
+type known struct {
+	userID string
+	list   []Enrolment
+}
+
+// WithKnown returns ctx carrying a user's enrolments as read with their
+// account for the current request, so that entitlement checks within the
+// request need no second read. Only their presence is trusted: a course not
+// in the list is still looked up, in case the request itself enrolled.
+func WithKnown(ctx context.Context, userID string, list []Enrolment) context.Context {
+	return context.WithValue(ctx, knownKey{}, known{userID: userID, list: list})
+}
+
+// Known reports whether ctx knows the user to be enrolled in the course
+// (WithKnown), without a read.
+func (s *Service) Known(ctx context.Context, userID, courseID string) bool {
+	k, ok := ctx.Value(knownKey{}).(known)
+	if !ok || k.userID != userID {
+		return false
+	}
+	for _, e := range k.list {
+		if e.CourseID == courseID {
+			return true
+		}
+	}
+	return false
 }
 
 // Enrol enrols the user in the course unless they are; it reports whether

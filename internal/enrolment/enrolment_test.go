@@ -105,3 +105,37 @@ func TestRemoveUser(t *testing.T) {
 		t.Error("another user's enrolment went too")
 	}
 }
+
+// countingRepo counts the enrolment reads.
+type countingRepo struct {
+	memRepo
+	reads int
+}
+
+func (c *countingRepo) IsEnrolled(ctx context.Context, userID, courseID string) (bool, error) {
+	c.reads++
+	return c.memRepo.IsEnrolled(ctx, userID, courseID)
+}
+
+// Enrolments the request already read answer without a read; anything
+// else (another course, another user) is still read, so an enrolment made
+// during the request counts.
+func TestEntitledUsesKnownEnrolments(t *testing.T) {
+	repo := &countingRepo{memRepo: memRepo{byUser: map[string][]enrolment.Enrolment{}}}
+	s := enrolment.NewService(enrolment.Deps{Repo: repo})
+	ctx := enrolment.WithKnown(context.Background(), "student", []enrolment.Enrolment{{CourseID: "known"}})
+	student := auth.Identity{UserID: "student", Role: auth.RoleStudent}
+	if ok, err := s.Entitled(ctx, student, "known", "teacher"); err != nil || !ok || repo.reads != 0 {
+		t.Errorf("a known enrolment: %v, %v after %d reads; want true without a read", ok, err, repo.reads)
+	}
+	if _, err := s.Enrol(ctx, "student", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Entitled(ctx, student, "new", "teacher"); !ok || repo.reads != 1 {
+		t.Errorf("enrolled during the request: %v after %d reads; want true, read", ok, repo.reads)
+	}
+	other := auth.Identity{UserID: "other", Role: auth.RoleStudent}
+	if ok, _ := s.Entitled(ctx, other, "known", "teacher"); ok || repo.reads != 2 {
+		t.Errorf("another user with the same context: %v after %d reads; want false, read", ok, repo.reads)
+	}
+}

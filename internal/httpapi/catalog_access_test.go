@@ -112,6 +112,18 @@ func catalogMutatingRoutes() []catalogRoute {
 				return s.Do(t, http.MethodPut, f.path("/api/v1/courses/{courseId}/curriculum"), body, token)
 			},
 		},
+		{
+			method: http.MethodPost, pattern: "/api/v1/courses/{courseId}/lectures/{lectureId}/captions", status: http.StatusOK, message: "Captions saved successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				return s.uploadCaption(t, token, f.courseID, f.lectureID, "de", "Deutsch", captionFile(srtCaptions))
+			},
+		},
+		{
+			method: http.MethodDelete, pattern: "/api/v1/courses/{courseId}/lectures/{lectureId}/captions/{language}", status: http.StatusOK, message: "Captions removed successfully",
+			call: func(t *testing.T, s *catalogServer, token string, f catalogFixture) *apptest.Response {
+				return s.Do(t, http.MethodDelete, f.path("/api/v1/courses/{courseId}/lectures/{lectureId}/captions/en"), nil, token)
+			},
+		},
 	}
 }
 
@@ -170,8 +182,10 @@ func TestCatalogAccessMatrix(t *testing.T) {
 		c := s.createCourse(t, owner.Token, nil)
 		id := c["_id"].(string)
 		l := s.addLecture(t, owner.Token, id, "Lecture", 1, false, 4)
+		lectureID := l["_id"].(string)
+		wantOK(t, s.uploadCaption(t, owner.Token, id, lectureID, "en", "English", captionFile(srtCaptions)), http.StatusOK, "")
 		sec := s.addSection(t, owner.Token, id, map[string]any{"title": "Section"})
-		return catalogFixture{courseID: id, lectureID: l["_id"].(string), sectionID: sec}
+		return catalogFixture{courseID: id, lectureID: lectureID, sectionID: sec}
 	}
 	shared := newFixture(t)
 	snapshot := func() (bson.M, int64, []string) {
@@ -277,6 +291,10 @@ func TestCatalogForeignLecture(t *testing.T) {
 		resp = s.Do(t, http.MethodPatch, path, map[string]any{"title": "Hijacked"}, tc.token)
 		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 		resp = s.Do(t, http.MethodDelete, path, nil, tc.token)
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		resp = s.uploadCaption(t, tc.token, tc.courseID, lbID, "en", "English", captionFile(srtCaptions))
+		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
+		resp = s.Do(t, http.MethodDelete, path+"/captions/en", nil, tc.token)
 		apptest.WantError(t, resp, http.StatusNotFound, catalogMsgLectureGone)
 	}
 	// A lecture id that exists nowhere.

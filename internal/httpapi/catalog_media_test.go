@@ -203,12 +203,7 @@ func TestCatalogExpiredVideoURL(t *testing.T) {
 	id := s.createCourse(t, owner.Token, nil)["_id"].(string)
 	l := s.addLecture(t, owner.Token, id, "Soon gone", 1, true, 3)
 	link := l["videoUrl"].(string)
-	u, _ := url.Parse(link)
-	exp, err := strconv.ParseInt(u.Query().Get("exp"), 10, 64)
-	if err != nil || exp > time.Now().Add(2*time.Second).Unix() {
-		t.Fatalf("exp %q, want within the 1 s TTL", u.Query().Get("exp"))
-	}
-	time.Sleep(time.Until(time.Unix(exp, 0)) + 1100*time.Millisecond)
+	waitUntilExpired(t, link)
 	apptest.WantError(t, s.fetch(t, link, nil), http.StatusForbidden, catalogMsgBadMediaLink)
 	apptest.WantError(t, s.fetch(t, link, http.Header{"Range": {"bytes=0-9"}}), http.StatusForbidden, catalogMsgBadMediaLink)
 	// A fresh page gives a fresh link.
@@ -216,6 +211,18 @@ func TestCatalogExpiredVideoURL(t *testing.T) {
 	if resp := s.fetch(t, fresh, http.Header{"Range": {"bytes=0-9"}}); resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusForbidden {
 		t.Errorf("fresh link: status %d", resp.StatusCode)
 	}
+}
+
+// waitUntilExpired waits until a signed media link of a 1 s MEDIA_URL_TTL
+// has expired.
+func waitUntilExpired(t *testing.T, link string) {
+	t.Helper()
+	u, _ := url.Parse(link)
+	exp, err := strconv.ParseInt(u.Query().Get("exp"), 10, 64)
+	if err != nil || exp > time.Now().Add(2*time.Second).Unix() {
+		t.Fatalf("exp %q, want within the 1 s TTL", u.Query().Get("exp"))
+	}
+	time.Sleep(time.Until(time.Unix(exp, 0)) + 1100*time.Millisecond)
 }
 
 // TestCatalogUploadTypes: types are checked by content, not by name or

@@ -28,6 +28,9 @@ type lectureResponse struct {
 	Locked      bool      `json:"locked"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// Captions is absent for a lecture without tracks, so such lectures
+	// look exactly as they always did.
+	Captions []captionResponse `json:"captions,omitempty"`
 }
 
 // lectureResponse shows a lecture; its video URL, signed and expiring, only
@@ -43,6 +46,10 @@ func (s *server) lectureResponse(ctx context.Context, l *course.Lecture, canWatc
 			return lectureResponse{}, err
 		}
 		resp.VideoURL = &u
+	}
+	var err error
+	if resp.Captions, err = s.captionResponses(ctx, l.Captions, canWatch); err != nil {
+		return lectureResponse{}, err
 	}
 	return resp, nil
 }

@@ -14,7 +14,7 @@ import (
 
 // wildcardRoutes names the paths the document gives chi's catch-all routes.
 var wildcardRoutes = map[string][]string{
-	"/media/*": {"/media/images/{file}", "/media/videos/{file}"},
+	"/media/*": {"/media/images/{file}", "/media/videos/{file}", "/media/captions/{file}"},
 }
 
 // TestOpenAPICoversRoutes walks the router and fails when a route is missing

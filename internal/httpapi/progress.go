@@ -21,15 +21,33 @@ type progressResponse struct {
 	LastAccessed         time.Time                 `json:"lastAccessed"`
 	CreatedAt            time.Time                 `json:"createdAt"`
 	UpdatedAt            time.Time                 `json:"updatedAt"`
+	Resume               *resumeResponse           `json:"resume"`
 
 	// Sections is on GET only, and only when the course has sections.
 	Sections []progressSectionResponse `json:"sections,omitempty"`
 }
 
 type progressLectureResponse struct {
-	Lecture     string     `json:"lecture"`
-	IsCompleted bool       `json:"isCompleted"`
-	LastWatched *time.Time `json:"lastWatched"`
+	Lecture        string     `json:"lecture"`
+	IsCompleted    bool       `json:"isCompleted"`
+	LastWatched    *time.Time `json:"lastWatched"`
+	Position       float64    `json:"position"`
+	WatchedSeconds float64    `json:"watchedSeconds"`
+}
+
+// resumeResponse is where to continue a course; null for a course without
+// lectures.
+type resumeResponse struct {
+	LectureID string  `json:"lectureId"`
+	Position  float64 `json:"position"`
+}
+
+func resumeOf(r *progress.Record) *resumeResponse {
+	at := r.Resume()
+	if at == nil {
+		return nil
+	}
+	return &resumeResponse{LectureID: at.LectureID, Position: at.Position}
 }
 
 type progressSectionResponse struct {
@@ -74,9 +92,10 @@ func progressRecordResponse(rec *progress.Record) progressResponse {
 		LectureProgress:      make([]progressLectureResponse, len(rec.Lectures)),
 		CompletionPercentage: rec.CompletionPercentage, IsCompleted: rec.IsCompleted,
 		LastAccessed: rec.LastAccessed.UTC(), CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC(),
+		Resume: resumeOf(rec),
 	}
 	for i, e := range rec.Lectures {
-		l := progressLectureResponse{Lecture: e.LectureID, IsCompleted: e.IsCompleted}
+		l := progressLectureResponse{Lecture: e.LectureID, IsCompleted: e.IsCompleted, Position: e.Position, WatchedSeconds: e.WatchedSeconds}
 		if e.LastWatched != nil {
 			t := e.LastWatched.UTC()
 			l.LastWatched = &t
@@ -136,6 +155,70 @@ func (s *server) updateLectureProgress(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: progressRecordResponse(rec)})
+	return nil
+}
+
+func (s *server) reportPosition(w http.ResponseWriter, r *http.Request) error {
+	courseID, lectureID, err := lecturePath(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Seconds *float64 `json:"seconds"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Seconds == nil {
+		return apperr.Validation([]apperr.FieldError{{Field: "seconds", Message: "seconds is required and must be a number"}})
+	}
+	id, _ := caller(r)
+	rec, err := s.progress.ReportPosition(r.Context(), id, courseID, lectureID, *req.Seconds)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, progressDataEnvelope{Status: "success", Data: progressRecordResponse(rec)})
+	return nil
+}
+
+// inProgressResponse is a course of the "continue learning" list.
+type inProgressResponse struct {
+	Course               inProgressCourseResponse `json:"course"`
+	CompletionPercentage int                      `json:"completionPercentage"`
+	LastAccessed         time.Time                `json:"lastAccessed"`
+	Resume               *resumeResponse          `json:"resume"`
+}
+
+type inProgressCourseResponse struct {
+	ID            string `json:"_id"`
+	Title         string `json:"title"`
+	Subtitle      string `json:"subtitle"`
+	Thumbnail     string `json:"thumbnail"`
+	TotalLectures int    `json:"totalLectures"`
+}
+
+type inProgressEnvelope struct {
+	Status string               `json:"status"`
+	Data   []inProgressResponse `json:"data"`
+}
+
+func (s *server) coursesInProgress(w http.ResponseWriter, r *http.Request) error {
+	id, _ := caller(r)
+	list, err := s.progress.InProgress(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]inProgressResponse, len(list))
+	for i, p := range list {
+		out[i] = inProgressResponse{
+			Course: inProgressCourseResponse{
+				ID: p.Course.ID, Title: p.Course.Title, Subtitle: p.Course.Subtitle,
+				Thumbnail: s.media.ImageURL(p.Course.Thumbnail), TotalLectures: len(p.Course.LectureIDs),
+			},
+			CompletionPercentage: p.CompletionPercentage, LastAccessed: p.LastAccessed.UTC(), Resume: resumeOf(&p.Record),
+		}
+	}
+	writeJSON(w, http.StatusOK, inProgressEnvelope{Status: "success", Data: out})
 	return nil
 }
 

@@ -152,12 +152,20 @@ type progRecord struct {
 	LastAccessed         time.Time         `json:"lastAccessed"`
 	CreatedAt            time.Time         `json:"createdAt"`
 	UpdatedAt            time.Time         `json:"updatedAt"`
+	Resume               *progResumeJSON   `json:"resume"`
 }
 
 type progLectureJSON struct {
-	Lecture     string     `json:"lecture"`
-	IsCompleted bool       `json:"isCompleted"`
-	LastWatched *time.Time `json:"lastWatched"`
+	Lecture        string     `json:"lecture"`
+	IsCompleted    bool       `json:"isCompleted"`
+	LastWatched    *time.Time `json:"lastWatched"`
+	Position       float64    `json:"position"`
+	WatchedSeconds float64    `json:"watchedSeconds"`
+}
+
+type progResumeJSON struct {
+	LectureID string  `json:"lectureId"`
+	Position  float64 `json:"position"`
 }
 
 // lectures returns the lecture ids of the entries, in order.
@@ -182,8 +190,8 @@ func (r progRecord) completed() []string {
 
 // progRecordKeys are the keys of a CourseProgress, and of one entry.
 var (
-	progRecordKeys = []string{"_id", "user", "course", "lectureProgress", "completionPercentage", "isCompleted", "lastAccessed", "createdAt", "updatedAt"}
-	progEntryKeys  = []string{"lecture", "isCompleted", "lastWatched"}
+	progRecordKeys = []string{"_id", "user", "course", "lectureProgress", "completionPercentage", "isCompleted", "lastAccessed", "createdAt", "updatedAt", "resume"}
+	progEntryKeys  = []string{"lecture", "isCompleted", "lastWatched", "position", "watchedSeconds"}
 )
 
 // progWantData asserts a 200 {"status": "success", "data": record} with

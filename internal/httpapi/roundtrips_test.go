@@ -66,6 +66,12 @@ func TestRoundTripBudgets(t *testing.T) {
 		{"profile", http.MethodGet, "/api/v1/user/profile", "GET /api/v1/user/profile", nil, student.Token, 2},
 		{"first progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 4},
 		{"progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 3},
+		// The session's account read answers the entitlement; no course is
+		// read: the lecture (its course and duration), then the record's
+		// read and its one write (TestProgressPositionReadsNoCourse: the
+		// same without the catalog cache).
+		{"position PUT", http.MethodPut, "/api/v1/progress/" + id + "/lectures/" + lecture + "/position", "PUT /api/v1/progress/{courseId}/lectures/{lectureId}/position", map[string]float64{"seconds": 3}, student.Token, 4},
+		{"courses in progress", http.MethodGet, "/api/v1/progress", "GET /api/v1/progress", nil, student.Token, 4},
 		{"progress GET", http.MethodGet, "/api/v1/progress/" + id, "GET /api/v1/progress/{courseId}", nil, student.Token, 3},
 		{"course page", http.MethodGet, "/api/v1/courses/" + id, "GET /api/v1/courses/{courseId}", nil, "", 3},
 		{"published page", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 3},

@@ -94,6 +94,8 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 					r.Post("/{courseId}/lectures", s.handle(s.addLecture))
 					r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLecture))
 					r.Delete("/{courseId}/lectures/{lectureId}", s.handle(s.deleteLecture))
+					r.Post("/{courseId}/lectures/{lectureId}/captions", s.handle(s.uploadCaption))
+					r.Delete("/{courseId}/lectures/{lectureId}/captions/{language}", s.handle(s.deleteCaption))
 					r.Get("/{courseId}/curriculum", s.handle(s.getCurriculum))
 					r.Put("/{courseId}/curriculum", s.handle(s.reorderCurriculum))
 					r.Post("/{courseId}/sections", s.handle(s.addSection))
@@ -124,8 +126,10 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 
 			r.Route("/progress", func(r chi.Router) {
 				r.Use(s.requireUser)
+				r.Get("/", s.handle(s.coursesInProgress))
 				r.Get("/{courseId}", s.handle(s.getProgress))
 				r.Patch("/{courseId}/lectures/{lectureId}", s.handle(s.updateLectureProgress))
+				r.Put("/{courseId}/lectures/{lectureId}/position", s.handle(s.reportPosition))
 				r.Post("/{courseId}/complete", s.handle(s.completeCourse))
 				r.Post("/{courseId}/reset", s.handle(s.resetProgress))
 			})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
+	"github.com/lms-backend/lms/internal/enrolment"
 	"github.com/lms-backend/lms/internal/user"
 )
 
@@ -113,7 +114,10 @@ type sessionUserKey struct{}
 
 // withSession stores the caller's identity and account, as Authenticate
 // read them, in ctx.
+// Its enrolments answer the request's entitlement checks (see
+// enrolment.WithKnown).
 func withSession(ctx context.Context, id auth.Identity, u *user.User) context.Context {
+	ctx = enrolment.WithKnown(ctx, u.ID, u.EnrolledCourses)
 	return context.WithValue(auth.WithIdentity(ctx, id), sessionUserKey{}, u)
 }
 

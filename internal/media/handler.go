@@ -23,8 +23,8 @@ var (
 // request path.
 //
 // Only objects of an Opener backend (Local) are served: images to anyone,
-// videos only with an unexpired signature from VideoURL (otherwise
-// ErrInvalidMediaLink). GET and HEAD are allowed, with Range support.
+// videos and captions only with an unexpired signature from VideoURL or
+// CaptionURL (otherwise ErrInvalidMediaLink). GET and HEAD are allowed, with Range support.
 // Unknown or malformed keys are ErrMediaNotFound. Objects of other backends
 // (S3) are fetched from the backend, so they are not found here.
 func (s *Store) Serve(w http.ResponseWriter, r *http.Request) error {
@@ -33,11 +33,11 @@ func (s *Store) Serve(w http.ResponseWriter, r *http.Request) error {
 		return errMethodNotAllowed
 	}
 	key, found := strings.CutPrefix(r.URL.Path, mediaPrefix)
-	contentType, video, ok := parseKey(key)
+	contentType, signed, ok := parseKey(key)
 	if !found || !ok || s.opener == nil {
 		return ErrMediaNotFound
 	}
-	if video {
+	if signed {
 		q := r.URL.Query()
 		if !validSignature(s.cfg.SigningKey, key, q.Get("exp"), q.Get("sig"), s.cfg.Now()) {
 			return ErrInvalidMediaLink
@@ -56,7 +56,7 @@ func (s *Store) Serve(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	if video {
+	if signed {
 		h.Set("Cache-Control", "private, no-store")
 	} else {
 		// Keys are random and never reused, so an image never changes.

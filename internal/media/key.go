@@ -6,11 +6,15 @@ import (
 	"strings"
 )
 
-// The two kinds of upload and the key prefix of each.
+// The kinds of upload and the key prefix of each.
 const (
-	imagePrefix = "images/"
-	videoPrefix = "videos/"
+	imagePrefix   = "images/"
+	videoPrefix   = "videos/"
+	captionPrefix = "captions/"
 )
+
+// captionType is the content type captions are stored and served with.
+const captionType = "text/vtt; charset=utf-8"
 
 // newKey returns a fresh random key under prefix with the extension ext.
 func newKey(prefix, ext string) string {
@@ -20,20 +24,13 @@ func newKey(prefix, ext string) string {
 }
 
 // parseKey checks that key has exactly the shape newKey produces and returns
-// its content type. Anything else (other prefixes, dots, slashes, upper
-// case, unknown extensions) is rejected, which rules out path traversal.
-func parseKey(key string) (contentType string, video, ok bool) {
-	var rest string
-	switch {
-	case strings.HasPrefix(key, imagePrefix):
-		rest = key[len(imagePrefix):]
-	case strings.HasPrefix(key, videoPrefix):
-		rest = key[len(videoPrefix):]
-		video = true
-	default:
-		return "", false, false
-	}
-	if len(rest) < 34 || rest[32] != '.' {
+// its content type, and whether it is served only with a signature (videos
+// and captions; images are public). Anything else (other prefixes, dots,
+// slashes, upper case, unknown extensions, an extension of another kind) is
+// rejected, which rules out path traversal.
+func parseKey(key string) (contentType string, signed, ok bool) {
+	prefix, rest, found := strings.Cut(key, "/")
+	if !found || len(rest) < 34 || rest[32] != '.' {
 		return "", false, false
 	}
 	for i := range 32 {
@@ -43,10 +40,18 @@ func parseKey(key string) (contentType string, video, ok bool) {
 		}
 	}
 	ct := contentTypeOf(rest[33:])
-	if ct == "" || strings.HasPrefix(ct, "video/") != video {
+	switch prefix + "/" {
+	case imagePrefix:
+		ok = strings.HasPrefix(ct, "image/")
+	case videoPrefix:
+		ok, signed = strings.HasPrefix(ct, "video/"), true
+	case captionPrefix:
+		ok, signed = ct == captionType, true
+	}
+	if !ok {
 		return "", false, false
 	}
-	return ct, video, true
+	return ct, signed, true
 }
 
 // contentTypeOf maps a stored extension to its content type, "" if unknown.
@@ -66,6 +71,8 @@ func contentTypeOf(ext string) string {
 		return "video/webm"
 	case "mov":
 		return "video/quicktime"
+	case "vtt":
+		return captionType
 	}
 	return ""
 }

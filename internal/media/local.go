@@ -29,7 +29,7 @@ func NewLocal(dir string) (*Local, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local media dir: %w", err)
 	}
-	for _, sub := range []string{imagePrefix, videoPrefix} {
+	for _, sub := range []string{imagePrefix, videoPrefix, captionPrefix} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o750); err != nil {
 			return nil, fmt.Errorf("local media dir: %w", err)
 		}

@@ -59,9 +59,13 @@ func TestParseKey(t *testing.T) {
 	tests := []struct {
 		key   string
 		ok    bool
-		video bool
+		video bool // served only signed
 		ct    string
 	}{
+		{"captions/" + hex + ".vtt", true, true, "text/vtt; charset=utf-8"},
+		{"captions/" + hex + ".png", false, false, ""},
+		{"images/" + hex + ".vtt", false, false, ""},
+		{"videos/" + hex + ".vtt", false, false, ""},
 		{"images/" + hex + ".png", true, false, "image/png"},
 		{"images/" + hex + ".jpg", true, false, "image/jpeg"},
 		{"videos/" + hex + ".mp4", true, true, "video/mp4"},

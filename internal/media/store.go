@@ -31,6 +31,8 @@ const (
 	DefaultMaxImageBytes = 5 << 20 // 5 MiB
 	DefaultMaxVideoBytes = 2 << 30 // 2 GiB
 	DefaultURLTTL        = 2 * time.Hour
+	// DefaultMaxCaptionBytes is 1 MiB: hours of subtitles.
+	DefaultMaxCaptionBytes = 1 << 20
 	// DefaultMaxImagePixels is 40 megapixels: more than any camera photo a
 	// thumbnail needs, far less than a decompression bomb claims.
 	DefaultMaxImagePixels = 40_000_000
@@ -56,7 +58,10 @@ type Config struct {
 	// MaxImagePixels caps an image's width × height as its header states
 	// it; DefaultMaxImagePixels when ≤ 0.
 	MaxImagePixels int64
-	// URLTTL is how long a video URL stays valid; DefaultURLTTL when ≤ 0.
+	// MaxCaptionBytes caps caption uploads; DefaultMaxCaptionBytes when ≤ 0.
+	MaxCaptionBytes int64
+	// URLTTL is how long a video or caption URL stays valid; DefaultURLTTL
+	// when ≤ 0.
 	URLTTL time.Duration
 	// SigningKey signs local video URLs. When empty, a random key is used,
 	// so links do not survive a restart or work across instances.
@@ -94,6 +99,9 @@ func NewStore(b Backend, cfg Config) *Store {
 	if cfg.MaxImagePixels <= 0 {
 		cfg.MaxImagePixels = DefaultMaxImagePixels
 	}
+	if cfg.MaxCaptionBytes <= 0 {
+		cfg.MaxCaptionBytes = DefaultMaxCaptionBytes
+	}
 	if cfg.URLTTL <= 0 {
 		cfg.URLTTL = DefaultURLTTL
 	}
@@ -129,6 +137,46 @@ func (s *Store) SaveImage(ctx context.Context, r io.Reader) (Object, error) {
 // its duration. Errors are as for SaveImage, with MaxVideoBytes as the cap.
 func (s *Store) SaveVideo(ctx context.Context, r io.Reader) (Object, error) {
 	return s.save(ctx, r, true)
+}
+
+// SaveCaption stores a caption track read from r: WebVTT as it is, SRT
+// converted to WebVTT (see ToWebVTT). More than MaxCaptionBytes gives a
+// TooLarge error; binary content ErrUnsupportedType; text that is neither
+// format ErrMalformedCaptions. The file is small enough to check whole in
+// memory.
+func (s *Store) SaveCaption(ctx context.Context, r io.Reader) (Object, error) {
+	data, err := io.ReadAll(io.LimitReader(ctxReader{ctx: ctx, r: r}, s.cfg.MaxCaptionBytes+1))
+	if err != nil {
+		return Object{}, fmt.Errorf("read upload: %w", err)
+	}
+	if int64(len(data)) > s.cfg.MaxCaptionBytes {
+		return Object{}, ErrTooLarge
+	}
+	vtt, err := ToWebVTT(data)
+	if err != nil {
+		return Object{}, err
+	}
+	tmp, err := os.CreateTemp(s.cfg.TempDir, tempPattern)
+	if err != nil {
+		return Object{}, fmt.Errorf("create temp file: %w", err)
+	}
+	defer func() {
+		_ = tmp.Close()
+		if rerr := os.Remove(tmp.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			s.cfg.Logger.Warn("media: remove temp file failed", "path", tmp.Name(), "err", rerr)
+		}
+	}()
+	if _, err := tmp.Write(vtt); err != nil {
+		return Object{}, fmt.Errorf("write temp file: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return Object{}, fmt.Errorf("rewind temp file: %w", err)
+	}
+	obj := Object{Key: newKey(captionPrefix, "vtt"), ContentType: captionType, Size: int64(len(vtt))}
+	if err := s.backend.Put(ctx, obj.Key, tmp, obj.Size, obj.ContentType); err != nil {
+		return Object{}, fmt.Errorf("store %s: %w", obj.Key, err)
+	}
+	return obj, nil
 }
 
 // save streams r into a temporary file (checking its type on the first
@@ -250,16 +298,27 @@ func (s *Store) ImageURL(key string) string {
 // URLTTL, "" for an empty key. For the local backend it is a /media/ URL
 // signed with SigningKey; for S3 a presigned GET.
 func (s *Store) VideoURL(ctx context.Context, key string) (string, error) {
+	return s.privateURL(ctx, key, videoPrefix)
+}
+
+// CaptionURL is VideoURL for a caption track.
+func (s *Store) CaptionURL(ctx context.Context, key string) (string, error) {
+	return s.privateURL(ctx, key, captionPrefix)
+}
+
+// privateURL returns an expiring URL for key, which must be of the kind
+// prefix names.
+func (s *Store) privateURL(ctx context.Context, key, prefix string) (string, error) {
 	if key == "" {
 		return "", nil
 	}
-	if _, video, ok := parseKey(key); !ok || !video {
-		return "", fmt.Errorf("video url: invalid key %q", key)
+	if _, _, ok := parseKey(key); !ok || !strings.HasPrefix(key, prefix) {
+		return "", fmt.Errorf("media url: invalid key %q", key)
 	}
 	if s.linker != nil {
 		u, err := s.linker.PresignedURL(ctx, key, s.cfg.URLTTL)
 		if err != nil {
-			return "", fmt.Errorf("video url: %w", err)
+			return "", fmt.Errorf("media url: %w", err)
 		}
 		return u, nil
 	}

@@ -109,6 +109,7 @@ type lectureDoc struct {
 	Duration    float64            `bson:"duration"`
 	IsPreview   bool               `bson:"isPreview"`
 	Order       int                `bson:"order"`
+	Captions    []captionDoc       `bson:"captions,omitempty"`
 	CreatedAt   time.Time          `bson:"createdAt"`
 	UpdatedAt   time.Time          `bson:"updatedAt"`
 }
@@ -133,7 +134,8 @@ func (d *courseDoc) toDomain() course.Course {
 func (d *lectureDoc) toDomain() course.Lecture {
 	return course.Lecture{
 		ID: d.ID.Hex(), CourseID: d.Course.Hex(), Title: d.Title, Description: d.Description, Video: d.Video,
-		Duration: d.Duration, IsPreview: d.IsPreview, Order: d.Order, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Duration: d.Duration, IsPreview: d.IsPreview, Order: d.Order, Captions: captionsOf(d.Captions),
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 }
 

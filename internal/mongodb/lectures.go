@@ -90,17 +90,23 @@ func lectureFilter(courseID, lectureID string) (bson.M, error) {
 }
 
 // Lecture returns a lecture of a course.
+// It reads the lecture by _id alone (the filter the embedded database finds
+// without a scan; a player reports positions on it every few seconds) and
+// checks the course in Go.
 func (r *CourseRepo) Lecture(ctx context.Context, courseID, lectureID string) (*course.Lecture, error) {
 	filter, err := lectureFilter(courseID, lectureID)
 	if err != nil {
 		return nil, err
 	}
 	var doc lectureDoc
-	if err := r.lectures.FindOne(ctx, filter).Decode(&doc); err != nil {
+	if err := r.lectures.FindOne(ctx, bson.M{"_id": filter["_id"]}).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
 			return nil, course.ErrLectureNotFound
 		}
 		return nil, fmt.Errorf("find lecture: %w", err)
+	}
+	if doc.Course != filter["course"] {
+		return nil, course.ErrLectureNotFound
 	}
 	l := doc.toDomain()
 	return &l, nil

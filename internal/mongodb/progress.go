@@ -112,6 +112,10 @@ type lectureProgressDoc struct {
 	Lecture     primitive.ObjectID `bson:"lecture"`
 	IsCompleted bool               `bson:"isCompleted"`
 	LastWatched *time.Time         `bson:"lastWatched"`
+	// Position and WatchedSeconds are absent from records written before
+	// position reports existed: they read as 0.
+	Position       float64 `bson:"position"`
+	WatchedSeconds float64 `bson:"watchedSeconds"`
 }
 
 func (d *progressDoc) toDomain() *progress.Record {
@@ -122,7 +126,10 @@ func (d *progressDoc) toDomain() *progress.Record {
 		LastAccessed: d.LastAccessed, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for i, e := range d.LectureProgress {
-		r.Lectures[i] = progress.LectureProgress{LectureID: e.Lecture.Hex(), IsCompleted: e.IsCompleted, LastWatched: e.LastWatched}
+		r.Lectures[i] = progress.LectureProgress{
+			LectureID: e.Lecture.Hex(), IsCompleted: e.IsCompleted, LastWatched: e.LastWatched,
+			Position: e.Position, WatchedSeconds: e.WatchedSeconds,
+		}
 	}
 	return r
 }
@@ -138,7 +145,10 @@ func progressDocOf(id, userID, courseID primitive.ObjectID, r *progress.Record, 
 	}
 	for i, e := range r.Lectures {
 		lid, _ := primitive.ObjectIDFromHex(e.LectureID)
-		d.LectureProgress[i] = lectureProgressDoc{Lecture: lid, IsCompleted: e.IsCompleted, LastWatched: e.LastWatched}
+		d.LectureProgress[i] = lectureProgressDoc{
+			Lecture: lid, IsCompleted: e.IsCompleted, LastWatched: e.LastWatched,
+			Position: e.Position, WatchedSeconds: e.WatchedSeconds,
+		}
 	}
 	return d
 }
@@ -193,7 +203,7 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 	current = slices.DeleteFunc(slices.Clone(current), func(id string) bool { return id == lectureID })
 	for _, d := range docs {
 		// The refresh around the change drops the entry and recomputes.
-		_, err := r.update(ctx, d.User, cid, current, func(rec *progress.Record) error {
+		_, err := r.update(ctx, d.User, cid, fixedLectures(current), func(rec *progress.Record) error {
 			rec.UpdatedAt = now
 			return nil
 		})
@@ -202,6 +212,29 @@ func (r *ProgressRepo) RemoveLecture(ctx context.Context, courseID, lectureID st
 		}
 	}
 	return nil
+}
+
+// ByUser returns the user's records, most recently accessed first, at most
+// limit of them, not refreshed.
+func (r *ProgressRepo) ByUser(ctx context.Context, userID string, limit int) ([]*progress.Record, error) {
+	uid, err := primitive.ObjectIDFromHex(userID)
+	if err != nil {
+		return nil, nil
+	}
+	cur, err := r.c.Find(ctx, bson.M{"user": uid},
+		options.Find().SetSort(bson.D{{Key: "lastAccessed", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("find progress of user: %w", err)
+	}
+	var docs []progressDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read progress of user: %w", err)
+	}
+	out := make([]*progress.Record, len(docs))
+	for i := range docs {
+		out[i] = docs[i].toDomain()
+	}
+	return out, nil
 }
 
 // Find returns the user's record for the course, refreshed against the
@@ -294,19 +327,41 @@ func (r *ProgressRepo) Update(ctx context.Context, userID, courseID string, lect
 	if !ok {
 		return nil, progress.ErrRecordNotFound
 	}
-	return r.update(ctx, uid, cid, lectures, func(rec *progress.Record) error {
+	return r.update(ctx, uid, cid, fixedLectures(lectures), accessed(change, now))
+}
+
+// UpdateAsStored is Update against the lectures the record has entries
+// for; see progress.Repository.
+func (r *ProgressRepo) UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+	uid, cid, ok := pair(userID, courseID)
+	if !ok {
+		return nil, progress.ErrRecordNotFound
+	}
+	return r.update(ctx, uid, cid, (*progress.Record).LectureIDs, accessed(change, now))
+}
+
+// accessed is change, then LastAccessed and UpdatedAt set to now.
+func accessed(change func(*progress.Record) error, now time.Time) func(*progress.Record) error {
+	return func(rec *progress.Record) error {
 		if err := change(rec); err != nil {
 			return err
 		}
 		rec.LastAccessed, rec.UpdatedAt = now, now
 		return nil
-	})
+	}
+}
+
+// fixedLectures gives update the course's current lectures as the caller
+// read them.
+func fixedLectures(ids []string) func(*progress.Record) []string {
+	return func(*progress.Record) []string { return ids }
 }
 
 // update is the version-checked read-modify-write of one record. change
-// runs on every attempt, on the record refreshed against current, and the
-// record is refreshed again after it, which recomputes the percentage.
-func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID, current []string,
+// runs on every attempt, on the record refreshed against the lectures
+// lectures gives for the record as read, and the record is refreshed again
+// after it, which recomputes the percentage.
+func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.ObjectID, lectures func(*progress.Record) []string,
 	change func(*progress.Record) error,
 ) (*progress.Record, error) {
 	unlock, err := r.locks.lock(ctx, userID.Hex()+"/"+courseID.Hex())
@@ -325,6 +380,7 @@ func (r *ProgressRepo) update(ctx context.Context, userID, courseID primitive.Ob
 			return nil, err
 		}
 		rec := doc.toDomain()
+		current := lectures(rec)
 		rec.Refresh(current)
 		if err := change(rec); err != nil {
 			return nil, err

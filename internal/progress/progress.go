@@ -21,6 +21,9 @@ var (
 	// ErrBusy means a record kept changing under an update until the
 	// repository gave up retrying.
 	ErrBusy = apperr.New(apperr.Conflict, "progress_busy", "Course progress is being changed by another request; please retry")
+	// ErrNotEntitled means the caller may see the course but not use it
+	// (not enrolled): only entitled callers report a position.
+	ErrNotEntitled = apperr.New(apperr.Forbidden, "progress_not_entitled", "You are not enrolled in this course")
 )
 
 // LectureProgress is where a user is with one lecture.
@@ -28,6 +31,11 @@ type LectureProgress struct {
 	LectureID   string
 	IsCompleted bool
 	LastWatched *time.Time // nil when never watched, or since a reset
+	// Position is where the player last was in the video, in seconds.
+	Position float64
+	// WatchedSeconds is the time spent watching, as the position reports
+	// prove it (see ReportPosition).
+	WatchedSeconds float64
 }
 
 // Record is a user's progress through a course.
@@ -65,6 +73,15 @@ func Recompute(entries []LectureProgress, current []string) (percentage int, com
 	// round half up in integers: floor(100·done/total + 1/2)
 	percentage = (200*len(done) + total) / (2 * total)
 	return percentage, percentage == 100
+}
+
+// LectureIDs returns the lectures r has entries for, in order.
+func (r *Record) LectureIDs() []string {
+	ids := make([]string, len(r.Lectures))
+	for i, e := range r.Lectures {
+		ids[i] = e.LectureID
+	}
+	return ids
 }
 
 // NewRecord returns a fresh record with one entry per current lecture, none
@@ -117,11 +134,11 @@ func (r *Record) Complete() {
 	}
 }
 
-// Reset marks every lecture not completed and never watched.
+// Reset marks every lecture not completed and never watched, back at its
+// start.
 func (r *Record) Reset() {
 	for i := range r.Lectures {
-		r.Lectures[i].IsCompleted = false
-		r.Lectures[i].LastWatched = nil
+		r.Lectures[i] = LectureProgress{LectureID: r.Lectures[i].LectureID}
 	}
 }
 
@@ -159,4 +176,62 @@ func BySection(r *Record, sections []course.Section) []SectionProgress {
 		out[i] = p
 	}
 	return out
+}
+
+// ReportPosition records that the player is at seconds in a lecture (whose
+// video lasts duration seconds) now. The watched time grows by how far the
+// position moved forward, but never by more than the wall time since the
+// record's previous write (LastAccessed, which the repository sets on
+// every write): a client cannot report more watching than time has passed,
+// whatever it sends, and reports sent at once share one interval. A jump
+// back (re-watching) adds nothing until the position moves forward again.
+//
+// With autoComplete > 0, the report whose watched time first reaches
+// autoComplete × duration marks the lecture completed (only that report,
+// so a lecture the student marked not completed stays so).
+func (r *Record) ReportPosition(lectureID string, seconds, duration, autoComplete float64, now time.Time) error {
+	i := slices.IndexFunc(r.Lectures, func(e LectureProgress) bool { return e.LectureID == lectureID })
+	if i < 0 {
+		return ErrLectureNotInCourse
+	}
+	e := &r.Lectures[i]
+	elapsed := max(now.Sub(r.LastAccessed).Seconds(), 0)
+	before := e.WatchedSeconds
+	e.WatchedSeconds += min(max(seconds-e.Position, 0), elapsed)
+	e.Position = seconds
+	e.LastWatched = &now
+	if threshold := autoComplete * duration; threshold > 0 && before < threshold && e.WatchedSeconds >= threshold {
+		e.IsCompleted = true
+	}
+	return nil
+}
+
+// Resume is where a student continues a course.
+type Resume struct {
+	LectureID string
+	Position  float64
+}
+
+// Resume returns where to continue: the lecture last watched unless it is
+// completed, else the first lecture not completed, else (all completed)
+// the lecture last watched or the first. It is nil for a course without
+// lectures.
+func (r *Record) Resume() *Resume {
+	if len(r.Lectures) == 0 {
+		return nil
+	}
+	last := -1
+	for i, e := range r.Lectures {
+		if e.LastWatched != nil && (last < 0 || e.LastWatched.After(*r.Lectures[last].LastWatched)) {
+			last = i
+		}
+	}
+	at := last
+	if at < 0 || r.Lectures[at].IsCompleted {
+		if next := slices.IndexFunc(r.Lectures, func(e LectureProgress) bool { return !e.IsCompleted }); next >= 0 {
+			at = next
+		}
+	}
+	at = max(at, 0)
+	return &Resume{LectureID: r.Lectures[at].LectureID, Position: r.Lectures[at].Position}
 }

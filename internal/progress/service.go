@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -33,6 +34,13 @@ type Repository interface {
 	// ErrRecordNotFound, change's error, or ErrBusy when the record kept
 	// changing.
 	Update(ctx context.Context, userID, courseID string, lectures []string, now time.Time, change func(*Record) error) (*Record, error)
+	// UpdateAsStored is Update against the lectures the record has entries
+	// for, for a change that needs no course: it neither adds entries for
+	// lectures added since the record's last write nor drops any.
+	UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*Record) error) (*Record, error)
+	// ByUser returns the user's records, most recently accessed first, at
+	// most limit of them, not refreshed.
+	ByUser(ctx context.Context, userID string, limit int) ([]*Record, error)
 }
 
 // Detail is a record with its course, for display (the page's user is the
@@ -58,13 +66,31 @@ type CourseSummary struct {
 // The course it returns carries its current lectures, in order.
 type Catalog interface {
 	Visible(ctx context.Context, v auth.Identity, courseID string) (*course.Course, error)
+	// Lecture returns a lecture of a course (for its duration).
+	Lecture(ctx context.Context, courseID, lectureID string) (*course.Lecture, error)
+	// Listed returns the courses with these ids, in that order, skipping
+	// missing ones.
+	Listed(ctx context.Context, ids []string) ([]course.Listed, error)
+}
+
+// Entitlement answers whether a caller may use a course (enrolment.Service
+// owns the rule).
+type Entitlement interface {
+	Entitled(ctx context.Context, v auth.Identity, courseID, instructorID string) (bool, error)
+	// Known reports whether the request already knows the user to be
+	// enrolled in the course (no read; see enrolment.WithKnown).
+	Known(ctx context.Context, userID, courseID string) bool
 }
 
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Repo    Repository
-	Catalog Catalog
-	Now     func() time.Time // time.Now when nil
+	Repo        Repository
+	Catalog     Catalog
+	Entitlement Entitlement
+	// AutoComplete is the share of a lecture's duration whose watching
+	// completes it (see Record.ReportPosition); 0 disables it.
+	AutoComplete float64
+	Now          func() time.Time // time.Now when nil
 }
 
 // Service runs the progress use cases. The record is always the caller's,
@@ -111,12 +137,9 @@ func (s *Service) Get(ctx context.Context, v auth.Identity, courseID string) (*D
 // on it. A request that loses the race to create the record applies its
 // change to the winner's record.
 func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lectureID string, completed bool) (*Record, error) {
-	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	c, err := s.courseOf(ctx, v, courseID, lectureID)
 	if err != nil {
 		return nil, err
-	}
-	if !slices.Contains(c.LectureIDs, lectureID) {
-		return nil, ErrLectureNotInCourse
 	}
 	now := s.now()
 	set := func(r *Record) error { return r.SetLecture(lectureID, completed, now) }
@@ -130,6 +153,165 @@ func (s *Service) SetLecture(ctx context.Context, v auth.Identity, courseID, lec
 	}
 	rec, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, set)
 	return rec, wrap("update progress", err)
+}
+
+// ReportPosition stores where the caller is in a lecture of a course they
+// are entitled to, and the watched time it proves (Record.ReportPosition).
+// seconds must lie within the lecture's video: from 0 to its duration.
+//
+// A player calls it every few seconds, so when the request already knows
+// the caller to be enrolled it reads no course: the lecture (its course
+// and duration) and the record as stored suffice. The course is read, and
+// the record refreshed against it, when that is not enough: for the first
+// report (which creates the record), for a lecture added since the record
+// was written, for a report that completes the lecture (the percentage
+// must count every current lecture) and for callers entitled otherwise
+// (the course's instructor, admins).
+func (s *Service) ReportPosition(ctx context.Context, v auth.Identity, courseID, lectureID string, seconds float64) (*Record, error) {
+	now := s.now()
+	var l *course.Lecture // read once, by whichever path first needs it
+	if s.d.Entitlement.Known(ctx, v.UserID, courseID) {
+		var err error
+		l, err = s.d.Catalog.Lecture(ctx, courseID, lectureID)
+		if errors.Is(err, course.ErrLectureNotFound) {
+			return nil, ErrLectureNotInCourse
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPosition(seconds, l.Duration); err != nil {
+			return nil, err
+		}
+		rec, err := s.d.Repo.UpdateAsStored(ctx, v.UserID, courseID, now, func(r *Record) error {
+			i := slices.IndexFunc(r.Lectures, func(e LectureProgress) bool { return e.LectureID == lectureID })
+			if i < 0 {
+				return errNeedsCourse
+			}
+			was := r.Lectures[i].IsCompleted
+			if err := r.ReportPosition(lectureID, seconds, l.Duration, s.d.AutoComplete, now); err != nil {
+				return err
+			}
+			if !was && r.Lectures[i].IsCompleted {
+				return errNeedsCourse
+			}
+			return nil
+		})
+		if err == nil || !errors.Is(err, errNeedsCourse) && !errors.Is(err, ErrRecordNotFound) {
+			return rec, wrap("report position", err)
+		}
+	}
+	return s.reportWithCourse(ctx, v, courseID, lectureID, l, seconds, now)
+}
+
+// errNeedsCourse makes ReportPosition read the course.
+var errNeedsCourse = errors.New("the report needs the course")
+
+// reportWithCourse is ReportPosition with the course read, the entitlement
+// asked, and the record refreshed against the course's lectures; l is the
+// lecture when already read.
+func (s *Service) reportWithCourse(ctx context.Context, v auth.Identity, courseID, lectureID string, l *course.Lecture, seconds float64, now time.Time) (*Record, error) {
+	c, err := s.courseOf(ctx, v, courseID, lectureID)
+	if err != nil {
+		return nil, err
+	}
+	entitled, err := s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
+	if err != nil {
+		return nil, err
+	}
+	if !entitled {
+		return nil, ErrNotEntitled
+	}
+	if l == nil {
+		if l, err = s.d.Catalog.Lecture(ctx, c.ID, lectureID); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPosition(seconds, l.Duration); err != nil {
+		return nil, err
+	}
+	report := func(r *Record) error { return r.ReportPosition(lectureID, seconds, l.Duration, s.d.AutoComplete, now) }
+	rec, err := s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, report)
+	if errors.Is(err, ErrRecordNotFound) {
+		if _, _, err = s.d.Repo.Create(ctx, v.UserID, c.ID, c.LectureIDs, now); err == nil {
+			rec, err = s.d.Repo.Update(ctx, v.UserID, c.ID, c.LectureIDs, now, report)
+		}
+	}
+	return rec, wrap("report position", err)
+}
+
+// checkPosition refuses a position outside the lecture's video.
+func checkPosition(seconds, duration float64) error {
+	if math.IsNaN(seconds) || seconds < 0 || seconds > duration {
+		return apperr.Validation([]apperr.FieldError{{Field: "seconds",
+			Message: fmt.Sprintf("seconds must be a number from 0 to the lecture's duration (%g)", duration)}})
+	}
+	return nil
+}
+
+// Continuing is a course in progress, for a "continue learning" list.
+type Continuing struct {
+	Record
+	Course course.Listed
+	Resume *Resume
+}
+
+// InProgress lists the caller's courses that they started and have not
+// completed and may still see, most recently accessed first, at most
+// MaxInProgress of them.
+func (s *Service) InProgress(ctx context.Context, v auth.Identity) ([]Continuing, error) {
+	recs, err := s.d.Repo.ByUser(ctx, v.UserID, MaxInProgress)
+	if err != nil {
+		return nil, fmt.Errorf("list progress: %w", err)
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.CourseID
+	}
+	courses, err := s.d.Catalog.Listed(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]course.Listed, len(courses))
+	for _, c := range courses {
+		byID[c.ID] = c
+	}
+	out := []Continuing{}
+	for _, r := range recs {
+		c, ok := byID[r.CourseID]
+		if !ok {
+			continue
+		}
+		r.Refresh(c.LectureIDs)
+		if r.IsCompleted {
+			continue
+		}
+		if !c.IsPublished {
+			entitled, err := s.d.Entitlement.Entitled(ctx, v, c.ID, c.InstructorID)
+			if err != nil {
+				return nil, err
+			}
+			if !entitled {
+				continue
+			}
+		}
+		out = append(out, Continuing{Record: *r, Course: c, Resume: r.Resume()})
+	}
+	return out, nil
+}
+
+// MaxInProgress bounds the records InProgress reads.
+const MaxInProgress = 100
+
+// courseOf returns a course the caller may see that has the lecture.
+func (s *Service) courseOf(ctx context.Context, v auth.Identity, courseID, lectureID string) (*course.Course, error) {
+	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.LectureIDs, lectureID) {
+		return nil, ErrLectureNotInCourse
+	}
+	return c, nil
 }
 
 // Complete marks every lecture of a course the caller may see completed.

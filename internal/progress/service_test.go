@@ -3,6 +3,7 @@ package progress_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ type fakeRepo struct {
 	records    map[string]*progress.Record
 	raceCreate bool
 	creates    int
+	asStored   int // UpdateAsStored calls
 }
 
 func (f *fakeRepo) Find(_ context.Context, userID, courseID string, lectures []string) (*progress.Record, error) {
@@ -62,6 +64,27 @@ func (f *fakeRepo) Update(_ context.Context, userID, courseID string, lectures [
 	return &next, nil
 }
 
+func (f *fakeRepo) UpdateAsStored(ctx context.Context, userID, courseID string, now time.Time, change func(*progress.Record) error) (*progress.Record, error) {
+	f.asStored++
+	rec, ok := f.records[userID+"/"+courseID]
+	if !ok {
+		return nil, progress.ErrRecordNotFound
+	}
+	return f.Update(ctx, userID, courseID, rec.LectureIDs(), now, change)
+}
+
+func (f *fakeRepo) ByUser(_ context.Context, userID string, limit int) ([]*progress.Record, error) {
+	var out []*progress.Record
+	for _, r := range f.records {
+		if r.UserID == userID {
+			next := *r
+			out = append(out, &next)
+		}
+	}
+	slices.SortFunc(out, func(a, b *progress.Record) int { return b.LastAccessed.Compare(a.LastAccessed) })
+	return out[:min(limit, len(out))], nil
+}
+
 // errCourseNotFound is the catalog's answer for a course it does not show.
 var errCourseNotFound = apperr.New(apperr.NotFound, "course_not_found", "Course not found")
 
@@ -77,7 +100,27 @@ func (f fakeCatalog) Visible(_ context.Context, v auth.Identity, courseID string
 	if !ok || (f.drafts[courseID] && v.UserID != "owner") {
 		return nil, errCourseNotFound
 	}
-	return &course.Course{ID: courseID, IsPublished: !f.drafts[courseID], LectureIDs: l}, nil
+	return &course.Course{ID: courseID, IsPublished: !f.drafts[courseID], LectureIDs: l, InstructorID: "owner"}, nil
+}
+
+// lectureDuration is the duration of every lecture of the fake catalog.
+const lectureDuration = 100
+
+func (f fakeCatalog) Lecture(_ context.Context, courseID, lectureID string) (*course.Lecture, error) {
+	if !slices.Contains(f.lectures[courseID], lectureID) {
+		return nil, course.ErrLectureNotFound
+	}
+	return &course.Lecture{ID: lectureID, CourseID: courseID, Duration: lectureDuration}, nil
+}
+
+func (f fakeCatalog) Listed(_ context.Context, ids []string) ([]course.Listed, error) {
+	var out []course.Listed
+	for _, id := range ids {
+		if l, ok := f.lectures[id]; ok {
+			out = append(out, course.Listed{Course: course.Course{ID: id, IsPublished: !f.drafts[id], LectureIDs: l, InstructorID: "owner"}})
+		}
+	}
+	return out, nil
 }
 
 // caller is the user of the service tests.
