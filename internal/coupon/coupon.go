@@ -30,6 +30,9 @@ const (
 	// MinChargeCents is Stripe's minimum charge: a discount never leaves
 	// a total between 0 and this (it is reduced to leave exactly this).
 	MinChargeCents = 50
+	// MaxAmountCents bounds an amount coupon: the highest price a course
+	// may have (1,000,000), so that no value overflows its cents.
+	MaxAmountCents = 100_000_000
 )
 
 // Why a code does not apply (400s the SPA shows as they are).

@@ -124,7 +124,7 @@ func (s *Service) Create(ctx context.Context, who auth.Identity, d Draft) (*Coup
 		switch {
 		case d.Value <= 0 || math.Abs(d.Value*100-cents) > 1e-6:
 			fail("value", "an amount must be positive, with at most two decimals")
-		case minPrice >= 0 && int64(cents) > minPrice:
+		case cents > MaxAmountCents || minPrice >= 0 && int64(cents) > minPrice:
 			fail("value", "an amount may not exceed the list price of its courses")
 		}
 		c.Value = int64(cents)

@@ -393,6 +393,10 @@ func TestCouponCreateRejectsBadInput(t *testing.T) {
 		{"amount 0", map[string]any{"code": "A0X", "kind": "amount", "value": 0}, "value"},
 		{"amount over the price", map[string]any{"code": "AOVER", "kind": "amount", "value": 20.01, "courseIds": []string{c.ID}}, "value"},
 		{"amount with 3 decimals", map[string]any{"code": "A3DEC", "kind": "amount", "value": 1.005}, "value"},
+		// Beyond int64 cents: the conversion wrapped to a negative amount
+		// that passed the price check.
+		{"amount past any price", map[string]any{"code": "AHUGE", "kind": "amount", "value": 1e17, "courseIds": []string{c.ID}}, "value"},
+		{"amount past any price, every course", map[string]any{"code": "AHUGE2", "kind": "amount", "value": 1e17}, "value"},
 		{"kind", map[string]any{"code": "KIND", "kind": "free", "value": 10}, "kind"},
 		{"another's course", map[string]any{"code": "STEAL", "kind": "percent", "value": 10, "courseIds": []string{theirs.ID}}, "courseIds"},
 		{"unknown course", map[string]any{"code": "GHOST", "kind": "percent", "value": 10, "courseIds": []string{primitive.NewObjectID().Hex()}}, "courseIds"},
