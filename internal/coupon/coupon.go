@@ -6,6 +6,7 @@
 package coupon
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,7 +51,9 @@ var (
 var (
 	ErrNotFound  = apperr.New(apperr.NotFound, "coupon_not_found", "Coupon not found")
 	ErrCodeTaken = apperr.New(apperr.Conflict, "coupon_code_taken", "You already have a coupon with this code")
-	ErrRedeemed  = apperr.New(apperr.Conflict, "coupon_redeemed", "This coupon has been redeemed; deactivate it instead")
+	// ErrUsed tells the service that a coupon to delete has been used, so
+	// it is deactivated instead.
+	ErrUsed = errors.New("coupon used")
 )
 
 // Coupon is a discount code of an instructor (for their courses) or of an

@@ -2,6 +2,7 @@ package coupon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -29,7 +30,7 @@ type Repository interface {
 	// it, and whether it applied.
 	Update(ctx context.Context, id string, ch Changes, now time.Time) (*Coupon, bool, error)
 	// Delete deletes a coupon that was never used (nothing reserved or
-	// redeemed); ErrRedeemed otherwise.
+	// redeemed); ErrUsed otherwise.
 	Delete(ctx context.Context, id string) error
 	// Reserve counts one use of c by userID for purchaseID, in one
 	// conditional update that holds only while c is active, its limits are
@@ -244,12 +245,20 @@ func (s *Service) Update(ctx context.Context, who auth.Identity, id string, ch C
 	return after, nil
 }
 
-// Delete deletes a coupon the caller manages that was never used.
-func (s *Service) Delete(ctx context.Context, who auth.Identity, id string) error {
+// Delete deletes a coupon the caller manages that was never used, and
+// answers nil; a used one (its uses stay in the ledger) is deactivated
+// instead and returned.
+func (s *Service) Delete(ctx context.Context, who auth.Identity, id string) (*Coupon, error) {
 	if _, err := s.managed(ctx, who, id); err != nil {
-		return err
+		return nil, err
 	}
-	return s.d.Repo.Delete(ctx, id)
+	err := s.d.Repo.Delete(ctx, id)
+	if !errors.Is(err, ErrUsed) {
+		return nil, err
+	}
+	inactive := false
+	c, _, err := s.d.Repo.Update(ctx, id, Changes{Active: &inactive}, s.now())
+	return c, err
 }
 
 // Find returns the coupon a code names for a course of instructorID, usable

@@ -153,15 +153,21 @@ func (s *server) updateCoupon(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteCoupon deletes a coupon that was never used.
+// deleteCoupon deletes a coupon that was never used, and deactivates a
+// used one.
 func (s *server) deleteCoupon(w http.ResponseWriter, r *http.Request) error {
 	couponID, err := pathID(r, "couponId", "coupon")
 	if err != nil {
 		return err
 	}
 	id, _ := caller(r)
-	if err := s.coupons.Delete(r.Context(), id, couponID); err != nil {
+	c, err := s.coupons.Delete(r.Context(), id, couponID)
+	if err != nil {
 		return err
+	}
+	if c != nil {
+		writeJSON(w, http.StatusOK, dataResponse{Success: true, Message: "Coupon deactivated: it has been used", Data: toCouponResponse(c)})
+		return nil
 	}
 	writeJSON(w, http.StatusOK, dataResponse{Success: true, Message: "Coupon deleted", Data: deletedData{ID: couponID}})
 	return nil

@@ -192,7 +192,7 @@ func (r *CouponRepo) Delete(ctx context.Context, id string) error {
 		if _, err := r.ByID(ctx, id); err != nil {
 			return err
 		}
-		return coupon.ErrRedeemed
+		return coupon.ErrUsed
 	}
 	return nil
 }

@@ -455,11 +455,22 @@ func TestCouponManagementIsTheOwners(t *testing.T) {
 		http.StatusBadRequest, "validation_failed")
 	wantCode(t, h.Do(t, http.MethodGet, couponsPath, nil, student.Token), http.StatusForbidden, "forbidden_role")
 
-	// Used: cannot be deleted, nor its bound lowered below its use.
+	// Used: deleting deactivates it (its uses stay), and its bound cannot
+	// go below its use.
 	if resp := h.checkoutWith(t, student, c.ID, "owned"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("checkout: %d %s", resp.StatusCode, resp.Body)
 	}
-	wantCode(t, h.Do(t, http.MethodDelete, couponsPath+"/"+id, nil, teacher.Token), http.StatusConflict, "coupon_redeemed")
+	if resp := h.Do(t, http.MethodDelete, couponsPath+"/"+id, nil, teacher.Token); resp.StatusCode != http.StatusOK ||
+		resp.JSON(t)["message"] != "Coupon deactivated: it has been used" || apptest.Object(t, resp.JSON(t), "data")["active"] != false {
+		t.Errorf("delete a used coupon: %d %s", resp.StatusCode, resp.Body)
+	}
+	if list := h.getData(t, teacher, couponsPath)["coupons"].([]any); len(list) != 2 {
+		t.Errorf("the used coupon must stay listed: %v", list)
+	}
+	wantCode(t, h.quote(t, h.signUp(t, "student"), c.ID, "owned"), http.StatusBadRequest, "coupon_inactive")
+	if resp := h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{"active": true}, teacher.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("reactivate: %d %s", resp.StatusCode, resp.Body)
+	}
 	resp := h.Do(t, http.MethodPatch, couponsPath+"/"+id, map[string]any{"maxRedemptions": 10, "expiresAt": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, teacher.Token)
 	if d := apptest.Object(t, resp.JSON(t), "data"); resp.StatusCode != http.StatusOK || d["maxRedemptions"] != 10.0 || d["used"] != 1.0 || d["redeemed"] != 1.0 {
 		t.Errorf("extend: %d %s", resp.StatusCode, resp.Body)
