@@ -2,6 +2,7 @@ package course
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -425,6 +426,11 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	if err != nil {
 		return nil, err
 	}
+	// The form may have taken minutes (a video upload): place the lecture
+	// by the course's sections as they are now.
+	if c, err = s.editable(ctx, v, courseID); err != nil {
+		return nil, err
+	}
 	if err := checkSection(c, in.SectionID); err != nil {
 		return nil, err
 	}
@@ -440,6 +446,11 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	upload = nil // the lecture refers to it now
 	if len(c.Sections) > 0 {
 		if err := s.placeLecture(ctx, v, courseID, l.ID, in.SectionID, l.Order); err != nil {
+			// Say, its section was deleted meanwhile: the lecture is not
+			// added after all, and its video goes with it.
+			if rerr := s.removeLecture(context.WithoutCancel(ctx), courseID, l.ID); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 			return nil, err
 		}
 	}
@@ -490,6 +501,9 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	}
 	ch, err := validateLecture(in, false)
 	if err != nil {
+		return nil, err
+	}
+	if c, err = s.editable(ctx, v, courseID); err != nil { // as AddLecture
 		return nil, err
 	}
 	if err := checkSection(c, in.SectionID); err != nil {
