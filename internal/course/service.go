@@ -412,8 +412,7 @@ type LectureInput struct {
 // video is removed when the lecture cannot be added.
 func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	c, err := s.editable(ctx, v, courseID)
-	if err != nil {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
 	in, err := read()
@@ -428,7 +427,8 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	}
 	// The form may have taken minutes (a video upload): place the lecture
 	// by the course's sections as they are now.
-	if c, err = s.editable(ctx, v, courseID); err != nil {
+	c, err := s.editable(ctx, v, courseID)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkSection(c, in.SectionID); err != nil {
@@ -483,8 +483,7 @@ func renumbered(c *Course, l *Lecture, ids []string) {
 // replaced video is removed.
 func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	c, err := s.editable(ctx, v, courseID)
-	if err != nil {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
 	if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
@@ -503,7 +502,8 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 	if err != nil {
 		return nil, err
 	}
-	if c, err = s.editable(ctx, v, courseID); err != nil { // as AddLecture
+	c, err := s.editable(ctx, v, courseID) // as AddLecture
+	if err != nil {
 		return nil, err
 	}
 	if err := checkSection(c, in.SectionID); err != nil {
