@@ -5,11 +5,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/lms-backend/lms/internal/course"
-	"github.com/lms-backend/lms/internal/mongodb"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // A curriculum write whose renumbering of the lectures' order fields runs
@@ -18,12 +15,7 @@ import (
 // them: the fields follow the stored curriculum.
 func TestCourseRepoLateRenumberingLosesToALaterOne(t *testing.T) {
 	ctx := context.Background()
-	repo := mongodb.NewCourseRepo(mongotest.Open(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	c := &course.Course{Title: "Go", Category: "dev", Level: course.LevelBeginner, InstructorID: mongodb.NewID(), CreatedAt: now, UpdatedAt: now}
-	if err := repo.Create(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	repo, c, now := newRepoCourse(t)
 	var ids []string
 	for i := range 3 {
 		l := &course.Lecture{CourseID: c.ID, Title: "L", Video: "videos/x.mp4", Order: i + 1, CreatedAt: now, UpdatedAt: now}
