@@ -19,6 +19,9 @@ type cache struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]cached
+	// drops counts drop calls: a read during which one happened may
+	// predate that write, so it is not kept.
+	drops uint64
 }
 
 type cached struct {
@@ -39,6 +42,7 @@ func (c *cache) course(ctx context.Context, id string, read func(context.Context
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.entries[id]
+	drops := c.drops
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
 		course := e.course
@@ -50,6 +54,9 @@ func (c *cache) course(ctx context.Context, id string, read func(context.Context
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.drops != drops {
+		return course, nil
+	}
 	if len(c.entries) >= maxCached {
 		for k, e := range c.entries {
 			if !now.Before(e.expires) {
@@ -68,5 +75,6 @@ func (c *cache) course(ctx context.Context, id string, read func(context.Context
 func (c *cache) drop(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.drops++
 	delete(c.entries, id)
 }

@@ -2,6 +2,7 @@ package course_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,5 +61,54 @@ func TestCourseCache(t *testing.T) {
 	now = now.Add(2 * time.Second)
 	if _, err := svc.Visible(ctx, owner, c.ID); err != nil || repo.reads != reads+1 {
 		t.Errorf("after the TTL: err %v, %d new reads, want 1", err, repo.reads-reads)
+	}
+}
+
+// pausingRepo holds the next course read, once armed, after it has read
+// the course: read tells that it has, resume lets it return.
+type pausingRepo struct {
+	*fakeRepo
+	armed        atomic.Bool
+	read, resume chan struct{}
+}
+
+func (r *pausingRepo) ByID(ctx context.Context, id string) (*course.Course, error) {
+	c, err := r.fakeRepo.ByID(ctx, id)
+	if r.armed.CompareAndSwap(true, false) {
+		r.read <- struct{}{}
+		<-r.resume
+	}
+	return c, err
+}
+
+// A read that began before a write of this instance and ends after the
+// write dropped the course must not put the course as it was into the
+// cache: the next read sees the write.
+func TestCourseCacheKeepsNoReadOlderThanADrop(t *testing.T) {
+	ctx := context.Background()
+	repo := &pausingRepo{fakeRepo: newFakeRepo(), read: make(chan struct{}), resume: make(chan struct{})}
+	svc := course.NewService(course.Deps{
+		Repo: repo, Entitlement: enrolment.NewService(enrolment.Deps{Repo: &fakeEnrolments{}}),
+		Progress: &fakeProgress{}, Media: &fakeMedia{}, CacheTTL: 5 * time.Second,
+	})
+	c := repo.put(course.Course{InstructorID: owner.UserID, Title: "T", Category: "C", IsPublished: true})
+	repo.putLecture(course.Lecture{CourseID: c.ID, Title: "One", Order: 1})
+
+	repo.armed.Store(true)
+	done := make(chan error)
+	go func() {
+		_, err := svc.Visible(ctx, anonymous, c.ID)
+		done <- err
+	}()
+	<-repo.read // it has read the published course
+	if _, err := svc.SetPublished(ctx, owner, c.ID, new(bool)); err != nil {
+		t.Fatal(err)
+	}
+	close(repo.resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Visible(ctx, anonymous, c.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("a course unpublished during a read is still shown: %v", err)
 	}
 }

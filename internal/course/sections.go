@@ -107,6 +107,9 @@ func (s *Service) RenameSection(ctx context.Context, v Viewer, courseID, section
 // unsectioned ones, unless withLectures: then, in a draft only, they are
 // deleted as DeleteLecture deletes one (video, progress entries).
 func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, sectionID string, withLectures bool) error {
+	// changeCurriculum drops the course when the curriculum is stored; the
+	// lectures go after that, so drop it again once they are gone.
+	defer s.cache.drop(courseID)
 	var lectures []string
 	_, err := s.changeCurriculum(ctx, v, courseID, func(c *Course, cu *Curriculum) error {
 		if withLectures && c.IsPublished {

@@ -2,6 +2,7 @@ package course
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -411,8 +412,7 @@ type LectureInput struct {
 // video is removed when the lecture cannot be added.
 func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	c, err := s.editable(ctx, v, courseID)
-	if err != nil {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
 	in, err := read()
@@ -422,6 +422,12 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	upload := in.Video
 	defer s.removeOnError(ctx, &err, &upload)
 	ch, err := validateLecture(in, true)
+	if err != nil {
+		return nil, err
+	}
+	// The form may have taken minutes (a video upload): place the lecture
+	// by the course's sections as they are now.
+	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
 	}
@@ -440,6 +446,11 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 	upload = nil // the lecture refers to it now
 	if len(c.Sections) > 0 {
 		if err := s.placeLecture(ctx, v, courseID, l.ID, in.SectionID, l.Order); err != nil {
+			// Say, its section was deleted meanwhile: the lecture is not
+			// added after all, and its video goes with it.
+			if rerr := s.removeLecture(context.WithoutCancel(ctx), courseID, l.ID); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 			return nil, err
 		}
 	}
@@ -472,8 +483,7 @@ func renumbered(c *Course, l *Lecture, ids []string) {
 // replaced video is removed.
 func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
 	defer s.cache.drop(courseID)
-	c, err := s.editable(ctx, v, courseID)
-	if err != nil {
+	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
 	if _, err := s.d.Repo.Lecture(ctx, courseID, lectureID); err != nil {
@@ -489,6 +499,10 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 		return nil, ErrNothingToUpdate
 	}
 	ch, err := validateLecture(in, false)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.editable(ctx, v, courseID) // as AddLecture
 	if err != nil {
 		return nil, err
 	}

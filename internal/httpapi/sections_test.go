@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -550,4 +552,43 @@ func TestSectionsConcurrentCreationsAllLand(t *testing.T) {
 	if got := version(t, cu); got != v+n {
 		t.Errorf("version %d, want %d", got, v+n)
 	}
+}
+
+// Deleting a section with its lectures drops the course from the catalog
+// cache after the lectures went, not only after the curriculum changed: a
+// page read in between must not leave the deleted lectures cached.
+func TestSectionsDeleteWithLecturesDropsTheCourseCache(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	titles := []string{"Kept"}
+	for i := range 12 {
+		titles = append(titles, fmt.Sprintf("L%d", i))
+	}
+	courseID, l := s.sectionsCourse(t, inst, titles...)
+	path := catalogCourses + "/" + courseID
+	sec := s.addSection(t, inst.Token, courseID, map[string]any{"title": "Gone"})
+	var gone []string
+	for _, title := range titles[1:] {
+		gone = append(gone, l[title])
+	}
+	v := version(t, s.curriculum(t, inst.Token, courseID))
+	wantOK(t, s.Do(t, http.MethodPut, path+"/curriculum", reorderBody(v, []string{l["Kept"]}, section{sec, gone}), inst.Token), http.StatusOK, "")
+
+	// Course pages read all along, as visitors would.
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for !stop.Load() {
+			sendRaw(http.MethodGet, s.URL+path, "", inst.Token, nil)
+		}
+	})
+	wantOK(t, s.Do(t, http.MethodDelete, path+"/sections/"+sec+"?withLectures=true", nil, inst.Token), http.StatusOK, "Section deleted successfully")
+	stop.Store(true)
+	wg.Wait()
+	page := s.getCourse(t, inst.Token, courseID)
+	if page["totalLectures"] != 1.0 {
+		t.Errorf("totalLectures %v after deleting the section's lectures, want 1", page["totalLectures"])
+	}
+	wantOrder(t, page, []string{"Kept"}, nil)
 }

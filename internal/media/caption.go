@@ -26,7 +26,8 @@ var (
 
 // ToWebVTT checks that data is a caption file, WebVTT or SRT, in UTF-8
 // text, and returns it as WebVTT: a WebVTT file as it came (without a byte
-// order mark, with \n line ends), an SRT file converted. Binary data is
+// order mark or blank lines before its header, with \n line ends), an SRT
+// file converted. Binary data is
 // ErrUnsupportedType; text that does not parse, or has no cue, is
 // ErrMalformedCaptions.
 func ToWebVTT(data []byte) ([]byte, error) {
@@ -40,6 +41,9 @@ func ToWebVTT(data []byte) ([]byte, error) {
 		if err := checkWebVTT(blocks[1:]); err != nil {
 			return nil, err
 		}
+		// From the header on: players refuse a file that does not start
+		// with it, and splitBlocks skipped any blank lines before it.
+		text = text[strings.Index(text, blocks[0][0]):]
 		return []byte(strings.TrimRight(text, "\n") + "\n"), nil
 	}
 	return srtToWebVTT(blocks)

@@ -126,3 +126,16 @@ func TestSaveCaption(t *testing.T) {
 		t.Errorf("expired: %d, want 403", rec.Code)
 	}
 }
+
+// Players read a WebVTT file only when it starts with the WEBVTT line (after
+// an optional byte order mark): blank lines before it, which the parser
+// skips, are not stored.
+func TestToWebVTTStartsWithItsHeader(t *testing.T) {
+	got, err := ToWebVTT([]byte("\xEF\xBB\xBF\r\n\n \t\nWEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -6,11 +6,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/mongodb"
-	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // Concurrent uploads of a few languages leave exactly one track per
@@ -18,12 +16,7 @@ import (
 // service removes it): none is lost, none is left behind.
 func TestCourseRepoCaptionsConcurrent(t *testing.T) {
 	ctx := context.Background()
-	repo := mongodb.NewCourseRepo(mongotest.Open(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	c := &course.Course{Title: "Go", Category: "dev", Level: course.LevelBeginner, InstructorID: mongodb.NewID(), CreatedAt: now, UpdatedAt: now}
-	if err := repo.Create(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	repo, c, now := newRepoCourse(t)
 	l := &course.Lecture{CourseID: c.ID, Title: "One", Video: "videos/x.mp4", Order: 1, CreatedAt: now, UpdatedAt: now}
 	if err := repo.AddLecture(ctx, l); err != nil {
 		t.Fatal(err)

@@ -12,16 +12,24 @@ import (
 	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
+// newRepoCourse opens a fresh database and stores a draft course in it
+// through the course repository.
+func newRepoCourse(t *testing.T) (*mongodb.CourseRepo, *course.Course, time.Time) {
+	t.Helper()
+	repo := mongodb.NewCourseRepo(mongotest.Open(t))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	c := &course.Course{Title: "Go", Category: "dev", Level: course.LevelBeginner, InstructorID: mongodb.NewID(), CreatedAt: now, UpdatedAt: now}
+	if err := repo.Create(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return repo, c, now
+}
+
 // Publishing checks for lectures in the same update, so a course whose last
 // lecture went meanwhile is never published.
 func TestCourseRepoPublishNeedsALecture(t *testing.T) {
 	ctx := context.Background()
-	repo := mongodb.NewCourseRepo(mongotest.Open(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	c := &course.Course{Title: "Go", Category: "dev", Level: course.LevelBeginner, InstructorID: mongodb.NewID(), CreatedAt: now, UpdatedAt: now}
-	if err := repo.Create(ctx, c); err != nil {
-		t.Fatal(err)
-	}
+	repo, c, now := newRepoCourse(t)
 	if _, err := repo.SetPublished(ctx, c.ID, true, now); !errors.Is(err, course.ErrNoLectures) {
 		t.Fatalf("publishing without lectures: err %v, want course.ErrNoLectures", err)
 	}

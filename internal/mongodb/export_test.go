@@ -21,3 +21,7 @@ func ProgressIDForTest(userID, courseID string) string {
 // reviews and its write of the summary, to widen or force the race of two
 // recounts.
 func (r *ReviewRepo) PauseRecountForTest(f func()) { r.counted = f }
+
+// PauseRenumberForTest makes r call f before each renumbering of a course's
+// lectures reads them, to force the race of two curriculum writes.
+func (r *CourseRepo) PauseRenumberForTest(f func()) { r.renumbering = f }

@@ -267,7 +267,7 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 		return nil, fmt.Errorf("store course totals: %w", err)
 	}
 	if len(bumped.Sections) > 0 && res.MatchedCount == 1 {
-		if err := r.renumber(ctx, docs, ids, bumped.LectureRev); err != nil {
+		if err := r.renumber(ctx, oid, docs, ids, bumped.LectureRev); err != nil {
 			return nil, err
 		}
 	}

@@ -341,14 +341,26 @@ func (r *ProgressRepo) UpdateAsStored(ctx context.Context, userID, courseID stri
 }
 
 // accessed is change, then LastAccessed and UpdatedAt set to now.
+// LastAccessed never moves back: a write stamped before the record's last
+// one (a request that waited for the record's lock, or an instance whose
+// clock is behind) would otherwise reopen wall time that position reports
+// have already been credited with.
 func accessed(change func(*progress.Record) error, now time.Time) func(*progress.Record) error {
 	return func(rec *progress.Record) error {
 		if err := change(rec); err != nil {
 			return err
 		}
-		rec.LastAccessed, rec.UpdatedAt = now, now
+		rec.LastAccessed, rec.UpdatedAt = later(rec.LastAccessed, now), now
 		return nil
 	}
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // fixedLectures gives update the course's current lectures as the caller

@@ -190,3 +190,39 @@ func TestProgressRepoRemoveLectureAndDeleteByCourse(t *testing.T) {
 		t.Errorf("%d records of other courses, want 2", n)
 	}
 }
+
+// A position report that took its time before the lock (concurrent
+// reports, or instances whose clocks differ) is written after a later one:
+// it must not move lastAccessed back, or the next report would earn the
+// wall time between the two again.
+func TestProgressRepoLastAccessedNeverGoesBack(t *testing.T) {
+	db, _ := progOpen(t)
+	ctx := context.Background()
+	repo := mongodb.NewProgressRepo(db)
+	courseID, ids := progCourse(1)
+	userID := primitive.NewObjectID().Hex()
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	if _, _, err := repo.Create(ctx, userID, courseID, ids, t0); err != nil {
+		t.Fatal(err)
+	}
+	report := func(now time.Time, seconds float64) *progress.Record {
+		t.Helper()
+		rec, err := repo.UpdateAsStored(ctx, userID, courseID, now, func(r *progress.Record) error {
+			return r.ReportPosition(ids[0], seconds, 3600, 0, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	report(at(100), 0)
+	// Stamped at 40 s, written after the report stamped at 100 s.
+	if rec := report(at(40), 0); !rec.LastAccessed.Equal(at(100)) {
+		t.Errorf("lastAccessed %v after an older report, want %v", rec.LastAccessed, at(100))
+	}
+	// A jump to 100 s, 10 s of wall time after the report at 100 s.
+	if w := report(at(110), 100).Lectures[0].WatchedSeconds; w != 10 {
+		t.Errorf("watched %v s in 10 s of wall time, want 10", w)
+	}
+}

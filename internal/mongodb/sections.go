@@ -26,8 +26,9 @@ import (
 //
 // Lectures keep an order field (seed clients sort by it). With sections it
 // is renumbered 1..n in course order after each change, stamped with the
-// lectureRev it was computed at (orderRev): a renumbering computed earlier
-// never overwrites a later one.
+// lectureRev it was computed at (orderRev; every lecture of the course is
+// stamped before any is renumbered): a renumbering computed earlier never
+// overwrites a later one.
 
 // sectionDoc is a section as stored in its course's document.
 type sectionDoc struct {
@@ -90,11 +91,14 @@ func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version
 	if err != nil {
 		return nil, fmt.Errorf("store curriculum: %w", err)
 	}
+	if r.renumbering != nil {
+		r.renumbering()
+	}
 	docs, err := r.lectureDocs(ctx, oid)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.renumber(ctx, docs, flat, doc.LectureRev); err != nil {
+	if err := r.renumber(ctx, oid, docs, flat, doc.LectureRev); err != nil {
 		return nil, err
 	}
 	c := doc.toDomain()
@@ -102,16 +106,24 @@ func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version
 }
 
 // renumber sets each lecture's order to its position (1..n) in ids where it
-// differs, unless a renumbering at a later revision got there first.
-func (r *CourseRepo) renumber(ctx context.Context, docs []lectureDoc, ids []primitive.ObjectID, rev int64) error {
+// differs, unless a renumbering at a later revision got there first. It
+// first stamps every lecture of the course with rev (one update), so that a
+// renumbering at an earlier revision that runs late changes no lecture
+// afterwards — not even one this renumbering left as it was.
+func (r *CourseRepo) renumber(ctx context.Context, courseID primitive.ObjectID, docs []lectureDoc, ids []primitive.ObjectID, rev int64) error {
+	_, err := r.lectures.UpdateMany(ctx, bson.M{"course": courseID, "$or": bson.A{
+		bson.M{"orderRev": bson.M{"$lt": rev}}, bson.M{"orderRev": bson.M{"$exists": false}},
+	}}, bson.M{"$set": bson.M{"orderRev": rev}})
+	if err != nil {
+		return fmt.Errorf("renumber lectures: %w", err)
+	}
 	for _, d := range docs {
 		i := slices.Index(ids, d.ID)
 		if i < 0 || d.Order == i+1 {
 			continue
 		}
-		_, err := r.lectures.UpdateOne(ctx, bson.M{"_id": d.ID, "$or": bson.A{
-			bson.M{"orderRev": bson.M{"$lt": rev}}, bson.M{"orderRev": bson.M{"$exists": false}},
-		}}, bson.M{"$set": bson.M{"order": i + 1, "orderRev": rev}})
+		_, err := r.lectures.UpdateOne(ctx, bson.M{"_id": d.ID, "orderRev": bson.M{"$lte": rev}},
+			bson.M{"$set": bson.M{"order": i + 1, "orderRev": rev}})
 		if err != nil {
 			return fmt.Errorf("renumber lectures: %w", err)
 		}
