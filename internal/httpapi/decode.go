@@ -9,14 +9,36 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/lms-backend/lms/internal/apperr"
 )
 
-// maxJSONBytes caps every request body of the API but uploads and the
-// webhook (see limitBody, the one place caps are enforced).
+// maxJSONBytes caps every request body of the API but uploads, the webhook
+// and the curriculum reorder (see limitBody, the one place caps are
+// enforced, and apiBodyLimit).
 const maxJSONBytes = 10 << 10
+
+// maxCurriculumBytes caps a curriculum reorder, which lists every lecture
+// of a course once (about 27 bytes each): some 9,000 lectures.
+const maxCurriculumBytes = 256 << 10
+
+// curriculumPath is the path of PUT /courses/{courseId}/curriculum.
+var curriculumPath = regexp.MustCompile(`^/api/v1/courses/[^/]+/curriculum$`)
+
+// apiBodyLimit is the body cap of a request of the API group.
+func apiBodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPut && curriculumPath.MatchString(r.URL.Path) {
+		return maxCurriculumBytes
+	}
+	return maxJSONBytes
+}
+
+// fixedLimit is a body cap that does not depend on the request.
+func fixedLimit(n int64) func(*http.Request) int64 {
+	return func(*http.Request) int64 { return n }
+}
 
 // decodeJSON decodes the request body into dst strictly: the body must be
 // JSON, hold exactly one value, and carry only fields dst declares (matched

@@ -67,7 +67,7 @@ func (s *server) jsonChain() http.Handler {
 		writeJSON(w, http.StatusOK, req)
 		return nil
 	})
-	return requestID(s.recoverPanics(s.securityHeaders(s.limitBody(maxJSONBytes)(echo))))
+	return requestID(s.recoverPanics(s.securityHeaders(s.limitBody(apiBodyLimit)(echo))))
 }
 
 // serve runs one request through h.

@@ -300,14 +300,15 @@ func longWrites(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps request bodies at limit bytes: a declared length over it is
-// refused at once, a body that runs over it fails its read. It is the one
-// place a body cap is enforced. Multipart uploads are left to the
+// limitBody caps request bodies at limit(r) bytes: a declared length over it
+// is refused at once, a body that runs over it fails its read. It is the
+// one place a body cap is enforced. Multipart uploads are left to the
 // handlers, which cap each part while streaming it.
-func (s *server) limitBody(limit int64) func(http.Handler) http.Handler {
+func (s *server) limitBody(limitOf func(*http.Request) int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !hasMediaType(r, "multipart/form-data") {
+				limit := limitOf(r)
 				if r.ContentLength > limit {
 					s.writeError(w, r, errBodyTooLarge)
 					return

@@ -53,10 +53,10 @@ func (s *server) routes(withMetrics bool) (http.Handler, error) {
 		// Stripe's webhook carries a signature instead of an Origin, comes
 		// from Stripe's addresses and may exceed 10 KB: it is outside the
 		// group below and reads its own capped raw body.
-		r.With(s.limitBody(maxWebhookBytes)).Post("/payments/webhook", s.handle(s.stripeWebhook))
+		r.With(s.limitBody(fixedLimit(maxWebhookBytes))).Post("/payments/webhook", s.handle(s.stripeWebhook))
 
 		r.Group(func(r chi.Router) {
-			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitBody(maxJSONBytes))
+			r.Use(crossOrigin, s.ipLimiter.Handler, s.limitBody(apiBodyLimit))
 
 			r.Route("/user", func(r chi.Router) {
 				r.Post("/signup", s.handle(s.signUp))

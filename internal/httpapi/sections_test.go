@@ -592,3 +592,33 @@ func TestSectionsDeleteWithLecturesDropsTheCourseCache(t *testing.T) {
 	}
 	wantOrder(t, page, []string{"Kept"}, nil)
 }
+
+// TestSectionsReorderOfALargeCourseFitsItsCap: a reorder lists every
+// lecture of the course, so its body may pass the API's 10 KB (here 500 ids,
+// all foreign: validated, 400 naming them, not refused as too large); the
+// other JSON routes keep 10 KB, and a reorder over its own cap is 413.
+func TestSectionsReorderOfALargeCourseFitsItsCap(t *testing.T) {
+	t.Parallel()
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	courseID, _ := s.sectionsCourse(t, inst, "A")
+	v := version(t, s.curriculum(t, inst.Token, courseID))
+	foreign := make([]string, 500)
+	for i := range foreign {
+		foreign[i] = fmt.Sprintf("%024x", i+1)
+	}
+	path := catalogCourses + "/" + courseID + "/curriculum"
+	resp := s.Do(t, http.MethodPut, path, reorderBody(v, foreign), inst.Token)
+	wantAnyFail(t, resp, http.StatusBadRequest)
+	if !strings.Contains(string(resp.Body), foreign[499]) {
+		t.Errorf("the errors do not name the last foreign id: %.300s", resp.Body)
+	}
+	// The same size elsewhere is still over the 10 KB cap.
+	big := map[string]any{"title": strings.Repeat("x", 12<<10)}
+	wantAnyFail(t, s.Do(t, http.MethodPost, catalogCourses+"/"+courseID+"/sections", big, inst.Token), http.StatusRequestEntityTooLarge)
+	huge := make([]string, 10_000)
+	for i := range huge {
+		huge[i] = fmt.Sprintf("%024x", i+1)
+	}
+	wantAnyFail(t, s.Do(t, http.MethodPut, path, reorderBody(v, huge), inst.Token), http.StatusRequestEntityTooLarge)
+}
