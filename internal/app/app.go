@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, db *mongo
 	payments := newPayments(cfg, logger, db, courseService, enrolments, certificates, coupons, reviews, store)
 	users := user.NewService(user.Deps{
 		Repo:         mongodb.NewUserRepo(db),
-		Courses:      courses,
+		Courses:      courseService,
 		Progress:     progressRepo,
 		Certificates: certificates,
 		Reviews:      reviews,

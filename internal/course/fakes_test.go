@@ -168,6 +168,18 @@ func (f *fakeRepo) Instructors(_ context.Context, ids []string) (map[string]cour
 	return out, nil
 }
 
+func (f *fakeRepo) CountByInstructor(_ context.Context, instructorID string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n int64
+	for _, c := range f.courses {
+		if c.InstructorID == instructorID {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (f *fakeRepo) AddLecture(_ context.Context, l *course.Lecture) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -24,6 +24,8 @@ type Repository interface {
 	Find(ctx context.Context, q Query) ([]Course, int64, error)
 	// Instructors returns the instructors with these ids, by id.
 	Instructors(ctx context.Context, ids []string) (map[string]Instructor, error)
+	// CountByInstructor counts the courses an instructor owns.
+	CountByInstructor(ctx context.Context, instructorID string) (int64, error)
 
 	AddLecture(ctx context.Context, l *Lecture) error
 	// Lectures returns a course's lectures by order.

@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lms-backend/lms/internal/mongodb"
 )
 
 // metrics holds the service's Prometheus collectors in a registry of its own.
@@ -16,6 +18,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	commands *prometheus.CounterVec
+	unkeyed  *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -34,9 +37,13 @@ func newMetrics() *metrics {
 			Name: "lms_db_commands_total",
 			Help: "Database commands by the route pattern of the request that ran them, and command name.",
 		}, []string{"route", "command"}),
+		unkeyed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lms_db_unkeyed_commands_total",
+			Help: "Database commands whose filter is not an exact _id (the embedded database reads the whole collection for each), by route pattern and command name.",
+		}, []string{"route", "command"}),
 	}
 	m.registry.MustRegister(
-		m.requests, m.latency, m.commands,
+		m.requests, m.latency, m.commands, m.unkeyed,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -52,12 +59,15 @@ func (m *metrics) countUnmatchedRefunds(seen func() int64) {
 	}, func() float64 { return float64(seen()) }))
 }
 
-func (m *metrics) observe(method, route string, status int, elapsed time.Duration, commands map[string]int) {
+func (m *metrics) observe(method, route string, status int, elapsed time.Duration, commands *mongodb.CommandCounts) {
 	method = methodLabel(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
-	for name, n := range commands {
+	for name, n := range commands.Counts() {
 		m.commands.WithLabelValues(method+" "+route, name).Add(float64(n))
+	}
+	for name, n := range commands.Unkeyed() {
+		m.unkeyed.WithLabelValues(method+" "+route, name).Add(float64(n))
 	}
 }
 

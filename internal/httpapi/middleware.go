@@ -99,7 +99,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
 			}
-			s.metrics.observe(r.Method, route, rec.status, elapsed, commands.Counts())
+			s.metrics.observe(r.Method, route, rec.status, elapsed, commands)
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", requestIDFrom(r.Context())),
 				slog.String("method", r.Method),

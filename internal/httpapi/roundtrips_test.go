@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,11 +14,18 @@ import (
 	"github.com/lms-backend/lms/internal/app/apptest"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/mongodb"
+	"github.com/lms-backend/lms/internal/mongodb/mongotest"
 )
 
 // dbCommands is the number of database commands /metrics has counted for
 // requests of a route ("GET /api/v1/user/profile"), all commands summed.
 func dbCommands(t *testing.T, s *apptest.Server, route string) int {
+	t.Helper()
+	return routeMetric(t, s, "lms_db_commands_total", route)
+}
+
+// routeMetric sums a counter of /metrics over the series of one route.
+func routeMetric(t *testing.T, s *apptest.Server, metric, route string) int {
 	t.Helper()
 	resp := s.Do(t, http.MethodGet, "/metrics", nil, "")
 	if resp.StatusCode != http.StatusOK {
@@ -27,7 +35,7 @@ func dbCommands(t *testing.T, s *apptest.Server, route string) int {
 	sc := bufio.NewScanner(bytes.NewReader(resp.Body))
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "lms_db_commands_total{") || !strings.Contains(line, `route="`+route+`"`) {
+		if !strings.HasPrefix(line, metric+"{") || !strings.Contains(line, `route="`+route+`"`) {
 			continue
 		}
 		n, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
@@ -44,7 +52,11 @@ func dbCommands(t *testing.T, s *apptest.Server, route string) int {
 // and fails when a route needs more than its budget. It is a count, not a
 // time.
 func TestRoundTripBudgets(t *testing.T) {
-	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	// As `lms serve` opens its embedded database: the only writer of it.
+	opts := mongotest.Options(t)
+	opts.SoleWriter = true
+	srv := apptest.StartWith(t, mongotest.OpenWith(t, opts), map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	s := &catalogServer{Server: srv, dataDir: srv.App.Config.DataDir}
 	inst := s.signUp(t, "instructor")
 	student := s.signUp(t, "student")
 	c := s.publishedCourse(t, inst.Token, map[string]string{"price": "0"})
@@ -62,24 +74,26 @@ func TestRoundTripBudgets(t *testing.T) {
 		body                      any
 		token                     string
 		budget                    int
+		unkeyed                   int // of them, filtered by more than an exact _id
 	}{
-		{"profile", http.MethodGet, "/api/v1/user/profile", "GET /api/v1/user/profile", nil, student.Token, 2},
-		{"first progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 4},
-		{"progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 3},
+		{"profile", http.MethodGet, "/api/v1/user/profile", "GET /api/v1/user/profile", nil, student.Token, 2, 0},
+		{"first progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 4, 0},
+		{"progress PATCH", http.MethodPatch, "/api/v1/progress/" + id + "/lectures/" + lecture, "PATCH /api/v1/progress/{courseId}/lectures/{lectureId}", map[string]bool{"isCompleted": true}, student.Token, 3, 0},
 		// The session's account read answers the entitlement; no course is
 		// read: the lecture (its course and duration), then the record's
 		// read and its one write (TestProgressPositionReadsNoCourse: the
 		// same without the catalog cache).
-		{"position PUT", http.MethodPut, "/api/v1/progress/" + id + "/lectures/" + lecture + "/position", "PUT /api/v1/progress/{courseId}/lectures/{lectureId}/position", map[string]float64{"seconds": 3}, student.Token, 4},
-		{"courses in progress", http.MethodGet, "/api/v1/progress", "GET /api/v1/progress", nil, student.Token, 4},
-		{"progress GET", http.MethodGet, "/api/v1/progress/" + id, "GET /api/v1/progress/{courseId}", nil, student.Token, 3},
-		{"course page", http.MethodGet, "/api/v1/courses/" + id, "GET /api/v1/courses/{courseId}", nil, "", 3},
-		{"published page", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 3},
-		{"published page, cached", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 0},
-		{"sign-in", http.MethodPost, "/api/v1/user/signin", "POST /api/v1/user/signin", signIn, "", 2},
+		{"position PUT", http.MethodPut, "/api/v1/progress/" + id + "/lectures/" + lecture + "/position", "PUT /api/v1/progress/{courseId}/lectures/{lectureId}/position", map[string]float64{"seconds": 3}, student.Token, 4, 0},
+		{"courses in progress", http.MethodGet, "/api/v1/progress", "GET /api/v1/progress", nil, student.Token, 4, 2},
+		{"progress GET", http.MethodGet, "/api/v1/progress/" + id, "GET /api/v1/progress/{courseId}", nil, student.Token, 3, 0},
+		{"course page", http.MethodGet, "/api/v1/courses/" + id, "GET /api/v1/courses/{courseId}", nil, "", 3, 1},
+		{"published page", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 3, 2},
+		{"published page, cached", http.MethodGet, "/api/v1/courses/published", "GET /api/v1/courses/published", nil, "", 0, 0},
+		{"sign-in", http.MethodPost, "/api/v1/user/signin", "POST /api/v1/user/signin", signIn, "", 2, 0},
 	}
 	for _, st := range steps {
 		before := dbCommands(t, s.Server, st.route)
+		beforeUnkeyed := routeMetric(t, s.Server, "lms_db_unkeyed_commands_total", st.route)
 		resp := s.Do(t, st.method, st.path, st.body, st.token)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d %s", st.name, resp.StatusCode, resp.Body)
@@ -88,7 +102,52 @@ func TestRoundTripBudgets(t *testing.T) {
 		if n > st.budget || n == 0 && st.budget > 0 {
 			t.Errorf("%s: %d database commands, budget %d", st.name, n, st.budget)
 		}
-		t.Logf("%s: %d database commands (budget %d)", st.name, n, st.budget)
+		// Unkeyed commands decode whole collections on the embedded
+		// database: the hot routes keep to exact _id lookups.
+		unkeyed := routeMetric(t, s.Server, "lms_db_unkeyed_commands_total", st.route) - beforeUnkeyed
+		if unkeyed != st.unkeyed {
+			t.Errorf("%s: %d unkeyed database commands, want %d", st.name, unkeyed, st.unkeyed)
+		}
+		t.Logf("%s: %d database commands (budget %d), %d unkeyed", st.name, n, st.budget, unkeyed)
+	}
+}
+
+// A profile reads its enrolled courses by _id, one each, even when none is
+// in the course cache (here: no cache): a $in would read every course on
+// the embedded database.
+func TestProfileReadsEnrolledCoursesByID(t *testing.T) {
+	s := catalogStart(t, nil)
+	inst := s.signUp(t, "instructor")
+	student := s.signUp(t, "student")
+	titles := map[string]string{}
+	for i := range 3 {
+		c := s.publishedCourse(t, inst.Token, map[string]string{"price": "0", "title": fmt.Sprintf("Enrolled %d", i)})
+		titles[c["_id"].(string)] = c["title"].(string)
+		if resp := s.Do(t, http.MethodPost, "/api/v1/payments/create-checkout-session", map[string]string{"courseId": c["_id"].(string)}, student.Token); resp.StatusCode != http.StatusOK {
+			t.Fatalf("free enrolment: %d %s", resp.StatusCode, resp.Body)
+		}
+	}
+	const route = "GET /api/v1/user/profile"
+	before, beforeUnkeyed := dbCommands(t, s.Server, route), routeMetric(t, s.Server, "lms_db_unkeyed_commands_total", route)
+	resp := s.Do(t, http.MethodGet, "/api/v1/user/profile", nil, student.Token)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("profile: %d %s", resp.StatusCode, resp.Body)
+	}
+	enrolled, _ := resp.JSON(t)["data"].(map[string]any)["enrolledCourses"].([]any)
+	if len(enrolled) != len(titles) {
+		t.Fatalf("%d enrolled courses, want %d: %s", len(enrolled), len(titles), resp.Body)
+	}
+	for _, e := range enrolled {
+		c, _ := e.(map[string]any)["course"].(map[string]any)
+		if id, _ := c["_id"].(string); titles[id] != c["title"] {
+			t.Errorf("course %s: title %v, want %q", id, c["title"], titles[id])
+		}
+	}
+	if n := dbCommands(t, s.Server, route) - before; n != 1+len(titles) {
+		t.Errorf("%d database commands, want %d (the session's user, then each course)", n, 1+len(titles))
+	}
+	if n := routeMetric(t, s.Server, "lms_db_unkeyed_commands_total", route) - beforeUnkeyed; n != 0 {
+		t.Errorf("%d unkeyed database commands, want 0", n)
 	}
 }
 

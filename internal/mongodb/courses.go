@@ -12,7 +12,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/lms-backend/lms/internal/course"
-	"github.com/lms-backend/lms/internal/user"
 )
 
 // CourseRepo stores courses in the courses collection.
@@ -24,42 +23,11 @@ type CourseRepo struct {
 	renumbering func() // tests: called before a renumbering reads the lectures
 }
 
-var (
-	_ user.Courses      = (*CourseRepo)(nil)
-	_ course.Repository = (*CourseRepo)(nil)
-)
+var _ course.Repository = (*CourseRepo)(nil)
 
 // NewCourseRepo returns the courses repository.
 func NewCourseRepo(d *DB) *CourseRepo {
 	return &CourseRepo{c: d.collection(coursesCollection), lectures: d.collection(lecturesCollection), users: d.collection(usersCollection)}
-}
-
-// Summaries returns the title, thumbnail and description of the courses
-// with these ids, in one query.
-func (r *CourseRepo) Summaries(ctx context.Context, ids []string) (map[string]user.CourseSummary, error) {
-	out := map[string]user.CourseSummary{}
-	oids := objectIDs(ids)
-	if len(oids) == 0 {
-		return out, nil
-	}
-	cur, err := r.c.Find(ctx, bson.M{"_id": bson.M{"$in": oids}},
-		options.Find().SetProjection(bson.M{"title": 1, "thumbnail": 1, "description": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("find courses: %w", err)
-	}
-	var docs []struct {
-		ID          primitive.ObjectID `bson:"_id"`
-		Title       string             `bson:"title"`
-		Thumbnail   string             `bson:"thumbnail"`
-		Description string             `bson:"description"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read courses: %w", err)
-	}
-	for _, d := range docs {
-		out[d.ID.Hex()] = user.CourseSummary{ID: d.ID.Hex(), Title: d.Title, Thumbnail: d.Thumbnail, Description: d.Description}
-	}
-	return out, nil
 }
 
 // CountByInstructor counts the courses an instructor owns.
@@ -372,29 +340,31 @@ func sortOf(s string) bson.D {
 	}
 }
 
-// Instructors returns the public profile of the users with these ids.
+// Instructors returns the public profile of the users with these ids that
+// exist. Each is an exact _id lookup, the one filter the embedded database
+// answers without decoding every user (a $in would read them all); a page
+// names a handful of distinct users.
 func (r *CourseRepo) Instructors(ctx context.Context, ids []string) (map[string]course.Instructor, error) {
 	out := map[string]course.Instructor{}
-	oids := objectIDs(ids)
-	if len(oids) == 0 {
-		return out, nil
-	}
-	cur, err := r.users.Find(ctx, bson.M{"_id": bson.M{"$in": oids}},
-		options.Find().SetProjection(bson.M{"name": 1, "avatar": 1, "bio": 1}))
-	if err != nil {
-		return nil, fmt.Errorf("find instructors: %w", err)
-	}
-	var docs []struct {
-		ID     primitive.ObjectID `bson:"_id"`
-		Name   string             `bson:"name"`
-		Avatar string             `bson:"avatar"`
-		Bio    string             `bson:"bio"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read instructors: %w", err)
-	}
-	for _, d := range docs {
-		out[d.ID.Hex()] = course.Instructor{ID: d.ID.Hex(), Name: d.Name, Avatar: d.Avatar, Bio: d.Bio}
+	seen := map[primitive.ObjectID]bool{}
+	for _, oid := range objectIDs(ids) {
+		if seen[oid] {
+			continue
+		}
+		seen[oid] = true
+		var doc struct {
+			Name   string `bson:"name"`
+			Avatar string `bson:"avatar"`
+			Bio    string `bson:"bio"`
+		}
+		err := r.users.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"name": 1, "avatar": 1, "bio": 1})).Decode(&doc)
+		if isNoDocuments(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find instructor: %w", err)
+		}
+		out[oid.Hex()] = course.Instructor{ID: oid.Hex(), Name: doc.Name, Avatar: doc.Avatar, Bio: doc.Bio}
 	}
 	return out, nil
 }
