@@ -209,15 +209,16 @@ func (l *load) drive(ctx context.Context, n int, next func(fx *fixtures, client,
 
 // row is one line of the report.
 type row struct {
-	Scenario   string
-	Clients    int
-	Requests   int
-	Errors     int
-	Statuses   map[int]int
-	ReqPerSec  float64
-	P50, P99   time.Duration
-	CPUPerReq  time.Duration // the server's CPU time over all requests of the scenario
-	DBCmdPerRq float64       // database commands of this row's route per request
+	Scenario     string
+	Clients      int
+	Requests     int
+	Errors       int
+	Statuses     map[int]int
+	ReqPerSec    float64
+	P50, P99     time.Duration
+	CPUPerReq    time.Duration // the server's CPU time over all requests of the scenario
+	DBCmdPerRq   float64       // database commands of this row's route per request
+	UnkeyedPerRq float64       // of them, those filtered by more than an exact _id
 }
 
 // measure runs one scenario: a warm-up, then the measured window between
@@ -263,14 +264,17 @@ func (l *load) measure(ctx context.Context, s scenario) ([]row, error) {
 	if total > 0 {
 		cpuPerReq = (cpu1 - cpu0) / time.Duration(total)
 	}
-	rows := []row{rowOf(s.name, l.o.concurrency, main, elapsed, cpuPerReq, cmds1[s.route]-cmds0[s.route])}
+	delta := func(route string) dbCounts {
+		return dbCounts{all: cmds1.all[route] - cmds0.all[route], unkeyed: cmds1.unkeyed[route] - cmds0.unkeyed[route]}
+	}
+	rows := []row{rowOf(s.name, l.o.concurrency, main, elapsed, cpuPerReq, delta(s.route))}
 	if flood != nil {
-		rows = append(rows, rowOf(s.name+"/signin", l.o.flood, flood, elapsed, cpuPerReq, cmds1[floodRoute]-cmds0[floodRoute]))
+		rows = append(rows, rowOf(s.name+"/signin", l.o.flood, flood, elapsed, cpuPerReq, delta(floodRoute)))
 	}
 	return rows, nil
 }
 
-func rowOf(name string, clients int, r *result, elapsed, cpuPerReq time.Duration, cmds float64) row {
+func rowOf(name string, clients int, r *result, elapsed, cpuPerReq time.Duration, cmds dbCounts) row {
 	out := row{Scenario: name, Clients: clients, Requests: len(r.latencies), Errors: r.errors, Statuses: r.statuses, CPUPerReq: cpuPerReq}
 	if out.Requests == 0 {
 		return out
@@ -279,30 +283,44 @@ func rowOf(name string, clients int, r *result, elapsed, cpuPerReq time.Duration
 	out.ReqPerSec = float64(out.Requests) / elapsed.Seconds()
 	out.P50 = r.latencies[(len(r.latencies)-1)*50/100]
 	out.P99 = r.latencies[(len(r.latencies)-1)*99/100]
-	out.DBCmdPerRq = cmds / float64(out.Requests)
+	out.DBCmdPerRq = cmds.all / float64(out.Requests)
+	out.UnkeyedPerRq = cmds.unkeyed / float64(out.Requests)
 	return out
 }
 
-// dbCommands reads lms_db_commands_total from /metrics, summed by route.
-func (l *load) dbCommands(ctx context.Context) (map[string]float64, error) {
+// dbCounts are database command counts: all of them, and the unkeyed ones
+// (lms_db_unkeyed_commands_total).
+type dbCounts struct{ all, unkeyed float64 }
+
+// routeCounts are dbCounts' counters by route.
+type routeCounts struct{ all, unkeyed map[string]float64 }
+
+// dbCommands reads the database command counters from /metrics, summed by
+// route.
+func (l *load) dbCommands(ctx context.Context) (routeCounts, error) {
 	resp, body, err := l.send(ctx, request{method: http.MethodGet, path: "/metrics"}, "")
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+		return routeCounts{}, fmt.Errorf("metrics: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("metrics: %d", resp.StatusCode)
+		return routeCounts{}, fmt.Errorf("metrics: %d", resp.StatusCode)
 	}
-	return parseDBCommands(body)
+	all, err := parseRouteCounter(body, "lms_db_commands_total")
+	if err != nil {
+		return routeCounts{}, err
+	}
+	unkeyed, err := parseRouteCounter(body, "lms_db_unkeyed_commands_total")
+	return routeCounts{all: all, unkeyed: unkeyed}, err
 }
 
-// parseDBCommands sums the lms_db_commands_total samples of a Prometheus
-// text exposition by their route label.
-func parseDBCommands(body []byte) (map[string]float64, error) {
+// parseRouteCounter sums the samples of one counter of a Prometheus text
+// exposition by their route label.
+func parseRouteCounter(body []byte, metric string) (map[string]float64, error) {
 	out := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "lms_db_commands_total{") {
+		if !strings.HasPrefix(line, metric+"{") {
 			continue
 		}
 		_, rest, _ := strings.Cut(line, `route="`)

@@ -70,6 +70,15 @@ func TestLoadTestEndToEnd(t *testing.T) {
 	if got := num(t, rows[0], "DB commands/req"); got != 1 {
 		t.Errorf("health: %v DB commands per request, want 1", got)
 	}
+	// These routes keep to exact _id lookups (see TestRoundTripBudgets).
+	for _, r := range rows {
+		switch r["scenario"] {
+		case "profile", "progress-get", "progress-patch", "signin":
+			if got := num(t, r, "unkeyed/req"); got != 0 {
+				t.Errorf("%s: %v unkeyed database commands per request, want 0", r["scenario"], got)
+			}
+		}
+	}
 	if t.Failed() {
 		t.Logf("report:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
@@ -120,14 +129,22 @@ func TestParseDBCommands(t *testing.T) {
 lms_db_commands_total{command="find",route="GET /api/v1/user/profile"} 6
 lms_db_commands_total{command="update",route="GET /api/v1/user/profile"} 2
 lms_db_commands_total{command="ping",route="GET /api/v1/healthcheck"} 3
+lms_db_unkeyed_commands_total{command="find",route="GET /api/v1/user/profile"} 1
 http_requests_total{method="GET",route="/x",status="200"} 9
 `)
-	got, err := parseDBCommands(body)
+	got, err := parseRouteCounter(body, "lms_db_commands_total")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got["GET /api/v1/user/profile"] != 8 || got["GET /api/v1/healthcheck"] != 3 {
 		t.Errorf("got %v", got)
+	}
+	unkeyed, err := parseRouteCounter(body, "lms_db_unkeyed_commands_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unkeyed) != 1 || unkeyed["GET /api/v1/user/profile"] != 1 {
+		t.Errorf("unkeyed: got %v", unkeyed)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // reportHeader is the header row of the report's table.
-var reportHeader = []string{"scenario", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms", "server CPU-ms/req", "DB commands/req"}
+var reportHeader = []string{"scenario", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms", "server CPU-ms/req", "DB commands/req", "unkeyed/req"}
 
 // writeReport prints the settings, the seeding times and one Markdown table
 // row per scenario (and one more for a scenario's sign-in flood).
@@ -35,8 +35,8 @@ func writeReport(w io.Writer, o *options, ready readyLine, rows []row) {
 	fmt.Fprintf(w, "| %s |\n", strings.Join(reportHeader, " | "))
 	fmt.Fprintf(w, "|%s\n", strings.Repeat("---:|", len(reportHeader)))
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.2f | %.2f |\n",
-			r.Scenario, r.Clients, r.Requests, r.Errors, r.ReqPerSec, ms(r.P50), ms(r.P99), ms(r.CPUPerReq), r.DBCmdPerRq)
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |\n",
+			r.Scenario, r.Clients, r.Requests, r.Errors, r.ReqPerSec, ms(r.P50), ms(r.P99), ms(r.CPUPerReq), r.DBCmdPerRq, r.UnkeyedPerRq)
 	}
 	for _, r := range rows {
 		if r.Errors == 0 {
