@@ -82,18 +82,6 @@ func (f *fakeRepo) ByID(_ context.Context, id string) (*course.Course, error) {
 	return &cp, nil
 }
 
-func (f *fakeRepo) ByIDs(_ context.Context, ids []string) ([]course.Course, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []course.Course
-	for _, id := range ids {
-		if c, ok := f.courses[id]; ok {
-			out = append(out, *c)
-		}
-	}
-	return out, nil
-}
-
 func (f *fakeRepo) Update(_ context.Context, id string, ch course.Changes, now time.Time) (before, after *course.Course, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -10,8 +10,6 @@ import (
 type Repository interface {
 	Create(ctx context.Context, c *Course) error
 	ByID(ctx context.Context, id string) (*Course, error)
-	// ByIDs returns the courses with these ids that exist, in no order.
-	ByIDs(ctx context.Context, ids []string) ([]Course, error)
 	// Update applies changes and returns the course before and after.
 	Update(ctx context.Context, id string, ch Changes, now time.Time) (before, after *Course, err error)
 	// SetPublished publishes or unpublishes a course; publishing one without

@@ -359,23 +359,32 @@ func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
 }
 
 // Listed returns the courses with these ids, in the order of ids, with
-// their instructors; ids of missing courses are skipped.
+// their instructors; ids of missing courses are skipped. Courses come from
+// the course cache, like course pages, and each one not in it is an exact
+// _id read (a $in would decode every course on the embedded database).
 func (s *Service) Listed(ctx context.Context, ids []string) ([]Listed, error) {
-	courses, err := s.d.Repo.ByIDs(ctx, ids)
+	courses, err := s.byIDs(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find courses: %w", err)
+		return nil, err
 	}
-	byID := make(map[string]Course, len(courses))
-	for _, c := range courses {
-		byID[c.ID] = c
-	}
-	ordered := make([]Course, 0, len(courses))
+	return s.withInstructors(ctx, courses)
+}
+
+// byIDs returns the courses with these ids, in the order of ids, skipping
+// missing ones, from the course cache or by _id.
+func (s *Service) byIDs(ctx context.Context, ids []string) ([]Course, error) {
+	courses := make([]Course, 0, len(ids))
 	for _, id := range ids {
-		if c, ok := byID[id]; ok {
-			ordered = append(ordered, c)
+		c, err := s.cache.course(ctx, id, s.d.Repo.ByID)
+		if errors.Is(err, ErrCourseNotFound) {
+			continue
 		}
+		if err != nil {
+			return nil, fmt.Errorf("find course: %w", err)
+		}
+		courses = append(courses, *c)
 	}
-	return s.withInstructors(ctx, ordered)
+	return courses, nil
 }
 
 // withInstructors adds the instructors of courses with one query.

@@ -2,8 +2,6 @@ package course
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/lms-backend/lms/internal/user"
 )
@@ -11,24 +9,16 @@ import (
 var _ user.Courses = (*Service)(nil)
 
 // Summaries returns the title, thumbnail and description of the courses with
-// these ids that exist (a profile's enrolled courses). They come from the
-// course cache, like course pages; a course not in it is one exact _id read,
-// which the embedded database answers without decoding every course (a $in
-// would read them all).
+// these ids that exist (a profile's enrolled courses), as Listed finds
+// them.
 func (s *Service) Summaries(ctx context.Context, ids []string) (map[string]user.CourseSummary, error) {
-	out := make(map[string]user.CourseSummary, len(ids))
-	for _, id := range ids {
-		if _, done := out[id]; done {
-			continue
-		}
-		c, err := s.cache.course(ctx, id, s.d.Repo.ByID)
-		if errors.Is(err, ErrCourseNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("course %s: %w", id, err)
-		}
-		out[id] = user.CourseSummary{ID: c.ID, Title: c.Title, Thumbnail: c.Thumbnail, Description: c.Description}
+	courses, err := s.byIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]user.CourseSummary, len(courses))
+	for _, c := range courses {
+		out[c.ID] = user.CourseSummary{ID: c.ID, Title: c.Title, Thumbnail: c.Thumbnail, Description: c.Description}
 	}
 	return out, nil
 }

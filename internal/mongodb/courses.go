@@ -144,15 +144,6 @@ func (r *CourseRepo) ByID(ctx context.Context, id string) (*course.Course, error
 	return &c, nil
 }
 
-// ByIDs finds the courses with these ids in one query.
-func (r *CourseRepo) ByIDs(ctx context.Context, ids []string) ([]course.Course, error) {
-	oids := objectIDs(ids)
-	if len(oids) == 0 {
-		return nil, nil
-	}
-	return r.find(ctx, bson.M{"_id": bson.M{"$in": oids}}, nil)
-}
-
 func (r *CourseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]course.Course, error) {
 	cur, err := r.c.Find(ctx, filter, opts)
 	if err != nil {
