@@ -21,7 +21,9 @@ var lectureOrder = bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}
 
 // AddLecture inserts a lecture, sets its ID and adds it to the course's
 // lecture list (membership; RefreshTotals puts the list in order) and to
-// the copy of its lectures (courseDoc.LectureDocs), in one update.
+// the copy of its lectures (courseDoc.LectureDocs), in one update. (On a
+// document stored before the copy, the push starts a partial one; the
+// RefreshTotals that follows every AddLecture stores the whole list.)
 func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 	courseID, err := objectID(l.CourseID, course.ErrCourseNotFound)
 	if err != nil {
