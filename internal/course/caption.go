@@ -2,9 +2,11 @@ package course
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/lms-backend/lms/internal/apperr"
@@ -115,15 +117,31 @@ func (s *Service) SetCaption(ctx context.Context, v Viewer, courseID, lectureID 
 	if err != nil {
 		return nil, err
 	}
-	replaced, err := s.d.Repo.SetCaption(ctx, courseID, lectureID, c, s.now())
+	now := s.now()
+	replaced, err := s.d.Repo.SetCaption(ctx, courseID, lectureID, c, now)
 	for _, key := range replaced { // no longer referred to, even on error
 		s.d.Media.Remove(ctx, key)
 	}
 	if err != nil {
+		if len(replaced) > 0 { // the lecture changed all the same
+			err = errors.Join(err, s.captionsChanged(ctx, courseID, now))
+		}
 		return nil, err
 	}
 	upload = nil // the lecture refers to it now
+	if err := s.captionsChanged(ctx, courseID, now); err != nil {
+		return nil, err
+	}
 	return s.d.Repo.Lecture(ctx, courseID, lectureID)
+}
+
+// captionsChanged refreshes the course after a lecture's captions changed,
+// as after every lecture write: its copy of the lectures shows them.
+func (s *Service) captionsChanged(ctx context.Context, courseID string, now time.Time) error {
+	if _, err := s.d.Repo.RefreshTotals(ctx, courseID, now); err != nil {
+		return fmt.Errorf("course totals: %w", err)
+	}
+	return nil
 }
 
 // RemoveCaption removes a lecture's caption track of a language, and its
@@ -136,12 +154,13 @@ func (s *Service) RemoveCaption(ctx context.Context, v Viewer, courseID, lecture
 	if !ok {
 		return ErrCaptionNotFound
 	}
-	c, err := s.d.Repo.RemoveCaption(ctx, courseID, lectureID, lang, s.now())
+	now := s.now()
+	c, err := s.d.Repo.RemoveCaption(ctx, courseID, lectureID, lang, now)
 	if err != nil {
 		return err
 	}
 	s.d.Media.Remove(ctx, c.Key)
-	return nil
+	return s.captionsChanged(ctx, courseID, now)
 }
 
 // removeLectureMedia removes a deleted lecture's video and caption files.

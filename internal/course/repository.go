@@ -46,13 +46,16 @@ type Repository interface {
 	// DeleteLectures removes every lecture of a course and returns them.
 	DeleteLectures(ctx context.Context, courseID string) ([]Lecture, error)
 	// RefreshTotals recomputes a course's lecture list, totalLectures and
-	// totalDuration from its lectures; it runs after every lecture write.
+	// totalDuration (and whatever else the course keeps of its lectures:
+	// Lectures may read a copy) from its lectures; it runs after every
+	// lecture write, captions included.
 	// It returns the lecture ids it read, in lecture order.
 	RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error)
 	// SetCurriculum stores a course's sections and lecture order if its
 	// curriculum version is still version (else ErrCurriculumChanged),
 	// bumps the version, gives sections without an ID one, renumbers the
-	// lectures' order 1..n in course order and returns the course.
+	// lectures' order 1..n in course order, refreshes the course as
+	// RefreshTotals does and returns the course.
 	SetCurriculum(ctx context.Context, courseID string, version int64, cu Curriculum, now time.Time) (*Course, error)
 }
 

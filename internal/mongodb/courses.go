@@ -67,6 +67,19 @@ type courseDoc struct {
 	// Sections and CurriculumVersion: see sections.go.
 	Sections          []sectionDoc `bson:"sections,omitempty"`
 	CurriculumVersion int64        `bson:"curriculumVersion,omitempty"`
+
+	// LectureDocs is a copy of the course's lecture documents as its page
+	// shows them, so that the page reads its lectures by the course's _id
+	// (Lectures) instead of a filter on the lectures collection, which the
+	// embedded database answers by decoding every lecture. The lectures
+	// collection stays their owner; like the totals, the copy is derived:
+	// AddLecture pushes the new lecture in the update that lists it, and
+	// RefreshTotals (after every lecture write) and SetCurriculum store the
+	// lectures that count, with the order the page shows, over the
+	// lectureRev they read them at. A course without lectures stores an
+	// empty array; a document stored before the copy has no field (nil)
+	// and gets it on its first read.
+	LectureDocs []lectureDoc `bson:"lectureDocs"`
 }
 
 // lectureDoc is a lecture as stored, in the lectures collection.
@@ -118,7 +131,7 @@ func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
 	doc := courseDoc{
 		ID: primitive.NewObjectID(), Title: c.Title, Subtitle: c.Subtitle, Description: c.Description,
 		Category: c.Category, Level: c.Level, Price: c.Price, Thumbnail: c.Thumbnail, Instructor: instructor,
-		Lectures: []primitive.ObjectID{}, IsPublished: c.IsPublished, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Lectures: []primitive.ObjectID{}, LectureDocs: []lectureDoc{}, IsPublished: c.IsPublished, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if _, err := r.c.InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("insert course: %w", err)

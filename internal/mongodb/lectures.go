@@ -1,6 +1,8 @@
 package mongodb
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +20,10 @@ import (
 var lectureOrder = bson.D{{Key: "order", Value: 1}, {Key: "_id", Value: 1}}
 
 // AddLecture inserts a lecture, sets its ID and adds it to the course's
-// lecture list (membership; RefreshTotals puts the list in order).
+// lecture list (membership; RefreshTotals puts the list in order) and to
+// the copy of its lectures (courseDoc.LectureDocs), in one update. (On a
+// document stored before the copy, the push starts a partial one; the
+// RefreshTotals that follows every AddLecture stores the whole list.)
 func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 	courseID, err := objectID(l.CourseID, course.ErrCourseNotFound)
 	if err != nil {
@@ -32,7 +37,8 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 		return fmt.Errorf("insert lecture: %w", err)
 	}
 	res, err := r.c.UpdateOne(ctx, bson.M{"_id": courseID}, bson.M{
-		"$push": bson.M{"lectures": doc.ID}, "$inc": bson.M{"totalLectures": 1, "lectureRev": 1, "curriculumVersion": 1},
+		"$push": bson.M{"lectures": doc.ID, "lectureDocs": doc},
+		"$inc":  bson.M{"totalLectures": 1, "lectureRev": 1, "curriculumVersion": 1},
 	})
 	if err == nil && res.MatchedCount == 0 {
 		err = course.ErrCourseNotFound
@@ -47,21 +53,52 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 	return nil
 }
 
-// Lectures returns a course's lectures by order.
+// Lectures returns a course's lectures by order, from the copy its
+// document carries (courseDoc.LectureDocs): one read by _id, which the
+// embedded database answers without decoding every lecture. A document
+// stored before the copy existed is answered from the lectures collection
+// and then given its copy by RefreshTotals (keeping its updatedAt), so old
+// data converges without a migration.
 func (r *CourseRepo) Lectures(ctx context.Context, courseID string) ([]course.Lecture, error) {
 	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
-	docs, err := r.lectureDocs(ctx, oid)
-	if err != nil {
-		return nil, err
+	var c struct {
+		LectureDocs []lectureDoc `bson:"lectureDocs"` // nil: no field; empty: no lectures
+		UpdatedAt   time.Time    `bson:"updatedAt"`
 	}
+	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"lectureDocs": 1, "updatedAt": 1})).Decode(&c)
+	if isNoDocuments(err) {
+		return nil, course.ErrCourseNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find course lectures: %w", err)
+	}
+	docs := c.LectureDocs
+	if docs == nil {
+		if docs, err = r.lectureDocs(ctx, oid); err != nil {
+			return nil, err
+		}
+		if _, err := r.RefreshTotals(ctx, courseID, c.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store the course's lectures: %w", err)
+		}
+	}
+	slices.SortStableFunc(docs, byLectureOrder)
+	return lecturesOf(docs), nil
+}
+
+// byLectureOrder compares lectures as lectureOrder sorts them.
+func byLectureOrder(a, b lectureDoc) int {
+	return cmp.Or(cmp.Compare(a.Order, b.Order), bytes.Compare(a.ID[:], b.ID[:]))
+}
+
+func lecturesOf(docs []lectureDoc) []course.Lecture {
 	out := make([]course.Lecture, len(docs))
 	for i := range docs {
 		out[i] = docs[i].toDomain()
 	}
-	return out, nil
+	return out
 }
 
 func (r *CourseRepo) lectureDocs(ctx context.Context, courseID primitive.ObjectID) ([]lectureDoc, error) {
@@ -203,21 +240,26 @@ func (r *CourseRepo) whyNotRemovable(ctx context.Context, courseID, lectureID st
 	return course.ErrLastLecture
 }
 
-// DeleteLectures removes every lecture of a course.
+// DeleteLectures removes every lecture of a course (whose document may be
+// gone already).
 func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]course.Lecture, error) {
-	lectures, err := r.Lectures(ctx, courseID)
+	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
-	oid, _ := objectID(courseID, course.ErrCourseNotFound)
+	docs, err := r.lectureDocs(ctx, oid)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := r.lectures.DeleteMany(ctx, bson.M{"course": oid}); err != nil {
 		return nil, fmt.Errorf("delete lectures: %w", err)
 	}
-	return lectures, nil
+	return lecturesOf(docs), nil
 }
 
-// RefreshTotals puts the course's lecture list in lecture order and
-// recomputes totalLectures and totalDuration from its lectures. The list's
+// RefreshTotals puts the course's lecture list in lecture order, recomputes
+// totalLectures and totalDuration from its lectures and stores the copy of
+// the lectures that count (courseDoc.LectureDocs). The list's
 // membership changes only in AddLecture and DeleteLecture, which bump
 // lectureRev; RefreshTotals bumps it too, reads the list with the same
 // update, and stores its result only if no later write bumped the revision
@@ -227,7 +269,8 @@ func (r *CourseRepo) DeleteLectures(ctx context.Context, courseID string) ([]cou
 //
 // Lecture order is the lectures' order field for a course without
 // sections; with sections it is the curriculum's (see sections.go), and the
-// lectures' order fields are renumbered to match.
+// lectures' order fields are renumbered to match (the copy carries the
+// renumbered order at once).
 func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now time.Time) ([]string, error) {
 	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
@@ -246,10 +289,12 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	if err != nil {
 		return nil, err
 	}
-	if len(bumped.Sections) > 0 {
+	sectioned := len(bumped.Sections) > 0
+	if sectioned {
 		c := bumped.toDomain()
 		docs = inOrder(docs, c.Curriculum().Flat())
 	}
+	counted := make([]lectureDoc, 0, len(docs))
 	ids := make([]primitive.ObjectID, 0, len(docs))
 	hex := make([]string, 0, len(docs))
 	var total float64
@@ -259,9 +304,13 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 		}
 		ids, hex = append(ids, d.ID), append(hex, d.ID.Hex())
 		total += d.Duration
+		if sectioned {
+			d.Order = len(ids) // as renumber sets it
+		}
+		counted = append(counted, d)
 	}
 	res, err := r.c.UpdateOne(ctx, bson.M{"_id": oid, "lectureRev": bumped.LectureRev}, bson.M{"$set": bson.M{
-		"lectures": ids, "totalLectures": len(ids), "totalDuration": total, "updatedAt": now,
+		"lectures": ids, "lectureDocs": counted, "totalLectures": len(ids), "totalDuration": total, "updatedAt": now,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("store course totals: %w", err)

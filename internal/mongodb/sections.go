@@ -57,7 +57,10 @@ func (d *courseDoc) sections() []course.Section {
 }
 
 // SetCurriculum stores a course's sections and lecture order over the
-// curriculum version it was computed from, then renumbers its lectures.
+// curriculum version it was computed from, then renumbers its lectures and
+// refreshes the course's copy of them (RefreshTotals: it reads them again
+// after the renumbering, so that a copy stored meanwhile from half
+// renumbered lectures does not stay).
 func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version int64, cu course.Curriculum, now time.Time) (*course.Course, error) {
 	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
@@ -99,6 +102,9 @@ func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version
 		return nil, err
 	}
 	if err := r.renumber(ctx, oid, docs, flat, doc.LectureRev); err != nil {
+		return nil, err
+	}
+	if _, err := r.RefreshTotals(ctx, courseID, now); err != nil {
 		return nil, err
 	}
 	c := doc.toDomain()
