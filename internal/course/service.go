@@ -347,6 +347,15 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 }
 
 func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
+	if q.PublishedOnly && q.InstructorID == "" {
+		entries, ok, err := s.cache.catalog.published(ctx, s.loadPublished)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return pageOf(entries, q), nil
+		}
+	}
 	courses, total, err := s.d.Repo.Find(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
@@ -384,7 +393,8 @@ func (s *Service) withInstructors(ctx context.Context, courses []Course) ([]List
 	for _, c := range courses {
 		ids = append(ids, c.InstructorID)
 	}
-	instructors, err := s.d.Repo.Instructors(ctx, ids)
+	slices.Sort(ids) // a page's or the snapshot's instructors once each
+	instructors, err := s.d.Repo.Instructors(ctx, slices.Compact(ids))
 	if err != nil {
 		return nil, fmt.Errorf("instructors: %w", err)
 	}
