@@ -13,11 +13,12 @@ import (
 )
 
 // maxSnapshot bounds the snapshot of the published catalog. A snapshot holds
-// every published course with its texts twice (as stored and folded), up to
-// about 11 KB a course: 10,000 courses take up to ~100 MB while a load is
-// replacing the last one, and a query filters and sorts them in a few
-// milliseconds. Bigger catalogs are answered by the database: they belong on
-// MongoDB, whose indexes serve them.
+// every published course with its texts twice (as stored and folded): at
+// most ~11 KB a course (a 5,000-character description), so 10,000 courses
+// take at most ~110 MB (twice that while a load replaces the last one;
+// real catalogs far less), and a query filters and sorts them in a few
+// milliseconds. Bigger catalogs are answered by the database: they belong
+// on MongoDB, whose indexes serve them.
 const maxSnapshot = 10_000
 
 // catalog is a snapshot of the published courses, with their instructors,
@@ -64,9 +65,9 @@ func (c *catalog) published(ctx context.Context, load loadFunc) (entries []entry
 		c.mu.Lock()
 		now := c.now()
 		if now.Before(c.expires) {
-			entries, ok := c.entries, !c.tooMany
+			kept, small := c.entries, !c.tooMany
 			c.mu.Unlock()
-			return entries, ok, nil
+			return kept, small, nil
 		}
 		wait := c.loading
 		if wait == nil {
