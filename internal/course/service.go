@@ -393,8 +393,7 @@ func (s *Service) withInstructors(ctx context.Context, courses []Course) ([]List
 	for _, c := range courses {
 		ids = append(ids, c.InstructorID)
 	}
-	slices.Sort(ids) // a page's or the snapshot's instructors once each
-	instructors, err := s.d.Repo.Instructors(ctx, slices.Compact(ids))
+	instructors, err := s.d.Repo.Instructors(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("instructors: %w", err)
 	}
