@@ -22,6 +22,9 @@ type cache struct {
 	// drops counts drop calls: a read during which one happened may
 	// predate that write, so it is not kept.
 	drops uint64
+	// catalog is the snapshot of the published courses, with the same TTL
+	// and dropped with every course.
+	catalog *catalog
 }
 
 type cached struct {
@@ -30,7 +33,7 @@ type cached struct {
 }
 
 func newCache(ttl time.Duration, now func() time.Time) *cache {
-	return &cache{ttl: ttl, now: now, entries: map[string]cached{}}
+	return &cache{ttl: ttl, now: now, entries: map[string]cached{}, catalog: &catalog{ttl: ttl, now: now}}
 }
 
 // course returns the course with this id from the cache, or from read
@@ -71,8 +74,10 @@ func (c *cache) course(ctx context.Context, id string, read func(context.Context
 	return course, nil
 }
 
-// drop forgets a course this instance changed.
+// drop forgets a course this instance changed, and the published
+// snapshot.
 func (c *cache) drop(id string) {
+	c.catalog.drop()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.drops++

@@ -43,6 +43,10 @@ type Course struct {
 	// CurriculumVersion counts the changes of sections and of which
 	// lectures the course has; a reorder names the version it was made on.
 	CurriculumVersion int64
+
+	// HasRating tells a stored rating summary (even of no visible reviews)
+	// from none: the database sorts a course without one below all others.
+	HasRating bool
 }
 
 // Lecture is one video of a course.

@@ -144,6 +144,11 @@ func (f *fakeRepo) Find(_ context.Context, q course.Query) ([]course.Course, int
 	return out, int64(len(out)), nil
 }
 
+func (f *fakeRepo) Published(ctx context.Context, limit int) ([]course.Course, error) {
+	out, _, err := f.Find(ctx, course.Query{PublishedOnly: true})
+	return out[:min(limit, len(out))], err
+}
+
 func (f *fakeRepo) Instructors(_ context.Context, ids []string) (map[string]course.Instructor, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

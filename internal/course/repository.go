@@ -20,6 +20,9 @@ type Repository interface {
 	Delete(ctx context.Context, id string) error
 	// Find returns one page of the courses matching q and their total.
 	Find(ctx context.Context, q Query) ([]Course, int64, error)
+	// Published returns up to limit published courses, in no order, with
+	// one query (see catalog).
+	Published(ctx context.Context, limit int) ([]Course, error)
 	// Instructors returns the instructors with these ids, by id.
 	Instructors(ctx context.Context, ids []string) (map[string]Instructor, error)
 	// CountByInstructor counts the courses an instructor owns.

@@ -347,6 +347,15 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 }
 
 func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
+	if q.PublishedOnly && q.InstructorID == "" {
+		entries, ok, err := s.cache.catalog.published(ctx, s.loadPublished)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return pageOf(entries, q), nil
+		}
+	}
 	courses, total, err := s.d.Repo.Find(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)

@@ -105,7 +105,7 @@ func (d *courseDoc) toDomain() course.Course {
 		TotalDuration: d.TotalDuration, EnrolledCount: d.EnrolledCount, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if d.Rating != nil {
-		c.RatingAverage, c.RatingCount = d.Rating.Average, d.Rating.Count
+		c.RatingAverage, c.RatingCount, c.HasRating = d.Rating.Average, d.Rating.Count, true
 	}
 	for i, id := range d.Lectures {
 		c.LectureIDs[i] = id.Hex()
@@ -319,6 +319,11 @@ func (r *CourseRepo) Find(ctx context.Context, q course.Query) ([]course.Course,
 	opts := options.Find().SetSort(sortOf(q.Sort)).SetSkip(int64((q.Page - 1) * q.Limit)).SetLimit(int64(q.Limit))
 	courses, err := r.find(ctx, filter, opts)
 	return courses, total, err
+}
+
+// Published returns up to limit published courses, in no order.
+func (r *CourseRepo) Published(ctx context.Context, limit int) ([]course.Course, error) {
+	return r.find(ctx, bson.M{"isPublished": true}, options.Find().SetLimit(int64(limit)))
 }
 
 // literal matches s as a case-insensitive literal substring: user text is
