@@ -21,14 +21,24 @@ import (
 // on MongoDB, whose indexes serve them.
 const maxSnapshot = 10_000
 
+// maxSnapshotAge bounds how long a snapshot is renewed on an unchanged
+// catalog revision before it is read again whatever the revision says: the
+// longest a change that did not bump the revision (made by hand in the
+// database, or whose bump failed) stays unseen.
+const maxSnapshotAge = time.Minute
+
 // catalog is a snapshot of the published courses, with their instructors,
 // that answers the published list and search in Go: on the embedded
 // database any filter but an exact _id one decodes the whole collection,
 // so one query costs as much as reading every course. A snapshot lives for
 // the cache TTL (0: never kept, the database answers every query). This
 // instance's catalog writes drop it at once (cache.drop), another
-// instance's show after at most the TTL. Readers that miss it meanwhile
-// wait for the one load under way instead of all reading at once.
+// instance's show after at most the TTL: when the TTL is up, the catalog's
+// revision (Repository.CatalogRevision, one _id read) says whether any
+// write changed it since the snapshot was read; if none did, the snapshot
+// lives another TTL (for at most maxSnapshotAge in all), else it is read
+// again. Readers that miss it meanwhile wait for the one check or load
+// under way instead of all reading at once.
 type catalog struct {
 	ttl time.Duration
 	now func() time.Time
@@ -40,8 +50,13 @@ type catalog struct {
 	// make the catalog small).
 	tooMany bool
 	expires time.Time
-	drops   uint64        // as cache.drops: a load a drop overlapped is not kept
-	loading chan struct{} // closed when the load under way ends; nil when none
+	// have: entries and tooMany are a load's, read at loadedAt when the
+	// catalog's revision was rev (not after a drop).
+	have     bool
+	rev      int64
+	loadedAt time.Time
+	drops    uint64        // as cache.drops: a load a drop overlapped is not kept
+	loading  chan struct{} // closed when the check or load under way ends; nil when none
 }
 
 // entry is a published course with its text fields folded for matching.
@@ -54,10 +69,13 @@ type entry struct {
 // that there are more than maxSnapshot.
 type loadFunc func(context.Context) (courses []Listed, tooMany bool, err error)
 
+// revisionFunc reads the catalog's revision.
+type revisionFunc func(context.Context) (int64, error)
+
 // published returns the snapshot (ok), loading it when it is missing or
 // old. ok is false when the database is to answer: the snapshot is off or
 // the catalog too big for one.
-func (c *catalog) published(ctx context.Context, load loadFunc) (entries []entry, ok bool, err error) {
+func (c *catalog) published(ctx context.Context, load loadFunc, revision revisionFunc) (entries []entry, ok bool, err error) {
 	if c.ttl <= 0 {
 		return nil, false, nil
 	}
@@ -73,8 +91,13 @@ func (c *catalog) published(ctx context.Context, load loadFunc) (entries []entry
 		if wait == nil {
 			c.loading = make(chan struct{})
 			drops := c.drops
+			var renewable *int64 // the revision the snapshot was read at, if it may live on
+			if c.have && now.Before(c.loadedAt.Add(maxSnapshotAge)) {
+				rev := c.rev
+				renewable = &rev
+			}
 			c.mu.Unlock()
-			return c.fill(ctx, load, drops, now)
+			return c.fill(ctx, load, revision, drops, now, renewable)
 		}
 		c.mu.Unlock()
 		// The load may fail or be dropped: then look again, and maybe load.
@@ -86,10 +109,30 @@ func (c *catalog) published(ctx context.Context, load loadFunc) (entries []entry
 	}
 }
 
-// fill loads the snapshot, keeps it unless a drop happened since the load
-// began (it may predate that write), and wakes the readers waiting for it.
-func (c *catalog) fill(ctx context.Context, load loadFunc, drops uint64, began time.Time) ([]entry, bool, error) {
-	courses, tooMany, err := load(ctx)
+// fill renews the snapshot if the catalog's revision is still the one it
+// was read at (renewable), or else loads it; it keeps the result unless a
+// drop happened since it began (the result may predate that write), and
+// wakes the readers waiting for it. The revision is read before the
+// courses, so a write between the two only makes the next check load again.
+func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc, drops uint64, began time.Time, renewable *int64) ([]entry, bool, error) {
+	rev, err := revision(ctx)
+	if err == nil && renewable != nil && rev == *renewable {
+		c.mu.Lock()
+		if c.drops == drops {
+			c.expires = began.Add(c.ttl)
+			close(c.loading)
+			c.loading = nil
+			entries, small := c.entries, !c.tooMany
+			c.mu.Unlock()
+			return entries, small, nil
+		}
+		c.mu.Unlock() // dropped meanwhile: load
+	}
+	var courses []Listed
+	var tooMany bool
+	if err == nil {
+		courses, tooMany, err = load(ctx)
+	}
 	var entries []entry
 	if err == nil && !tooMany {
 		entries = make([]entry, len(courses))
@@ -106,6 +149,7 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, drops uint64, began t
 	}
 	if c.drops == drops {
 		c.entries, c.tooMany, c.expires = entries, tooMany, began.Add(c.ttl)
+		c.have, c.rev, c.loadedAt = true, rev, began
 	}
 	return entries, !tooMany, nil
 }
@@ -115,7 +159,7 @@ func (c *catalog) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.drops++
-	c.entries = nil
+	c.entries, c.have = nil, false
 	if !c.tooMany {
 		c.expires = time.Time{}
 	}

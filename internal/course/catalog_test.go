@@ -53,6 +53,7 @@ func (r *listingRepo) Published(ctx context.Context, limit int) ([]course.Course
 type dbCatalog struct {
 	svc   *course.Service
 	repo  *listingRepo
+	db    *mongodb.DB     // the same database, for other repositories' writes
 	raw   *mongo.Database // the same database, for writes the service does not make
 	clock atomic.Int64    // Unix nanoseconds
 	inst  course.Viewer
@@ -66,6 +67,7 @@ func newDBCatalog(t *testing.T, ttl time.Duration) *dbCatalog {
 	db := mongotest.OpenWith(t, opts)
 	c := &dbCatalog{
 		repo: &listingRepo{CourseRepo: mongodb.NewCourseRepo(db), read: make(chan struct{}), resume: make(chan struct{})},
+		db:   db,
 		raw:  mongotest.Connect(t, opts),
 		inst: course.Viewer{UserID: mongodb.NewID(), Role: auth.RoleInstructor},
 	}
@@ -298,6 +300,59 @@ func TestCatalogSnapshotFreshness(t *testing.T) {
 	}
 	if n := c.repo.finds.Load(); n != 0 {
 		t.Errorf("%d queries went to the database, want none", n)
+	}
+}
+
+// When the TTL is up and the catalog's revision has not moved, the snapshot
+// lives on without reading the courses again; a write of another instance
+// (here: a review recount through its repository) moves the revision, and
+// the next read after the TTL loads. A change that moves no revision (made
+// by hand in the database) shows once the snapshot is maxSnapshotAge old.
+func TestCatalogSnapshotRenewsWhileTheCatalogIsUnchanged(t *testing.T) {
+	c := newDBCatalog(t, 5*time.Second)
+	co := c.seed(t, course.Course{Title: "Alpha", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch})
+	rated := func() bool {
+		t.Helper()
+		p, err := c.svc.Published(context.Background(), 1, 10)
+		if err != nil || len(p.Courses) != 1 {
+			t.Fatalf("published: %v %v", p, err)
+		}
+		return p.Courses[0].HasRating
+	}
+	loads := func(want int64, step string) {
+		t.Helper()
+		if n := c.repo.loads.Load(); n != want {
+			t.Errorf("%s: %d loads, want %d", step, n, want)
+		}
+	}
+	rated()
+	loads(1, "first read")
+	for range 3 {
+		c.advance(5 * time.Second)
+		rated()
+	}
+	loads(1, "three TTLs later, nothing written")
+
+	if err := mongodb.NewReviewRepo(c.db).Recount(context.Background(), co.ID); err != nil {
+		t.Fatal(err)
+	}
+	if rated() {
+		t.Error("another instance's write shows within the TTL")
+	}
+	c.advance(5 * time.Second)
+	if !rated() {
+		t.Error("another instance's write does not show after the TTL")
+	}
+	loads(2, "after another instance's write")
+
+	c.setRating(t, co.ID, 3, 1) // by hand: no revision
+	c.advance(5 * time.Second)
+	if p, _ := c.svc.Published(context.Background(), 1, 10); p.Courses[0].RatingCount != 0 {
+		t.Error("a change that moved no revision was seen before the snapshot's maximum age")
+	}
+	c.advance(time.Minute)
+	if p, _ := c.svc.Published(context.Background(), 1, 10); p.Courses[0].RatingCount != 1 {
+		t.Error("a change that moved no revision is not seen after the snapshot's maximum age")
 	}
 }
 

@@ -20,6 +20,7 @@ type fakeRepo struct {
 	lectures    map[string]*course.Lecture
 	instructors map[string]course.Instructor
 	next        int
+	revision    int64
 }
 
 var _ course.Repository = (*fakeRepo)(nil)
@@ -159,6 +160,15 @@ func (f *fakeRepo) Instructors(_ context.Context, ids []string) (map[string]cour
 		}
 	}
 	return out, nil
+}
+
+// CatalogRevision changes at every call: the fake's catalog always looks
+// changed, so a snapshot over it is read again whenever its TTL is up.
+func (f *fakeRepo) CatalogRevision(context.Context) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revision++
+	return f.revision, nil
 }
 
 func (f *fakeRepo) CountByInstructor(_ context.Context, instructorID string) (int64, error) {

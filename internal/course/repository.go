@@ -25,6 +25,10 @@ type Repository interface {
 	Published(ctx context.Context, limit int) ([]Course, error)
 	// Instructors returns the instructors with these ids, by id.
 	Instructors(ctx context.Context, ids []string) (map[string]Instructor, error)
+	// CatalogRevision returns a number that changes after every write that
+	// changes what a published course's card shows: its fields, totals,
+	// enrolledCount, rating, or its instructor's public profile.
+	CatalogRevision(ctx context.Context) (int64, error)
 	// CountByInstructor counts the courses an instructor owns.
 	CountByInstructor(ctx context.Context, instructorID string) (int64, error)
 

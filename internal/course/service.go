@@ -348,7 +348,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 
 func (s *Service) find(ctx context.Context, q Query) (*Page, error) {
 	if q.PublishedOnly && q.InstructorID == "" {
-		entries, ok, err := s.cache.catalog.published(ctx, s.loadPublished)
+		entries, ok, err := s.cache.catalog.published(ctx, s.loadPublished, s.d.Repo.CatalogRevision)
 		if err != nil {
 			return nil, err
 		}

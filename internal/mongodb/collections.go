@@ -23,11 +23,14 @@ const (
 	couponsCollection = "coupons"
 	// reviewsCollection is new with reviews (no mongoose model).
 	reviewsCollection = "reviews"
+	// catalogRevisionsCollection holds the published catalog's revision
+	// (catalogRevision).
+	catalogRevisionsCollection = "catalogrevisions"
 )
 
 // allCollections are the collections the service uses.
 var allCollections = []string{
 	usersCollection, emailKeysCollection, coursesCollection, lecturesCollection,
 	progressCollection, progressStashCollection, purchaseCollection, eventsCollection, unmatchedCollection,
-	certificatesCollection, couponsCollection, reviewsCollection,
+	certificatesCollection, couponsCollection, reviewsCollection, catalogRevisionsCollection,
 }

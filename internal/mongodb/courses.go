@@ -19,6 +19,7 @@ type CourseRepo struct {
 	c        *mongo.Collection
 	lectures *mongo.Collection
 	users    *mongo.Collection
+	rev      catalogRevision // bumped by the writes that change a course's card
 
 	renumbering func() // tests: called before a renumbering reads the lectures
 }
@@ -27,7 +28,10 @@ var _ course.Repository = (*CourseRepo)(nil)
 
 // NewCourseRepo returns the courses repository.
 func NewCourseRepo(d *DB) *CourseRepo {
-	return &CourseRepo{c: d.collection(coursesCollection), lectures: d.collection(lecturesCollection), users: d.collection(usersCollection)}
+	return &CourseRepo{
+		c: d.collection(coursesCollection), lectures: d.collection(lecturesCollection), users: d.collection(usersCollection),
+		rev: newCatalogRevision(d),
+	}
 }
 
 // CountByInstructor counts the courses an instructor owns.
@@ -122,6 +126,13 @@ func (d *lectureDoc) toDomain() course.Lecture {
 	}
 }
 
+// CatalogRevision returns the revision of the published catalog: it
+// changes after every write that changes what a published course's card
+// shows (see catalogRevision).
+func (r *CourseRepo) CatalogRevision(ctx context.Context) (int64, error) {
+	return r.rev.read(ctx)
+}
+
 // Create inserts a course and sets its ID.
 func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
 	instructor, err := objectID(c.InstructorID, course.ErrCourseNotFound)
@@ -135,6 +146,9 @@ func (r *CourseRepo) Create(ctx context.Context, c *course.Course) error {
 	}
 	if _, err := r.c.InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("insert course: %w", err)
+	}
+	if doc.IsPublished {
+		r.rev.bump(ctx)
 	}
 	c.ID = doc.ID.Hex()
 	return nil
@@ -197,6 +211,7 @@ func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, n
 	if err != nil {
 		return nil, nil, fmt.Errorf("update course: %w", err)
 	}
+	r.rev.bump(ctx)
 	b, a := doc.toDomain(), doc.toDomain()
 	a.UpdatedAt = now
 	applyIf(&a.Title, ch.Title)
@@ -249,6 +264,7 @@ func (r *CourseRepo) SetPublished(ctx context.Context, id string, published bool
 	if err != nil {
 		return nil, fmt.Errorf("publish course: %w", err)
 	}
+	r.rev.bump(ctx)
 	c := doc.toDomain()
 	return &c, nil
 }
@@ -264,6 +280,7 @@ func (r *CourseRepo) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete course: %w", err)
 	}
 	if res.DeletedCount == 1 {
+		r.rev.bump(ctx)
 		return nil
 	}
 	if _, err := r.ByID(ctx, id); err != nil {

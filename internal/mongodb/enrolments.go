@@ -22,13 +22,14 @@ import (
 type EnrolmentRepo struct {
 	users   *mongo.Collection
 	courses *mongo.Collection
+	rev     catalogRevision // enrolledCount is on the course's card
 }
 
 var _ enrolment.Repository = (*EnrolmentRepo)(nil)
 
 // NewEnrolmentRepo returns the enrolments repository.
 func NewEnrolmentRepo(d *DB) *EnrolmentRepo {
-	return &EnrolmentRepo{users: d.collection(usersCollection), courses: d.collection(coursesCollection)}
+	return &EnrolmentRepo{users: d.collection(usersCollection), courses: d.collection(coursesCollection), rev: newCatalogRevision(d)}
 }
 
 // Enrol adds the course to the user's enrolledCourses unless it is there,
@@ -58,6 +59,7 @@ func (r *EnrolmentRepo) Enrol(ctx context.Context, userID, courseID string, at t
 		}
 		return false, err
 	}
+	r.rev.bump(ctx)
 	return true, nil
 }
 
@@ -107,6 +109,7 @@ func (r *EnrolmentRepo) Unenrol(ctx context.Context, userID, courseID string, at
 		bson.M{"$inc": bson.M{"enrolledCount": -1}}); err != nil {
 		return false, errors.Join(fmt.Errorf("count unenrolment: %w", err), r.restore(ctx, user, course, pulled))
 	}
+	r.rev.bump(ctx)
 	return true, nil
 }
 

@@ -49,6 +49,7 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 		}
 		return fmt.Errorf("add lecture to course: %w", err)
 	}
+	r.rev.bump(ctx) // totalLectures
 	l.ID = doc.ID.Hex()
 	return nil
 }
@@ -209,6 +210,7 @@ func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID stri
 	if res.ModifiedCount == 0 {
 		return nil, r.whyNotRemovable(ctx, courseID, lectureID)
 	}
+	defer r.rev.bump(ctx) // totalLectures, however it ends
 	var doc lectureDoc
 	if err := r.lectures.FindOneAndDelete(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
@@ -314,6 +316,9 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("store course totals: %w", err)
+	}
+	if res.MatchedCount == 1 {
+		r.rev.bump(ctx)
 	}
 	if len(bumped.Sections) > 0 && res.MatchedCount == 1 {
 		if err := r.renumber(ctx, oid, docs, ids, bumped.LectureRev); err != nil {

@@ -21,6 +21,7 @@ import (
 type ReviewRepo struct {
 	c       *mongo.Collection
 	courses *mongo.Collection
+	rev     catalogRevision // the rating summary is on the course's card
 	// profiles reads the public profiles of users (CourseRepo.Instructors).
 	profiles *CourseRepo
 	// counted, when set (tests only), runs between a recount's read of
@@ -32,7 +33,10 @@ var _ review.Repository = (*ReviewRepo)(nil)
 
 // NewReviewRepo returns the reviews repository.
 func NewReviewRepo(d *DB) *ReviewRepo {
-	return &ReviewRepo{c: d.collection(reviewsCollection), courses: d.collection(coursesCollection), profiles: NewCourseRepo(d)}
+	return &ReviewRepo{
+		c: d.collection(reviewsCollection), courses: d.collection(coursesCollection), profiles: NewCourseRepo(d),
+		rev: newCatalogRevision(d),
+	}
 }
 
 type reviewDoc struct {
@@ -336,6 +340,7 @@ func (r *ReviewRepo) Recount(ctx context.Context, courseID string) error {
 	if err != nil {
 		return fmt.Errorf("store rating summary: %w", err)
 	}
+	r.rev.bump(ctx)
 	return nil
 }
 

@@ -34,13 +34,14 @@ type UserRepo struct {
 	db   *DB
 	c    *mongo.Collection
 	keys *mongo.Collection
+	rev  catalogRevision // an instructor's public profile is on their courses' cards
 }
 
 var _ user.Repository = (*UserRepo)(nil)
 
 // NewUserRepo returns the users repository.
 func NewUserRepo(d *DB) *UserRepo {
-	return &UserRepo{db: d, c: d.collection(usersCollection), keys: d.collection(emailKeysCollection)}
+	return &UserRepo{db: d, c: d.collection(usersCollection), keys: d.collection(emailKeysCollection), rev: newCatalogRevision(d)}
 }
 
 // emailKeyDoc is the key document of an email.
@@ -284,6 +285,7 @@ func (r *UserRepo) UpdateProfile(ctx context.Context, id string, c user.ProfileC
 	if err != nil {
 		return nil, nil, err
 	}
+	r.rev.bump(ctx)
 	a := *before
 	a.UpdatedAt = now
 	applyIf(&a.Name, c.Name)
@@ -371,6 +373,7 @@ func (r *UserRepo) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
+	r.rev.bump(ctx)
 	// Only this user's key: a new account may have the email already. (A
 	// rare write; on the embedded database the filter scans the keys.)
 	if _, err := r.keys.DeleteOne(ctx, bson.M{"_id": doc.Email, "user": oid}); err != nil {
