@@ -161,7 +161,8 @@ func (r *CourseRepo) ByID(ctx context.Context, id string) (*course.Course, error
 		return nil, err
 	}
 	var doc courseDoc
-	if err := r.c.FindOne(ctx, bson.M{"_id": oid}).Decode(&doc); err != nil {
+	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(withoutLectureCopy)).Decode(&doc)
+	if err != nil {
 		if isNoDocuments(err) {
 			return nil, course.ErrCourseNotFound
 		}
@@ -171,8 +172,13 @@ func (r *CourseRepo) ByID(ctx context.Context, id string) (*course.Course, error
 	return &c, nil
 }
 
+// withoutLectureCopy leaves the copy of a course's lectures, which only
+// Lectures reads, out of course reads: MongoDB then does not send it (the
+// embedded database still decodes it).
+var withoutLectureCopy = bson.M{"lectureDocs": 0}
+
 func (r *CourseRepo) find(ctx context.Context, filter bson.M, opts *options.FindOptions) ([]course.Course, error) {
-	cur, err := r.c.Find(ctx, filter, opts)
+	cur, err := r.c.Find(ctx, filter, opts.SetProjection(withoutLectureCopy))
 	if err != nil {
 		return nil, fmt.Errorf("find courses: %w", err)
 	}
