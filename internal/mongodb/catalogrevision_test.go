@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -90,5 +91,35 @@ func TestCatalogRevisionFollowsCardWrites(t *testing.T) {
 	}
 	if got, err := courses.CatalogRevision(ctx); err != nil || got != rev {
 		t.Errorf("after creating a draft and reading it: revision %d (%v), want %d", got, err, rev)
+	}
+}
+
+// Instructors reads each distinct user by _id, several at once, and skips
+// ids that name nobody.
+func TestInstructorsByID(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.Open(t)
+	users := mongodb.NewUserRepo(db)
+	var ids []string
+	for i := range 12 {
+		u := newTestUser(fmt.Sprintf("instructor-%d@example.test", i), "$2a$10$hash")
+		u.Name = fmt.Sprintf("Instructor %d", i)
+		if err := users.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID, u.ID) // each twice
+	}
+	ids = append(ids, mongodb.NewID(), "not-an-id")
+	got, err := mongodb.NewCourseRepo(db).Instructors(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 12 {
+		t.Fatalf("%d instructors, want 12: %v", len(got), got)
+	}
+	for i := range 12 {
+		if in := got[ids[2*i]]; in.ID != ids[2*i] || in.Name != fmt.Sprintf("Instructor %d", i) {
+			t.Errorf("instructor %d: %+v", i, in)
+		}
 	}
 }

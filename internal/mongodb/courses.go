@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lms-backend/lms/internal/course"
 )
@@ -374,29 +376,48 @@ func sortOf(s string) bson.D {
 
 // Instructors returns the public profile of the users with these ids that
 // exist. Each is an exact _id lookup, the one filter the embedded database
-// answers without decoding every user (a $in would read them all); a page
-// names a handful of distinct users.
+// answers without decoding every user (a $in would read them all). A page
+// names a handful of distinct users, a snapshot of the catalog every
+// instructor: up to instructorReads of the lookups run at once, which
+// MongoDB serves in parallel (the embedded database's one connection takes
+// them in turn).
 func (r *CourseRepo) Instructors(ctx context.Context, ids []string) (map[string]course.Instructor, error) {
-	out := map[string]course.Instructor{}
+	var (
+		mu  sync.Mutex
+		out = map[string]course.Instructor{}
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(instructorReads)
 	seen := map[primitive.ObjectID]bool{}
 	for _, oid := range objectIDs(ids) {
 		if seen[oid] {
 			continue
 		}
 		seen[oid] = true
-		var doc struct {
-			Name   string `bson:"name"`
-			Avatar string `bson:"avatar"`
-			Bio    string `bson:"bio"`
-		}
-		err := r.users.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"name": 1, "avatar": 1, "bio": 1})).Decode(&doc)
-		if isNoDocuments(err) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("find instructor: %w", err)
-		}
-		out[oid.Hex()] = course.Instructor{ID: oid.Hex(), Name: doc.Name, Avatar: doc.Avatar, Bio: doc.Bio}
+		g.Go(func() error {
+			var doc struct {
+				Name   string `bson:"name"`
+				Avatar string `bson:"avatar"`
+				Bio    string `bson:"bio"`
+			}
+			err := r.users.FindOne(gctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"name": 1, "avatar": 1, "bio": 1})).Decode(&doc)
+			if isNoDocuments(err) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("find instructor: %w", err)
+			}
+			mu.Lock()
+			out[oid.Hex()] = course.Instructor{ID: oid.Hex(), Name: doc.Name, Avatar: doc.Avatar, Bio: doc.Bio}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// instructorReads bounds the concurrent lookups of one Instructors call.
+const instructorReads = 8
