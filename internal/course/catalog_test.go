@@ -553,7 +553,7 @@ func TestCatalogSnapshotSurvivesAPanickingLoad(t *testing.T) {
 		_, _ = c.svc.Published(t.Context(), 1, 10)
 	}()
 	// Only a guard against waiting for good: the read needs no time.
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	p, err := c.svc.Published(ctx, 1, 10)
 	if err != nil {
