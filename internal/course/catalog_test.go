@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 
+	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/enrolment"
@@ -561,5 +562,22 @@ func TestCatalogSnapshotSurvivesAPanickingLoad(t *testing.T) {
 	}
 	if got := listedIDs(p.Courses); !slices.Equal(got, []string{co.ID}) {
 		t.Errorf("published: %v", got)
+	}
+}
+
+// A text filter that is not valid UTF-8 is a validation error, with or
+// without the snapshot: the database's regular expressions reject it (the
+// answer was a 500), and the snapshot would match U+FFFD in its place.
+func TestCatalogSearchRejectsInvalidUTF8(t *testing.T) {
+	for _, ttl := range []time.Duration{0, 5 * time.Second} {
+		c := newDBCatalog(t, ttl)
+		c.seed(t, course.Course{Title: "A \uFFFD title", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch})
+		for _, q := range []course.Query{{Text: "\xff"}, {Title: "a \xff"}, {Category: "\xfe"}} {
+			q.Page, q.Limit = 1, 10
+			p, err := c.svc.Search(t.Context(), q)
+			if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || len(e.Fields) != 1 {
+				t.Errorf("TTL %s, %+v: %v, %v; want a validation error", ttl, q, p, err)
+			}
+		}
 	}
 }

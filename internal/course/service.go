@@ -324,7 +324,12 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	q.Text, q.Title, q.Category = strings.TrimSpace(q.Text), strings.TrimSpace(q.Title), strings.TrimSpace(q.Category)
 	var fields []apperr.FieldError
 	for _, f := range []struct{ name, value string }{{"query", q.Text}, {"title", q.Title}, {"category", q.Category}} {
-		if utf8.RuneCountInString(f.value) > maxFilterChars {
+		switch {
+		case !utf8.ValidString(f.value):
+			// The database cannot match it (its regular expressions
+			// reject it) and the snapshot would match U+FFFD instead.
+			fields = append(fields, apperr.FieldError{Field: f.name, Message: "must be valid UTF-8 text"})
+		case utf8.RuneCountInString(f.value) > maxFilterChars:
 			fields = append(fields, apperr.FieldError{Field: f.name, Message: fmt.Sprintf("must be at most %d characters", maxFilterChars)})
 		}
 	}
