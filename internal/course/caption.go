@@ -118,6 +118,8 @@ func (s *Service) SetCaption(ctx context.Context, v Viewer, courseID, lectureID 
 		return nil, err
 	}
 	now := s.now()
+	ctx = writing(ctx)
+	defer s.cache.drop(courseID)
 	replaced, err := s.d.Repo.SetCaption(ctx, courseID, lectureID, c, now)
 	for _, key := range replaced { // no longer referred to, even on error
 		s.d.Media.Remove(ctx, key)
@@ -155,6 +157,8 @@ func (s *Service) RemoveCaption(ctx context.Context, v Viewer, courseID, lecture
 		return ErrCaptionNotFound
 	}
 	now := s.now()
+	ctx = writing(ctx)
+	defer s.cache.drop(courseID)
 	c, err := s.d.Repo.RemoveCaption(ctx, courseID, lectureID, lang, now)
 	if err != nil {
 		return err

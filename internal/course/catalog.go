@@ -112,16 +112,21 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 // fill renews the snapshot if the catalog's revision is still the one it
 // was read at (renewable), or else loads it; it keeps the result unless a
 // drop happened since it began (the result may predate that write), and
-// wakes the readers waiting for it. The revision is read before the
+// wakes the readers waiting for it, however it ends (a panic included:
+// they would otherwise wait for good). The revision is read before the
 // courses, so a write between the two only makes the next check load again.
 func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc, drops uint64, began time.Time, renewable *int64) ([]entry, bool, error) {
+	defer func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		close(c.loading)
+		c.loading = nil
+	}()
 	rev, err := revision(ctx)
 	if err == nil && renewable != nil && rev == *renewable {
 		c.mu.Lock()
 		if c.drops == drops {
 			c.expires = began.Add(c.ttl)
-			close(c.loading)
-			c.loading = nil
 			entries, small := c.entries, !c.tooMany
 			c.mu.Unlock()
 			return entries, small, nil
@@ -133,8 +138,11 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc
 	if err == nil {
 		courses, tooMany, err = load(ctx)
 	}
+	if err != nil {
+		return nil, false, err
+	}
 	var entries []entry
-	if err == nil && !tooMany {
+	if !tooMany {
 		entries = make([]entry, len(courses))
 		for i, l := range courses {
 			entries[i] = entry{Listed: l, folded: [4]string{fold(l.Title), fold(l.Subtitle), fold(l.Description), fold(l.Category)}}
@@ -142,11 +150,6 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	close(c.loading)
-	c.loading = nil
-	if err != nil {
-		return nil, false, err
-	}
 	if c.drops == drops {
 		c.entries, c.tooMany, c.expires = entries, tooMany, began.Add(c.ttl)
 		c.have, c.rev, c.loadedAt = true, rev, began

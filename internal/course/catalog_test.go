@@ -2,6 +2,7 @@ package course_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 
+	"github.com/lms-backend/lms/internal/apperr"
 	"github.com/lms-backend/lms/internal/auth"
 	"github.com/lms-backend/lms/internal/course"
 	"github.com/lms-backend/lms/internal/enrolment"
@@ -31,6 +33,8 @@ type listingRepo struct {
 
 	armed        atomic.Bool
 	read, resume chan struct{}
+	// panicking, once set, makes the next load panic.
+	panicking atomic.Bool
 }
 
 func (r *listingRepo) Find(ctx context.Context, q course.Query) ([]course.Course, int64, error) {
@@ -40,6 +44,9 @@ func (r *listingRepo) Find(ctx context.Context, q course.Query) ([]course.Course
 
 func (r *listingRepo) Published(ctx context.Context, limit int) ([]course.Course, error) {
 	r.loads.Add(1)
+	if r.panicking.CompareAndSwap(true, false) {
+		panic("load failed")
+	}
 	courses, err := r.CourseRepo.Published(ctx, limit)
 	if r.armed.CompareAndSwap(true, false) {
 		r.read <- struct{}{}
@@ -475,5 +482,102 @@ func TestCatalogSnapshotUnderConcurrentWrites(t *testing.T) {
 	want, _ = c.fromDatabase(t, course.Query{PublishedOnly: true, Title: "renamed", Sort: course.SortNewest, Page: 1, Limit: 100})
 	if got := c.search(t, course.Query{Title: "renamed"}); !slices.Equal(got, want) {
 		t.Errorf("search after the writes: %v, database %v", got, want)
+	}
+}
+
+// Only a write that may have reached the database drops the snapshot:
+// one the service refuses first (not the owner, nothing to change) drops
+// nothing, so that requests any instructor account can send do not make
+// every reader wait for a load of the whole catalog. A caption write, like
+// every other lecture write, drops it: its refresh moves the course's
+// updatedAt, which the card shows at once.
+func TestCatalogSnapshotDropsOnlyForWrites(t *testing.T) {
+	ctx := t.Context()
+	c := newDBCatalog(t, 5*time.Second)
+	co := c.seed(t, course.Course{Title: "Alpha", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch, UpdatedAt: catalogEpoch})
+	card := func() course.Listed {
+		t.Helper()
+		p, err := c.svc.Published(ctx, 1, 10)
+		if err != nil || len(p.Courses) != 1 {
+			t.Fatalf("published: %v, %v", p, err)
+		}
+		return p.Courses[0]
+	}
+	card()
+	stranger := course.Viewer{UserID: mongodb.NewID(), Role: auth.RoleInstructor}
+	if _, err := c.svc.Update(ctx, stranger, co.ID, form(course.Input{Title: ptr("Mine")})); !errors.Is(err, course.ErrNotOwner) {
+		t.Errorf("a stranger's edit: %v", err)
+	}
+	if _, err := c.svc.SetPublished(ctx, stranger, co.ID, nil); !errors.Is(err, course.ErrNotOwner) {
+		t.Errorf("a stranger's unpublish: %v", err)
+	}
+	if err := c.svc.DeleteLecture(ctx, stranger, co.ID, mongodb.NewID()); !errors.Is(err, course.ErrNotOwner) {
+		t.Errorf("a stranger's lecture removal: %v", err)
+	}
+	if _, err := c.svc.Update(ctx, c.inst, co.ID, form(course.Input{})); !errors.Is(err, course.ErrNothingToUpdate) {
+		t.Errorf("an empty edit: %v", err)
+	}
+	card()
+	if n := c.repo.loads.Load(); n != 1 {
+		t.Errorf("%d loads after writes refused before the database, want 1", n)
+	}
+
+	c.advance(time.Second)
+	stored, err := c.repo.ByID(ctx, co.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lang, key := "en", "captions/en.vtt"
+	if _, err := c.svc.SetCaption(ctx, c.inst, co.ID, stored.LectureIDs[0], func() (course.CaptionInput, error) {
+		return course.CaptionInput{Language: &lang, Label: &lang, File: &key}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := card().UpdatedAt, catalogEpoch.Add(time.Second); !got.Equal(want) {
+		t.Errorf("after a caption upload the card's updatedAt is %s, want %s", got, want)
+	}
+}
+
+// A load that panics (net/http recovers a handler's panic) still wakes the
+// readers waiting for it and lets the next reader load: the snapshot is
+// not left loading for good, with every reader waiting until its deadline.
+func TestCatalogSnapshotSurvivesAPanickingLoad(t *testing.T) {
+	c := newDBCatalog(t, 5*time.Second)
+	co := c.seed(t, course.Course{Title: "Alpha", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch})
+	c.repo.panicking.Store(true)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the load did not panic")
+			}
+		}()
+		_, _ = c.svc.Published(t.Context(), 1, 10)
+	}()
+	// Only a guard against waiting for good: the read needs no time.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	p, err := c.svc.Published(ctx, 1, 10)
+	if err != nil {
+		t.Fatalf("the read after a panicking load: %v", err)
+	}
+	if got := listedIDs(p.Courses); !slices.Equal(got, []string{co.ID}) {
+		t.Errorf("published: %v", got)
+	}
+}
+
+// A text filter that is not valid UTF-8 is a validation error, with or
+// without the snapshot: the database's regular expressions reject it (the
+// answer was a 500), and the snapshot would match U+FFFD in its place.
+func TestCatalogSearchRejectsInvalidUTF8(t *testing.T) {
+	for _, ttl := range []time.Duration{0, 5 * time.Second} {
+		c := newDBCatalog(t, ttl)
+		c.seed(t, course.Course{Title: "A \uFFFD title", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch})
+		for _, q := range []course.Query{{Text: "\xff"}, {Title: "a \xff"}, {Category: "\xfe"}} {
+			q.Page, q.Limit = 1, 10
+			p, err := c.svc.Search(t.Context(), q)
+			if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || len(e.Fields) != 1 {
+				t.Errorf("TTL %s, %+v: %v, %v; want a validation error", ttl, q, p, err)
+			}
+		}
 	}
 }

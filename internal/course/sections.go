@@ -26,7 +26,6 @@ func (s *Service) Curriculum(ctx context.Context, v Viewer, courseID string) (*C
 // may edit and stores the result over the version it read, reading again
 // when another change got in first.
 func (s *Service) changeCurriculum(ctx context.Context, v Viewer, courseID string, change func(*Course, *Curriculum) error) (*Course, error) {
-	defer s.cache.drop(courseID)
 	for range maxCurriculumTries {
 		c, err := s.editable(ctx, v, courseID)
 		if err != nil {
@@ -36,7 +35,8 @@ func (s *Service) changeCurriculum(ctx context.Context, v Viewer, courseID strin
 		if err := change(c, &cu); err != nil {
 			return nil, err
 		}
-		after, err := s.d.Repo.SetCurriculum(ctx, courseID, c.CurriculumVersion, cu, s.now())
+		after, err := s.d.Repo.SetCurriculum(writing(ctx), courseID, c.CurriculumVersion, cu, s.now())
+		s.cache.drop(courseID)
 		if !errors.Is(err, ErrCurriculumChanged) {
 			return after, err
 		}
@@ -107,9 +107,6 @@ func (s *Service) RenameSection(ctx context.Context, v Viewer, courseID, section
 // unsectioned ones, unless withLectures: then, in a draft only, they are
 // deleted as DeleteLecture deletes one (video, progress entries).
 func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, sectionID string, withLectures bool) error {
-	// changeCurriculum drops the course when the curriculum is stored; the
-	// lectures go after that, so drop it again once they are gone.
-	defer s.cache.drop(courseID)
 	var lectures []string
 	_, err := s.changeCurriculum(ctx, v, courseID, func(c *Course, cu *Curriculum) error {
 		if withLectures && c.IsPublished {
@@ -127,6 +124,9 @@ func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, section
 	if err != nil || !withLectures {
 		return err
 	}
+	// changeCurriculum dropped the course when the curriculum was stored;
+	// the lectures go after that, so drop it again once they are gone.
+	defer s.cache.drop(courseID)
 	for _, id := range lectures {
 		if err := s.removeLecture(ctx, courseID, id); err != nil && !errors.Is(err, ErrLectureNotFound) {
 			return err
@@ -141,7 +141,6 @@ func (s *Service) DeleteSection(ctx context.Context, v Viewer, courseID, section
 // ids) and version must be the course's curriculum version (else
 // ErrCurriculumChanged).
 func (s *Service) Reorder(ctx context.Context, v Viewer, courseID string, version int64, want Curriculum) (*Course, error) {
-	defer s.cache.drop(courseID)
 	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
@@ -153,7 +152,8 @@ func (s *Service) Reorder(ctx context.Context, v Viewer, courseID string, versio
 	if err != nil {
 		return nil, err
 	}
-	return s.d.Repo.SetCurriculum(ctx, courseID, version, cu, s.now())
+	defer s.cache.drop(courseID)
+	return s.d.Repo.SetCurriculum(writing(ctx), courseID, version, cu, s.now())
 }
 
 // placeLecture moves a lecture to position pos (1-based; 0: last) of a

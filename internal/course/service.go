@@ -127,7 +127,6 @@ func (s *Service) editable(ctx context.Context, v Viewer, courseID string) (*Cou
 // Update changes a course the caller may edit. A replaced thumbnail is
 // removed from storage.
 func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Form) (c *Course, err error) {
-	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -143,6 +142,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Fo
 	if err != nil {
 		return nil, err
 	}
+	defer s.cache.drop(courseID)
 	before, after, err := s.d.Repo.Update(ctx, courseID, ch, s.now())
 	if err != nil {
 		return nil, err
@@ -156,7 +156,6 @@ func (s *Service) Update(ctx context.Context, v Viewer, courseID string, read Fo
 // SetPublished publishes or unpublishes a course; nil toggles. A course
 // needs a lecture to be published.
 func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, published *bool) (*Course, error) {
-	defer s.cache.drop(courseID)
 	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return nil, err
@@ -168,17 +167,18 @@ func (s *Service) SetPublished(ctx context.Context, v Viewer, courseID string, p
 	if want && c.TotalLectures == 0 {
 		return nil, ErrNoLectures
 	}
+	defer s.cache.drop(courseID)
 	return s.d.Repo.SetPublished(ctx, courseID, want, s.now())
 }
 
 // Delete removes a course nobody is enrolled in, with its lectures, media
 // and progress records.
 func (s *Service) Delete(ctx context.Context, v Viewer, courseID string) error {
-	defer s.cache.drop(courseID)
 	c, err := s.editable(ctx, v, courseID)
 	if err != nil {
 		return err
 	}
+	defer s.cache.drop(courseID)
 	if err := s.d.Repo.Delete(ctx, courseID); err != nil {
 		return err
 	}
@@ -324,7 +324,12 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	q.Text, q.Title, q.Category = strings.TrimSpace(q.Text), strings.TrimSpace(q.Title), strings.TrimSpace(q.Category)
 	var fields []apperr.FieldError
 	for _, f := range []struct{ name, value string }{{"query", q.Text}, {"title", q.Title}, {"category", q.Category}} {
-		if utf8.RuneCountInString(f.value) > maxFilterChars {
+		switch {
+		case !utf8.ValidString(f.value):
+			// The database cannot match it (its regular expressions
+			// reject it) and the snapshot would match U+FFFD instead.
+			fields = append(fields, apperr.FieldError{Field: f.name, Message: "must be valid UTF-8 text"})
+		case utf8.RuneCountInString(f.value) > maxFilterChars:
 			fields = append(fields, apperr.FieldError{Field: f.name, Message: fmt.Sprintf("must be at most %d characters", maxFilterChars)})
 		}
 	}
@@ -429,7 +434,6 @@ type LectureInput struct {
 // AddLecture adds a lecture to a course the caller may edit. The uploaded
 // video is removed when the lecture cannot be added.
 func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, read LectureForm) (l *Lecture, err error) {
-	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -453,6 +457,8 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 		return nil, err
 	}
 	now := s.now()
+	ctx = writing(ctx)
+	defer s.cache.drop(courseID)
 	l = &Lecture{
 		CourseID: courseID, Title: *ch.Title, Description: deref(ch.Description), Video: *ch.Video,
 		Duration: derefFloat(ch.Duration), IsPreview: ch.IsPreview != nil && *ch.IsPreview, Order: *ch.Order,
@@ -466,7 +472,7 @@ func (s *Service) AddLecture(ctx context.Context, v Viewer, courseID string, rea
 		if err := s.placeLecture(ctx, v, courseID, l.ID, in.SectionID, l.Order); err != nil {
 			// Say, its section was deleted meanwhile: the lecture is not
 			// added after all, and its video goes with it.
-			if rerr := s.removeLecture(context.WithoutCancel(ctx), courseID, l.ID); rerr != nil {
+			if rerr := s.removeLecture(ctx, courseID, l.ID); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 			return nil, err
@@ -500,7 +506,6 @@ func renumbered(c *Course, l *Lecture, ids []string) {
 // UpdateLecture changes a lecture of a course the caller may edit; a
 // replaced video is removed.
 func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lectureID string, read LectureForm) (l *Lecture, err error) {
-	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return nil, err
 	}
@@ -528,6 +533,8 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 		return nil, err
 	}
 	now := s.now()
+	ctx = writing(ctx)
+	defer s.cache.drop(courseID)
 	before, after, err := s.d.Repo.UpdateLecture(ctx, courseID, lectureID, ch, now)
 	if err != nil {
 		return nil, err
@@ -553,15 +560,16 @@ func (s *Service) UpdateLecture(ctx context.Context, v Viewer, courseID, lecture
 // last lecture of a published course stays: a published course always has
 // one (unpublish it first).
 func (s *Service) DeleteLecture(ctx context.Context, v Viewer, courseID, lectureID string) error {
-	defer s.cache.drop(courseID)
 	if _, err := s.editable(ctx, v, courseID); err != nil {
 		return err
 	}
+	defer s.cache.drop(courseID)
 	return s.removeLecture(ctx, courseID, lectureID)
 }
 
 // removeLecture deletes a lecture, its video and its progress entries.
 func (s *Service) removeLecture(ctx context.Context, courseID, lectureID string) error {
+	ctx = writing(ctx)
 	l, err := s.d.Repo.DeleteLecture(ctx, courseID, lectureID)
 	if err != nil {
 		return err
@@ -577,6 +585,15 @@ func (s *Service) removeLecture(ctx context.Context, courseID, lectureID string)
 	s.removeLectureMedia(ctx, l)
 	return nil
 }
+
+// writing returns the context for a lecture write and the refresh that
+// follows it (RefreshTotals): once the write may have reached the database,
+// the refresh must run even if the request ends meanwhile (the client went
+// away), or the course's totals and its copy of the lectures — which the
+// course page shows, previews and video keys included — would keep the
+// lecture as it was until the next lecture write. Each database operation
+// keeps the client's own time limit.
+func writing(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // removeOnError removes an uploaded file when the operation failed before
 // anything referred to it (*key is then still set).

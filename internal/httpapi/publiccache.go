@@ -28,6 +28,9 @@ type publicCache struct {
 	// the cache; others asking for it meanwhile wait for that answer
 	// instead of all going to the database at once.
 	filling map[string]chan struct{}
+	// drops counts dropPublic calls: an answer during which one happened
+	// may predate that write, so it is not kept.
+	drops uint64
 }
 
 type publicAnswer struct {
@@ -104,14 +107,17 @@ func (c *publicCache) lookup(r *http.Request, key string) (a publicAnswer, hit, 
 	}
 }
 
-// fill answers a request for the cache: a 200 is stored and returned (ok),
-// anything else is written to w as it is. Either way the requests waiting
-// for key are woken.
+// fill answers a request for the cache: a 200 is returned (ok) and stored
+// unless a drop happened meanwhile, anything else is written to w as it is.
+// Either way the requests waiting for key are woken.
 func (c *publicCache) fill(next http.Handler, w http.ResponseWriter, r *http.Request, key string) (a publicAnswer, ok bool) {
+	c.mu.Lock()
+	drops := c.drops
+	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if ok {
+		if ok && c.drops == drops {
 			if len(c.entries) >= maxPublicEntries {
 				clear(c.entries)
 			}
@@ -144,6 +150,7 @@ func (s *server) dropPublic(next http.Handler) http.Handler {
 		}
 		s.public.mu.Lock()
 		clear(s.public.entries)
+		s.public.drops++
 		s.public.mu.Unlock()
 	})
 }

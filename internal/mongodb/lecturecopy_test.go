@@ -391,3 +391,93 @@ func TestCourseLecturesRepairAnOldDocument(t *testing.T) {
 		t.Errorf("the next read: commands %v, want one find", n)
 	}
 }
+
+// A lecture write whose refresh never ran (the refresh failed, or the
+// process stopped first) leaves the course's copy behind: the page still
+// shows exactly the lectures the course lists — not one whose removal has
+// begun, and every one it lists — and such a read repairs the copy.
+func TestCourseLecturesAfterAWriteWithoutItsRefresh(t *testing.T) {
+	ctx := context.Background()
+	f := newCopyFixture(t)
+	var ids []string
+	for i := range 3 {
+		l, err := f.addLecture(ctx, fmt.Sprintf("L%d", i), i+1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, l.ID)
+	}
+	if _, err := f.repo.DeleteLecture(ctx, f.course, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	f.checkCopy(t, "a lecture removal without its refresh")
+
+	// A document stored before the copy, given a lecture: the push starts
+	// a copy of that one lecture.
+	cid, _ := primitive.ObjectIDFromHex(f.course)
+	if _, err := f.db.CollectionForTest("courses").UpdateOne(ctx, bson.M{"_id": cid}, bson.M{"$unset": bson.M{"lectureDocs": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := f.repo.AddLecture(ctx, &course.Lecture{CourseID: f.course, Title: "New", Video: "videos/new.mp4", Order: 9, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkCopy(t, "a lecture added to an old document without its refresh")
+	counted, counts := mongodb.CountCommands(ctx)
+	if _, err := f.repo.Lectures(counted, f.course); err != nil {
+		t.Fatal(err)
+	}
+	if n := counts.Counts(); !reflect.DeepEqual(n, map[string]int{"find": 1}) {
+		t.Errorf("the read after the repair: commands %v, want one find", n)
+	}
+}
+
+// cancellingRepo is the course repository, but the request ends (its
+// context is cancelled: the client went away) right after a lecture
+// write reaches the database.
+type cancellingRepo struct {
+	*mongodb.CourseRepo
+	cancel context.CancelFunc
+}
+
+func (r *cancellingRepo) UpdateLecture(ctx context.Context, courseID, lectureID string, ch course.LectureChanges, now time.Time) (*course.Lecture, *course.Lecture, error) {
+	defer r.cancel()
+	return r.CourseRepo.UpdateLecture(ctx, courseID, lectureID, ch, now)
+}
+
+func (r *cancellingRepo) SetCaption(ctx context.Context, courseID, lectureID string, c course.Caption, now time.Time) ([]string, error) {
+	defer r.cancel()
+	return r.CourseRepo.SetCaption(ctx, courseID, lectureID, c, now)
+}
+
+// A lecture write whose request ends right after it still refreshes the
+// course's copy: a preview made gated stops being shown as a preview (with
+// its video URL, to anyone, and into the public cache), a caption shows.
+func TestCourseLectureCopyOutlivesTheRequest(t *testing.T) {
+	ctx := context.Background()
+	f := newCopyFixture(t)
+	l, err := f.addLecture(ctx, "Preview", 2, nil) // an even order: a preview
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := &cancellingRepo{CourseRepo: f.repo}
+	svc := course.NewService(course.Deps{
+		Repo: repo, Entitlement: enrolment.NewService(enrolment.Deps{Repo: mongodb.NewEnrolmentRepo(f.db)}),
+		Progress: mongodb.NewProgressRepo(f.db), Media: noMedia{},
+	})
+
+	var rctx context.Context
+	rctx, repo.cancel = context.WithCancel(ctx)
+	gated := false
+	_, _ = svc.UpdateLecture(rctx, f.owner, f.course, l.ID, func() (course.LectureInput, error) {
+		return course.LectureInput{IsPreview: &gated}, nil
+	})
+	f.checkCopy(t, "a preview made gated by a request that ended")
+
+	rctx, repo.cancel = context.WithCancel(ctx)
+	lang, key := "en", "captions/en.vtt"
+	_, _ = svc.SetCaption(rctx, f.owner, f.course, l.ID, func() (course.CaptionInput, error) {
+		return course.CaptionInput{Language: &lang, Label: &lang, File: &key}, nil
+	})
+	f.checkCopy(t, "a caption uploaded by a request that ended")
+}

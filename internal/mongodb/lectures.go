@@ -56,37 +56,48 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 
 // Lectures returns a course's lectures by order, from the copy its
 // document carries (courseDoc.LectureDocs): one read by _id, which the
-// embedded database answers without decoding every lecture. A document
-// stored before the copy existed is answered from the lectures collection
-// and then given its copy by RefreshTotals (keeping its updatedAt), so old
-// data converges without a migration.
+// embedded database answers without decoding every lecture. Only the
+// lectures the course lists count: DeleteLecture unlists a lecture at once,
+// its refresh drops it from the copy later (or never, if the request ends
+// first). A copy that lacks a listed lecture — a document stored before
+// the copy existed, or one whose refresh after a lecture write never ran —
+// is not trusted: the lectures collection answers, and RefreshTotals then
+// stores the copy (keeping the course's updatedAt), so such documents
+// converge without a migration.
 func (r *CourseRepo) Lectures(ctx context.Context, courseID string) ([]course.Lecture, error) {
 	oid, err := objectID(courseID, course.ErrCourseNotFound)
 	if err != nil {
 		return nil, err
 	}
 	var c struct {
-		LectureDocs []lectureDoc `bson:"lectureDocs"` // nil: no field; empty: no lectures
-		UpdatedAt   time.Time    `bson:"updatedAt"`
+		Lectures    []primitive.ObjectID `bson:"lectures"`
+		LectureDocs []lectureDoc         `bson:"lectureDocs"` // nil: no field; empty: no lectures
+		UpdatedAt   time.Time            `bson:"updatedAt"`
 	}
-	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"lectureDocs": 1, "updatedAt": 1})).Decode(&c)
+	err = r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(bson.M{"lectures": 1, "lectureDocs": 1, "updatedAt": 1})).Decode(&c)
 	if isNoDocuments(err) {
 		return nil, course.ErrCourseNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find course lectures: %w", err)
 	}
-	docs := c.LectureDocs
-	if docs == nil {
+	docs := listed(c.LectureDocs, c.Lectures)
+	if len(docs) < len(c.Lectures) {
 		if docs, err = r.lectureDocs(ctx, oid); err != nil {
 			return nil, err
 		}
+		docs = listed(docs, c.Lectures)
 		if _, err := r.RefreshTotals(ctx, courseID, c.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("store the course's lectures: %w", err)
 		}
 	}
 	slices.SortStableFunc(docs, byLectureOrder)
 	return lecturesOf(docs), nil
+}
+
+// listed returns the docs of the lectures in ids.
+func listed(docs []lectureDoc, ids []primitive.ObjectID) []lectureDoc {
+	return slices.DeleteFunc(docs, func(d lectureDoc) bool { return !slices.Contains(ids, d.ID) })
 }
 
 // byLectureOrder compares lectures as lectureOrder sorts them.
