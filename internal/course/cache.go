@@ -32,6 +32,18 @@ type cached struct {
 	expires time.Time
 }
 
+type freshKey struct{}
+
+// Fresh marks a read whose answer a cache in front of the service keeps
+// for the TTL (httpapi's public cache): the course cache and the catalog
+// snapshot then answer as of now — the course is read again, the
+// snapshot's revision checked (one _id read each) — so that what the cache
+// in front keeps is never older than its own TTL, rather than up to twice
+// that.
+func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+func isFresh(ctx context.Context) bool { return ctx.Value(freshKey{}) != nil }
+
 func newCache(ttl time.Duration, now func() time.Time) *cache {
 	return &cache{ttl: ttl, now: now, entries: map[string]cached{}, catalog: &catalog{ttl: ttl, now: now}}
 }
@@ -47,7 +59,7 @@ func (c *cache) course(ctx context.Context, id string, read func(context.Context
 	e, ok := c.entries[id]
 	drops := c.drops
 	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
+	if ok && now.Before(e.expires) && !isFresh(ctx) {
 		course := e.course
 		return &course, nil
 	}

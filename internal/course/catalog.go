@@ -55,8 +55,12 @@ type catalog struct {
 	have     bool
 	rev      int64
 	loadedAt time.Time
-	drops    uint64        // as cache.drops: a load a drop overlapped is not kept
-	loading  chan struct{} // closed when the check or load under way ends; nil when none
+	// checks numbers the checks and loads as they begin; verified is the
+	// number of the last one kept (a fresh read wants one that began after
+	// it arrived).
+	checks, verified uint64
+	drops            uint64        // as cache.drops: a load a drop overlapped is not kept
+	loading          chan struct{} // closed when the check or load under way ends; nil when none
 }
 
 // entry is a published course with its text fields folded for matching.
@@ -79,10 +83,14 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 	if c.ttl <= 0 {
 		return nil, false, nil
 	}
+	fresh := isFresh(ctx)
+	c.mu.Lock()
+	arrived := c.checks
+	c.mu.Unlock()
 	for {
 		c.mu.Lock()
 		now := c.now()
-		if now.Before(c.expires) {
+		if now.Before(c.expires) && (!fresh || c.verified > arrived) {
 			kept, small := c.entries, !c.tooMany
 			c.mu.Unlock()
 			return kept, small, nil
@@ -90,14 +98,15 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 		wait := c.loading
 		if wait == nil {
 			c.loading = make(chan struct{})
-			drops := c.drops
+			c.checks++
+			check, drops := c.checks, c.drops
 			var renewable *int64 // the revision the snapshot was read at, if it may live on
 			if c.have && now.Before(c.loadedAt.Add(maxSnapshotAge)) {
 				rev := c.rev
 				renewable = &rev
 			}
 			c.mu.Unlock()
-			return c.fill(ctx, load, revision, drops, now, renewable)
+			return c.fill(ctx, load, revision, check, drops, now, renewable)
 		}
 		c.mu.Unlock()
 		// The load may fail or be dropped: then look again, and maybe load.
@@ -115,7 +124,7 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 // wakes the readers waiting for it, however it ends (a panic included:
 // they would otherwise wait for good). The revision is read before the
 // courses, so a write between the two only makes the next check load again.
-func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc, drops uint64, began time.Time, renewable *int64) ([]entry, bool, error) {
+func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc, check, drops uint64, began time.Time, renewable *int64) ([]entry, bool, error) {
 	defer func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -126,7 +135,7 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc
 	if err == nil && renewable != nil && rev == *renewable {
 		c.mu.Lock()
 		if c.drops == drops {
-			c.expires = began.Add(c.ttl)
+			c.expires, c.verified = began.Add(c.ttl), check
 			entries, small := c.entries, !c.tooMany
 			c.mu.Unlock()
 			return entries, small, nil
@@ -152,7 +161,7 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc
 	defer c.mu.Unlock()
 	if c.drops == drops {
 		c.entries, c.tooMany, c.expires = entries, tooMany, began.Add(c.ttl)
-		c.have, c.rev, c.loadedAt = true, rev, began
+		c.have, c.rev, c.loadedAt, c.verified = true, rev, began, check
 	}
 	return entries, !tooMany, nil
 }

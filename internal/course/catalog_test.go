@@ -581,3 +581,56 @@ func TestCatalogSearchRejectsInvalidUTF8(t *testing.T) {
 		}
 	}
 }
+
+// A read marked course.Fresh (the public cache's, which keeps its answer
+// for a TTL of its own) gets data as of now: the snapshot's revision is
+// checked and the course read again even within their TTL, so that the
+// answer kept in front is never older than one TTL. Unmarked reads keep
+// using them.
+func TestCatalogFreshReadsAreCurrent(t *testing.T) {
+	ctx := t.Context()
+	c := newDBCatalog(t, 5*time.Second)
+	co := c.seed(t, course.Course{Title: "Alpha", Category: "Tests", IsPublished: true, CreatedAt: catalogEpoch})
+	title := func(ctx context.Context) string {
+		t.Helper()
+		p, err := c.svc.Published(ctx, 1, 10)
+		if err != nil || len(p.Courses) != 1 {
+			t.Fatalf("published: %v, %v", p, err)
+		}
+		return p.Courses[0].Title
+	}
+	visible := func(ctx context.Context) string {
+		t.Helper()
+		got, err := c.svc.Visible(ctx, course.Viewer{}, co.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Title
+	}
+	title(ctx)
+	visible(ctx)
+	if n := c.repo.loads.Load(); n != 1 {
+		t.Fatalf("%d loads, want 1", n)
+	}
+	renamed := "Alpha renamed elsewhere"
+	if _, _, err := c.repo.Update(ctx, co.ID, course.Changes{Title: &renamed}, catalogEpoch); err != nil {
+		t.Fatal(err)
+	}
+	if got := title(ctx); got != "Alpha" {
+		t.Errorf("unmarked read within the TTL: %q, want the snapshot's", got)
+	}
+	if got := visible(ctx); got != "Alpha" {
+		t.Errorf("unmarked course read within the TTL: %q, want the cached one", got)
+	}
+	fresh := course.Fresh(ctx)
+	if got := title(fresh); got != renamed {
+		t.Errorf("fresh read: %q, want %q", got, renamed)
+	}
+	if got := visible(fresh); got != renamed {
+		t.Errorf("fresh course read: %q, want %q", got, renamed)
+	}
+	title(fresh) // nothing changed since: the revision says so, no load
+	if n := c.repo.loads.Load(); n != 2 {
+		t.Errorf("%d loads, want 2 (the first, and the fresh read after the write)", n)
+	}
+}

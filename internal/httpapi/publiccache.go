@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lms-backend/lms/internal/course"
 )
 
 // maxPublicEntries bounds the public cache; past it, it starts over.
@@ -126,8 +128,12 @@ func (c *publicCache) fill(next http.Handler, w http.ResponseWriter, r *http.Req
 		close(c.filling[key])
 		delete(c.filling, key)
 	}()
+	// The answer is read as of now (course.Fresh: no course or snapshot the
+	// service keeps is reused unchecked) and kept for the TTL from now, so
+	// another instance's write shows within the TTL.
+	began := time.Now()
 	rec := &bufferedAnswer{header: http.Header{}, status: http.StatusOK}
-	next.ServeHTTP(rec, r)
+	next.ServeHTTP(rec, r.WithContext(course.Fresh(r.Context())))
 	if rec.status != http.StatusOK {
 		rec.flush(w)
 		return publicAnswer{}, false
@@ -136,7 +142,7 @@ func (c *publicCache) fill(next http.Handler, w http.ResponseWriter, r *http.Req
 	return publicAnswer{
 		header: rec.header, body: rec.body.Bytes(),
 		etag:    `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
-		expires: time.Now().Add(c.ttl),
+		expires: began.Add(c.ttl),
 	}, true
 }
 

@@ -194,6 +194,41 @@ func TestPublicCatalogCache(t *testing.T) {
 	}
 }
 
+// The public cache fills itself with data as of now (course.Fresh): an
+// answer it keeps is never older than its own TTL, even when the course
+// cache and the catalog snapshot behind it still hold data from before
+// another instance's write.
+func TestPublicCacheFillsFromCurrentData(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	id := s.publishedCourse(t, inst.Token, nil)["_id"].(string)
+	listed := func(token string) string {
+		t.Helper()
+		resp := s.Do(t, http.MethodGet, "/api/v1/courses/published", nil, token)
+		courses := objects(t, apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data"), "courses")
+		if len(courses) != 1 {
+			t.Fatalf("published: %d courses", len(courses))
+		}
+		return courses[0]["title"].(string)
+	}
+	listed(inst.Token)             // the snapshot, not the public cache (a session)
+	s.getCourse(t, inst.Token, id) // the course cache, likewise
+
+	title := "Renamed by another instance"
+	if _, _, err := mongodb.NewCourseRepo(s.App.DB).Update(t.Context(), id, course.Changes{Title: &title}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(inst.Token); got == title {
+		t.Errorf("with a session, within the TTL: %q, want the snapshot's title", got)
+	}
+	if got := listed(""); got != title {
+		t.Errorf("anonymous, first answer of the public cache: %q, want %q", got, title)
+	}
+	if got := s.getCourse(t, "", id)["title"]; got != title {
+		t.Errorf("anonymous course page, first answer of the public cache: %v, want %q", got, title)
+	}
+}
+
 // Anonymous readers that miss the cache together wait for one answer
 // instead of all going to the database (the load test saw every reader miss
 // at once when an entry expired under load).
