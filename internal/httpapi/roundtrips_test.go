@@ -229,6 +229,35 @@ func TestPublicCacheFillsFromCurrentData(t *testing.T) {
 	}
 }
 
+// A purchase is priced on the course as it is: a price change made on
+// another instance shows in the quote at once, even while the course cache
+// still holds the course (it does for pages until the TTL).
+func TestQuoteUsesTheCurrentPrice(t *testing.T) {
+	s := catalogStart(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	inst := s.signUp(t, "instructor")
+	student := s.signUp(t, "student")
+	id := s.publishedCourse(t, inst.Token, map[string]string{"price": "20"})["_id"].(string)
+	quote := func() any {
+		t.Helper()
+		resp := s.Do(t, http.MethodPost, "/api/v1/payments/quote", map[string]string{"courseId": id}, student.Token)
+		return apptest.Object(t, wantOK(t, resp, http.StatusOK, ""), "data")["totalCents"]
+	}
+	if got := quote(); got != float64(2000) {
+		t.Fatalf("quote: %v cents, want 2000", got)
+	}
+	s.getCourse(t, student.Token, id) // the course cache holds it
+	price := 30.0
+	if _, _, err := mongodb.NewCourseRepo(s.App.DB).Update(t.Context(), id, course.Changes{Price: &price}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.getCourse(t, student.Token, id)["price"]; got != float64(20) {
+		t.Errorf("course page within the TTL: price %v, want the cached 20", got)
+	}
+	if got := quote(); got != float64(3000) {
+		t.Errorf("quote after another instance's price change: %v cents, want 3000", got)
+	}
+}
+
 // Anonymous readers that miss the cache together wait for one answer
 // instead of all going to the database (the load test saw every reader miss
 // at once when an entry expired under load).

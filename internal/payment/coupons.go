@@ -51,8 +51,12 @@ func (s *Service) Quote(ctx context.Context, v course.Viewer, courseID, code str
 }
 
 // buyable returns a course the viewer may buy: published and not theirs.
+// It is read as of now (course.Fresh), never from the course cache: a price
+// change or an unpublish made on another instance reaches that cache only
+// after its TTL, and a purchase must be priced and checked on the course as
+// it is.
 func (s *Service) buyable(ctx context.Context, v course.Viewer, courseID string) (*course.Course, error) {
-	c, err := s.d.Catalog.Visible(ctx, v, courseID)
+	c, err := s.d.Catalog.Visible(course.Fresh(ctx), v, courseID)
 	if err != nil {
 		return nil, err
 	}
