@@ -90,7 +90,9 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 	for {
 		c.mu.Lock()
 		now := c.now()
-		if now.Before(c.expires) && (!fresh || c.verified > arrived) {
+		// Too many courses: the database answers, as of now, until
+		// expires; a fresh read has no snapshot to check.
+		if now.Before(c.expires) && (!fresh || c.tooMany || c.verified > arrived) {
 			kept, small := c.entries, !c.tooMany
 			c.mu.Unlock()
 			return kept, small, nil
