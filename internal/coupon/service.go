@@ -176,7 +176,10 @@ func (s *Service) checkCourses(ctx context.Context, who auth.Identity, ids []str
 		if slices.Contains(c.CourseIDs, id) {
 			continue
 		}
-		crs, err := s.d.Catalog.Visible(ctx, who, id)
+		// As it is (course.Fresh), not from the course cache: the amount
+		// is capped by the price now, which another instance may have
+		// lowered within the cache's TTL.
+		crs, err := s.d.Catalog.Visible(course.Fresh(ctx), who, id)
 		if err != nil || !enrolment.Owns(who, crs.InstructorID) {
 			fail("courseIds", "not one of your courses: "+id)
 			continue

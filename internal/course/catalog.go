@@ -90,7 +90,9 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 	for {
 		c.mu.Lock()
 		now := c.now()
-		if now.Before(c.expires) && (!fresh || c.verified > arrived) {
+		// Too many courses: the database answers, as of now, until
+		// expires; a fresh read has no snapshot to check.
+		if now.Before(c.expires) && (!fresh || c.tooMany || c.verified > arrived) {
 			kept, small := c.entries, !c.tooMany
 			c.mu.Unlock()
 			return kept, small, nil
@@ -120,7 +122,8 @@ func (c *catalog) published(ctx context.Context, load loadFunc, revision revisio
 
 // fill renews the snapshot if the catalog's revision is still the one it
 // was read at (renewable), or else loads it; it keeps the result unless a
-// drop happened since it began (the result may predate that write), and
+// drop happened since it began or, for a load, since the load began (the
+// result may predate that write), and
 // wakes the readers waiting for it, however it ends (a panic included:
 // they would otherwise wait for good). The revision is read before the
 // courses, so a write between the two only makes the next check load again.
@@ -132,21 +135,21 @@ func (c *catalog) fill(ctx context.Context, load loadFunc, revision revisionFunc
 		c.loading = nil
 	}()
 	rev, err := revision(ctx)
-	if err == nil && renewable != nil && rev == *renewable {
-		c.mu.Lock()
-		if c.drops == drops {
-			c.expires, c.verified = began.Add(c.ttl), check
-			entries, small := c.entries, !c.tooMany
-			c.mu.Unlock()
-			return entries, small, nil
-		}
-		c.mu.Unlock() // dropped meanwhile: load
+	if err != nil {
+		return nil, false, err
 	}
-	var courses []Listed
-	var tooMany bool
-	if err == nil {
-		courses, tooMany, err = load(ctx)
+	c.mu.Lock()
+	if renewable != nil && rev == *renewable && c.drops == drops {
+		c.expires, c.verified = began.Add(c.ttl), check
+		entries, small := c.entries, !c.tooMany
+		c.mu.Unlock()
+		return entries, small, nil
 	}
+	// A drop before the load begins does not make it stale: it reads that
+	// write (whose bump rev may predate: the next check then loads again).
+	drops = c.drops
+	c.mu.Unlock()
+	courses, tooMany, err := load(ctx)
 	if err != nil {
 		return nil, false, err
 	}

@@ -39,6 +39,7 @@ type publicAnswer struct {
 	header  http.Header // what the handler set (Content-Type, Link, …)
 	body    []byte
 	etag    string
+	filled  time.Time // when the fill began: the data are as of then
 	expires time.Time
 }
 
@@ -71,7 +72,11 @@ func (s *server) cachePublic(next http.Handler) http.Handler {
 			h[k] = v
 		}
 		h.Set("ETag", a.etag)
+		// Age counts the time the answer has already spent here against
+		// max-age, so a browser or shared cache behind keeps it only until
+		// one TTL after its fill, not another TTL from this hit.
 		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(c.ttl.Seconds())))
+		h.Set("Age", strconv.Itoa(int(time.Since(a.filled).Seconds())))
 		h.Set("Vary", "Cookie")
 		if r.Header.Get("If-None-Match") == a.etag {
 			w.WriteHeader(http.StatusNotModified)
@@ -141,8 +146,8 @@ func (c *publicCache) fill(next http.Handler, w http.ResponseWriter, r *http.Req
 	sum := sha256.Sum256(rec.body.Bytes())
 	return publicAnswer{
 		header: rec.header, body: rec.body.Bytes(),
-		etag:    `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
-		expires: began.Add(c.ttl),
+		etag:   `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
+		filled: began, expires: began.Add(c.ttl),
 	}, true
 }
 

@@ -94,6 +94,7 @@ func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version
 	if err != nil {
 		return nil, fmt.Errorf("store curriculum: %w", err)
 	}
+	defer r.rev.bump(ctx) // the lecture list a card shows, however it ends
 	if r.renumbering != nil {
 		r.renumbering()
 	}

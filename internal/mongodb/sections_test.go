@@ -70,3 +70,45 @@ func TestCourseRepoLateRenumberingLosesToALaterOne(t *testing.T) {
 		t.Errorf("curriculum %v, lectures by their order fields %v; want both %v", after.LectureIDs, byOrder, ids)
 	}
 }
+
+// A curriculum write that stored the course's new lecture order (a card
+// shows the lecture list) moves the catalog's revision on even when a later
+// step fails: other instances' snapshots must not keep the old order.
+func TestCourseRepoCurriculumWriteMovesTheRevisionHoweverItEnds(t *testing.T) {
+	repo, c, now := newRepoCourse(t)
+	var ids []string
+	for i := range 2 {
+		l := &course.Lecture{CourseID: c.ID, Title: "L", Video: "videos/x.mp4", Order: i + 1, CreatedAt: now, UpdatedAt: now}
+		if err := repo.AddLecture(t.Context(), l); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, l.ID)
+	}
+	if _, err := repo.RefreshTotals(t.Context(), c.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := repo.ByID(t.Context(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := repo.CatalogRevision(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	repo.PauseRenumberForTest(cancel) // the reads after the stored curriculum fail
+	reversed := []string{ids[1], ids[0]}
+	if _, err := repo.SetCurriculum(ctx, c.ID, cur.CurriculumVersion, course.Curriculum{Unsectioned: reversed}, now); err == nil {
+		t.Fatal("the curriculum write did not fail")
+	}
+	after, err := repo.ByID(t.Context(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(after.LectureIDs, reversed) {
+		t.Fatalf("stored lecture list %v, want %v (the write landed)", after.LectureIDs, reversed)
+	}
+	if got, err := repo.CatalogRevision(t.Context()); err != nil || got <= rev {
+		t.Errorf("catalog revision %d (%v) after a stored curriculum, was %d", got, err, rev)
+	}
+}

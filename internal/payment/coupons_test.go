@@ -569,3 +569,21 @@ func TestCouponNotKeptWhenStripeIsDown(t *testing.T) {
 		t.Errorf("a failed checkout kept its use: %+v", st)
 	}
 }
+
+// A coupon's amount is checked against its courses' prices as they are, not
+// as the course cache holds them: a price lowered on another instance (here
+// by hand) within the cache's TTL still caps the amount.
+func TestCouponAmountCheckedAgainstTheCurrentPrice(t *testing.T) {
+	h := start(t, map[string]string{"CATALOG_CACHE_TTL": "5s"})
+	teacher := h.signUp(t, "instructor")
+	c := h.course(t, teacher.ID, 20, true)
+	if resp := h.Do(t, http.MethodGet, "/api/v1/courses/"+c.ID, nil, teacher.Token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("course page: %d", resp.StatusCode) // the course cache holds it
+	}
+	oid, _ := primitive.ObjectIDFromHex(c.ID)
+	if _, err := h.Mongo.Collection("courses").UpdateOne(t.Context(), bson.M{"_id": oid}, bson.M{"$set": bson.M{"price": 10.0}}); err != nil {
+		t.Fatal(err)
+	}
+	resp := h.Do(t, http.MethodPost, couponsPath, map[string]any{"code": "OVERNOW", "kind": "amount", "value": 15, "courseIds": []string{c.ID}}, teacher.Token)
+	wantCode(t, resp, http.StatusBadRequest, "validation_failed")
+}
