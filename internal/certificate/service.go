@@ -68,9 +68,6 @@ type Service struct {
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	return &Service{d: d}
 }
 

@@ -4,9 +4,13 @@ package clock
 
 import "time"
 
-// Now returns now() in UTC, truncated to the millisecond (BSON dates hold
-// milliseconds).
+// Now returns now() — time.Now when now is nil, so that services need not
+// default their injectable clocks — in UTC, truncated to the millisecond
+// (BSON dates hold milliseconds).
 func Now(now func() time.Time) time.Time {
+	if now == nil {
+		now = time.Now
+	}
 	return Truncate(now())
 }
 

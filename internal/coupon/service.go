@@ -62,9 +62,6 @@ type Service struct{ d Deps }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	return &Service{d: d}
 }
 
