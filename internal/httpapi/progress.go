@@ -81,11 +81,6 @@ type progressDataEnvelope struct {
 	Data   progressResponse `json:"data"`
 }
 
-type progressMessageEnvelope struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-}
-
 func progressRecordResponse(rec *progress.Record) progressResponse {
 	resp := progressResponse{
 		ID: rec.ID, User: rec.UserID, Course: rec.CourseID,
@@ -231,7 +226,7 @@ func (s *server) completeCourse(w http.ResponseWriter, r *http.Request) error {
 	if err := s.progress.Complete(r.Context(), id, courseID); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course marked as completed"})
+	writeJSON(w, http.StatusOK, statusMessage{Status: "success", Message: "Course marked as completed"})
 	return nil
 }
 
@@ -244,6 +239,6 @@ func (s *server) resetProgress(w http.ResponseWriter, r *http.Request) error {
 	if err := s.progress.Reset(r.Context(), id, courseID); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, progressMessageEnvelope{Status: "success", Message: "Course progress has been reset"})
+	writeJSON(w, http.StatusOK, statusMessage{Status: "success", Message: "Course progress has been reset"})
 	return nil
 }

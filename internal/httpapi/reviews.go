@@ -80,6 +80,8 @@ type reviewSummaryEnvelope struct {
 	Data   reviewSummaryResponse `json:"data"`
 }
 
+// statusMessage is an answer of a status and a message only (progress
+// and reviews).
 type statusMessage struct {
 	Status  string `json:"status"`
 	Message string `json:"message"`

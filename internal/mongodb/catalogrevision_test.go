@@ -38,11 +38,19 @@ func TestCatalogRevisionFollowsCardWrites(t *testing.T) {
 		write func() error
 	}{
 		{"create a published course", func() error { return courses.Create(ctx, c) }},
-		{"add a lecture", func() error {
+		// A lecture write is followed by its refresh, which bumps.
+		{"add lectures and refresh the totals", func() error {
 			lecture = course.Lecture{CourseID: c.ID, Title: "One", Video: "videos/v.mp4", Order: 1}
-			return courses.AddLecture(ctx, &lecture)
+			second := course.Lecture{CourseID: c.ID, Title: "Two", Video: "videos/v.mp4", Order: 2}
+			if err := courses.AddLecture(ctx, &lecture); err != nil {
+				return err
+			}
+			if err := courses.AddLecture(ctx, &second); err != nil {
+				return err
+			}
+			_, err := courses.RefreshTotals(ctx, c.ID, now)
+			return err
 		}},
-		{"refresh the totals", func() error { _, err := courses.RefreshTotals(ctx, c.ID, now); return err }},
 		{"update the course", func() error { _, _, err := courses.Update(ctx, c.ID, course.Changes{Title: &title}, now); return err }},
 		{"unpublish", func() error { _, err := courses.SetPublished(ctx, c.ID, false, now); return err }},
 		{"publish", func() error { _, err := courses.SetPublished(ctx, c.ID, true, now); return err }},
@@ -53,11 +61,11 @@ func TestCatalogRevisionFollowsCardWrites(t *testing.T) {
 			_, _, err := users.UpdateProfile(ctx, inst.ID, user.ProfileChanges{Name: &name}, now)
 			return err
 		}},
-		{"delete a lecture", func() error {
-			if _, err := courses.SetPublished(ctx, c.ID, false, now); err != nil {
+		{"delete a lecture and refresh the totals", func() error {
+			if _, err := courses.DeleteLecture(ctx, c.ID, lecture.ID); err != nil {
 				return err
 			}
-			_, err := courses.DeleteLecture(ctx, c.ID, lecture.ID)
+			_, err := courses.RefreshTotals(ctx, c.ID, now)
 			return err
 		}},
 		{"delete the course", func() error { return courses.Delete(ctx, c.ID) }},
@@ -89,8 +97,18 @@ func TestCatalogRevisionFollowsCardWrites(t *testing.T) {
 	if _, err := courses.ByID(ctx, draft.ID); err != nil {
 		t.Fatal(err)
 	}
+	draftTitle := "Draft, renamed"
+	if _, _, err := courses.Update(ctx, draft.ID, course.Changes{Title: &draftTitle}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := courses.AddLecture(ctx, &course.Lecture{CourseID: draft.ID, Title: "One", Video: "videos/v.mp4", Order: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := courses.RefreshTotals(ctx, draft.ID, now); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := courses.CatalogRevision(ctx); err != nil || got != rev {
-		t.Errorf("after creating a draft and reading it: revision %d (%v), want %d", got, err, rev)
+		t.Errorf("after creating, reading, editing a draft and adding a lecture to it: revision %d (%v), want %d", got, err, rev)
 	}
 }
 

@@ -112,7 +112,7 @@ func (r *CouponRepo) ByID(ctx context.Context, id string) (*coupon.Coupon, error
 		return nil, err
 	}
 	var doc couponDoc
-	if err := r.c.FindOne(ctx, bson.M{"_id": oid}).Decode(&doc); err != nil {
+	if err := r.c.FindOne(ctx, bson.M{"_id": oid}, options.FindOne().SetProjection(withoutUseIDs)).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
 			return nil, coupon.ErrNotFound
 		}
@@ -121,8 +121,12 @@ func (r *CouponRepo) ByID(ctx context.Context, id string) (*coupon.Coupon, error
 	return doc.toDomain(), nil
 }
 
+// withoutUseIDs leaves a coupon's purchase ids (reserved, final), which
+// grow with every use and only conditional updates consult, out of reads.
+var withoutUseIDs = bson.M{"reserved": 0, "final": 0}
+
 func (r *CouponRepo) find(ctx context.Context, filter bson.M) ([]coupon.Coupon, error) {
-	cur, err := r.c.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}))
+	cur, err := r.c.Find(ctx, filter, options.Find().SetProjection(withoutUseIDs).SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("find coupons: %w", err)
 	}

@@ -219,7 +219,9 @@ func (r *CourseRepo) Update(ctx context.Context, id string, ch course.Changes, n
 	if err != nil {
 		return nil, nil, fmt.Errorf("update course: %w", err)
 	}
-	r.rev.bump(ctx)
+	if doc.IsPublished { // a draft's fields are on no card (a publish bumps)
+		r.rev.bump(ctx)
+	}
 	b, a := doc.toDomain(), doc.toDomain()
 	a.UpdatedAt = now
 	applyIf(&a.Title, ch.Title)

@@ -49,7 +49,6 @@ func (r *CourseRepo) AddLecture(ctx context.Context, l *course.Lecture) error {
 		}
 		return fmt.Errorf("add lecture to course: %w", err)
 	}
-	r.rev.bump(ctx) // totalLectures
 	l.ID = doc.ID.Hex()
 	return nil
 }
@@ -221,7 +220,6 @@ func (r *CourseRepo) DeleteLecture(ctx context.Context, courseID, lectureID stri
 	if res.ModifiedCount == 0 {
 		return nil, r.whyNotRemovable(ctx, courseID, lectureID)
 	}
-	defer r.rev.bump(ctx) // totalLectures, however it ends
 	var doc lectureDoc
 	if err := r.lectures.FindOneAndDelete(ctx, filter).Decode(&doc); err != nil {
 		if isNoDocuments(err) {
@@ -307,14 +305,12 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 		c := bumped.toDomain()
 		docs = inOrder(docs, c.Curriculum().Flat())
 	}
+	docs = listed(docs, bumped.Lectures)
 	counted := make([]lectureDoc, 0, len(docs))
 	ids := make([]primitive.ObjectID, 0, len(docs))
 	hex := make([]string, 0, len(docs))
 	var total float64
 	for _, d := range docs {
-		if !slices.Contains(bumped.Lectures, d.ID) {
-			continue
-		}
 		ids, hex = append(ids, d.ID), append(hex, d.ID.Hex())
 		total += d.Duration
 		if sectioned {
@@ -328,10 +324,14 @@ func (r *CourseRepo) RefreshTotals(ctx context.Context, courseID string, now tim
 	if err != nil {
 		return nil, fmt.Errorf("store course totals: %w", err)
 	}
-	if res.MatchedCount == 1 {
+	// The totals and lecture list are on the card of a published course.
+	// (A publish that lands between the revision read above and this
+	// store bumps before it: snapshots then keep the old totals until their
+	// maximum age.)
+	if res.MatchedCount == 1 && bumped.IsPublished {
 		r.rev.bump(ctx)
 	}
-	if len(bumped.Sections) > 0 && res.MatchedCount == 1 {
+	if sectioned && res.MatchedCount == 1 {
 		if err := r.renumber(ctx, oid, docs, ids, bumped.LectureRev); err != nil {
 			return nil, err
 		}

@@ -197,8 +197,9 @@ func (r *ReviewRepo) find(ctx context.Context, filter bson.M, opts *options.Find
 	return docs, nil
 }
 
-// withReviewers adds the name and avatar of the reviewers, in one query
-// (the public profiles that course pages show of instructors).
+// withReviewers adds the name and avatar of the reviewers: one _id read per
+// distinct reviewer (CourseRepo.Instructors, the public profiles that course
+// pages show of instructors).
 func (r *ReviewRepo) withReviewers(ctx context.Context, docs []reviewDoc) ([]review.Review, error) {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
@@ -293,8 +294,13 @@ func (r *ReviewRepo) AddReport(ctx context.Context, id string, rep review.Report
 	if res.ModifiedCount == 1 {
 		return true, nil
 	}
-	if _, err := r.ByID(ctx, id); err != nil {
-		return false, err
+	// Reported already, or no such review (whose reviewer need not be read).
+	err = r.c.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if isNoDocuments(err) {
+		return false, review.ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("find review: %w", err)
 	}
 	return false, nil
 }

@@ -43,11 +43,15 @@ func (d *courseDoc) sections() []course.Section {
 	if len(d.Sections) == 0 {
 		return nil
 	}
+	have := make(map[primitive.ObjectID]bool, len(d.Lectures))
+	for _, id := range d.Lectures {
+		have[id] = true
+	}
 	out := make([]course.Section, len(d.Sections))
 	for i, s := range d.Sections {
 		ids := []string{}
 		for _, id := range s.Lectures {
-			if slices.Contains(d.Lectures, id) {
+			if have[id] {
 				ids = append(ids, id.Hex())
 			}
 		}
@@ -94,7 +98,9 @@ func (r *CourseRepo) SetCurriculum(ctx context.Context, courseID string, version
 	if err != nil {
 		return nil, fmt.Errorf("store curriculum: %w", err)
 	}
-	defer r.rev.bump(ctx) // the lecture list a card shows, however it ends
+	if doc.IsPublished { // the lecture list a published course's card shows, however this ends
+		defer r.rev.bump(ctx)
+	}
 	if r.renumbering != nil {
 		r.renumbering()
 	}

@@ -87,7 +87,8 @@ func TestCourseRepoCurriculumWriteMovesTheRevisionHoweverItEnds(t *testing.T) {
 	if _, err := repo.RefreshTotals(t.Context(), c.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	cur, err := repo.ByID(t.Context(), c.ID)
+	// A published course: a draft's lecture list is on no card.
+	cur, err := repo.SetPublished(t.Context(), c.ID, true, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ type Purchase struct {
 	ID          string
 	CourseID    string
 	UserID      string
-	Amount      float64 // in Currency units, as the course's price said
+	Amount      float64 // in Currency units: AmountCents / 100, what was charged
 	AmountCents int64   // what Stripe must charge: the list price less the discount
 	// ListPriceCents is the course's price when the purchase was made and
 	// DiscountCents what a coupon took off it (AmountCents = ListPriceCents
